@@ -1,0 +1,266 @@
+package io.metaxy.flink.definitions;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * A validated set of features and their dependencies, with field-level parents resolved.
+ *
+ * <pre>{@code
+ * FeatureGraph graph = FeatureGraph.of(List.of(videoSpec, cropSpec));
+ * graph.parentFields(FeatureKey.of("example/crop"), FieldKey.of("frames")); // [example/video.frames]
+ * graph.topologicalOrder();                                                 // roots first
+ * }</pre>
+ *
+ * Construction fails with a {@link DefinitionException} naming the feature and field for:
+ * duplicate keys, deps on unknown features, cycles, explicit field deps on missing fields,
+ * 1:1 deps whose id columns do not line up, 1:N / N:1 {@code on} columns missing from the id
+ * columns, and non-root fields left without any parent field.
+ */
+public final class FeatureGraph {
+    private final Map<FeatureKey, FeatureSpec> features;
+    private final List<FeatureKey> topologicalOrder;
+    private final Map<FeatureKey, List<FeatureKey>> children;
+    private final Map<FieldRef, List<FieldRef>> parentFields;
+
+    private FeatureGraph(Map<FeatureKey, FeatureSpec> features) {
+        this.features = Collections.unmodifiableMap(features);
+        Map<FeatureKey, List<FeatureKey>> childMap = new TreeMap<>();
+        features.keySet().forEach(k -> childMap.put(k, new ArrayList<>()));
+        for (FeatureSpec spec : features.values()) {
+            validateSpec(spec);
+            for (FeatureDep dep : spec.deps()) {
+                childMap.get(dep.feature()).add(spec.key());
+            }
+        }
+        childMap.replaceAll((k, v) -> List.copyOf(v));
+        this.children = Collections.unmodifiableMap(childMap);
+        this.topologicalOrder = sortTopologically();
+        Map<FieldRef, List<FieldRef>> parents = new HashMap<>();
+        for (FeatureSpec spec : features.values()) {
+            for (FieldSpec field : spec.fields()) {
+                parents.put(new FieldRef(spec.key(), field.key()), resolveParents(spec, field));
+            }
+        }
+        this.parentFields = Collections.unmodifiableMap(parents);
+    }
+
+    /** Builds and validates a graph; features keep their given order where ties allow. */
+    public static FeatureGraph of(Collection<FeatureSpec> specs) {
+        Map<FeatureKey, FeatureSpec> byKey = new LinkedHashMap<>();
+        for (FeatureSpec spec : specs) {
+            if (byKey.put(spec.key(), spec) != null) {
+                throw new DefinitionException("duplicate feature key '" + spec.key() + "'");
+            }
+        }
+        return new FeatureGraph(byKey);
+    }
+
+    public Collection<FeatureSpec> features() {
+        return features.values();
+    }
+
+    public Set<FeatureKey> keys() {
+        return features.keySet();
+    }
+
+    public boolean contains(FeatureKey key) {
+        return features.containsKey(key);
+    }
+
+    public Optional<FeatureSpec> find(FeatureKey key) {
+        return Optional.ofNullable(features.get(key));
+    }
+
+    /** The spec of {@code key}; throws a {@link DefinitionException} naming it when unknown. */
+    public FeatureSpec spec(FeatureKey key) {
+        FeatureSpec spec = features.get(key);
+        if (spec == null) {
+            throw new DefinitionException("unknown feature '" + key + "' (graph has " + new TreeMap<>(features).keySet() + ")");
+        }
+        return spec;
+    }
+
+    public FeatureSpec spec(String key) {
+        return spec(FeatureKey.of(key));
+    }
+
+    /** Features that depend directly on {@code key}, sorted by key. */
+    public List<FeatureKey> children(FeatureKey key) {
+        return children.getOrDefault(key, List.of());
+    }
+
+    /** All features, every feature after all of its upstream features. */
+    public List<FeatureKey> topologicalOrder() {
+        return topologicalOrder;
+    }
+
+    /** The resolved parent fields of a field, sorted by {@link FieldRef#ORDER}. */
+    public List<FieldRef> parentFields(FeatureKey feature, FieldKey field) {
+        List<FieldRef> parents = parentFields.get(new FieldRef(feature, field));
+        if (parents == null) {
+            throw new DefinitionException("unknown field '" + field + "' of feature '" + feature + "'");
+        }
+        return parents;
+    }
+
+    /** A copy of this graph with {@code spec} added or replacing the spec of the same key. */
+    public FeatureGraph with(FeatureSpec spec) {
+        Map<FeatureKey, FeatureSpec> copy = new LinkedHashMap<>(features);
+        copy.put(spec.key(), spec);
+        return new FeatureGraph(copy);
+    }
+
+    private void validateSpec(FeatureSpec spec) {
+        String name = "feature '" + spec.key() + "'";
+        if (spec.idColumns().isEmpty()) {
+            throw new DefinitionException(name + " must declare at least one id column");
+        }
+        if (new HashSet<>(spec.idColumns()).size() != spec.idColumns().size()) {
+            throw new DefinitionException(name + " has duplicate id columns " + spec.idColumns());
+        }
+        if (spec.fields().isEmpty()) {
+            throw new DefinitionException(name + " must declare at least one field");
+        }
+        Set<FieldKey> seenFields = new HashSet<>();
+        for (FieldSpec field : spec.fields()) {
+            if (!seenFields.add(field.key())) {
+                throw new DefinitionException(name + " declares field '" + field.key() + "' twice");
+            }
+        }
+        Set<FeatureKey> seenDeps = new HashSet<>();
+        for (FeatureDep dep : spec.deps()) {
+            if (!seenDeps.add(dep.feature())) {
+                throw new DefinitionException(name + " depends on '" + dep.feature() + "' twice");
+            }
+            FeatureSpec upstream = features.get(dep.feature());
+            if (upstream == null) {
+                throw new DefinitionException(name + " depends on '" + dep.feature() + "', which is not in the graph");
+            }
+            validateLineage(spec, dep, upstream);
+        }
+        for (FieldSpec field : spec.fields()) {
+            for (FieldDep fieldDep : field.deps()) {
+                String where = name + " field '" + field.key() + "'";
+                if (!seenDeps.contains(fieldDep.feature())) {
+                    throw new DefinitionException(where + " depends on feature '" + fieldDep.feature()
+                            + "', which is not among the feature's deps");
+                }
+                if (!fieldDep.allFields()) {
+                    FeatureSpec upstream = features.get(fieldDep.feature());
+                    for (FieldKey upField : fieldDep.fields()) {
+                        if (upstream.field(upField).isEmpty()) {
+                            throw new DefinitionException(where + " depends on field '" + upField + "' of '"
+                                    + fieldDep.feature() + "', which has no such field (it has " + upstream.fieldKeys() + ")");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void validateLineage(FeatureSpec spec, FeatureDep dep, FeatureSpec upstream) {
+        String where = "feature '" + spec.key() + "' dep on '" + dep.feature() + "' (" + dep.lineage().type() + ")";
+        Set<String> upstreamIds = upstream.idColumns().stream()
+                .map(c -> dep.rename().getOrDefault(c, c))
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+        if (dep.lineage() instanceof Lineage.Identity) {
+            if (!upstreamIds.equals(new LinkedHashSet<>(spec.idColumns()))) {
+                throw new DefinitionException(where + ": id columns do not line up: the feature has " + spec.idColumns()
+                        + " but the upstream has " + upstreamIds);
+            }
+            return;
+        }
+        for (String column : dep.lineage().on()) {
+            if (!spec.idColumns().contains(column)) {
+                throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the feature "
+                        + spec.idColumns());
+            }
+            if (!upstreamIds.contains(column)) {
+                throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the upstream "
+                        + upstreamIds);
+            }
+        }
+    }
+
+    private List<FeatureKey> sortTopologically() {
+        // Kahn's algorithm over the sorted key set, so the order is deterministic.
+        Map<FeatureKey, Integer> pending = new TreeMap<>();
+        for (FeatureSpec spec : features.values()) {
+            pending.put(spec.key(), spec.deps().size());
+        }
+        Deque<FeatureKey> ready = new ArrayDeque<>();
+        pending.forEach((k, n) -> {
+            if (n == 0) {
+                ready.add(k);
+            }
+        });
+        List<FeatureKey> order = new ArrayList<>();
+        while (!ready.isEmpty()) {
+            FeatureKey next = ready.poll();
+            order.add(next);
+            for (FeatureKey child : children.get(next)) {
+                if (pending.merge(child, -1, Integer::sum) == 0) {
+                    ready.add(child);
+                }
+            }
+        }
+        if (order.size() != features.size()) {
+            List<FeatureKey> cyclic = pending.entrySet().stream()
+                    .filter(e -> e.getValue() > 0).map(Map.Entry::getKey).toList();
+            throw new DefinitionException("dependency cycle among features " + cyclic);
+        }
+        return List.copyOf(order);
+    }
+
+    private List<FieldRef> resolveParents(FeatureSpec spec, FieldSpec field) {
+        Set<FieldRef> parents = new HashSet<>();
+        if (!field.deps().isEmpty()) {
+            for (FieldDep dep : field.deps()) {
+                List<FieldKey> upstreamFields = dep.allFields() ? features.get(dep.feature()).fieldKeys() : dep.fields();
+                upstreamFields.forEach(f -> parents.add(new FieldRef(dep.feature(), f)));
+            }
+        } else {
+            for (FeatureDep dep : spec.deps()) {
+                List<FieldKey> upstreamFields = features.get(dep.feature()).fieldKeys();
+                dep.fieldsMapping().parentFields(field.key(), upstreamFields)
+                        .forEach(f -> parents.add(new FieldRef(dep.feature(), f)));
+            }
+        }
+        if (!spec.isRoot() && parents.isEmpty()) {
+            throw new DefinitionException("feature '" + spec.key() + "' field '" + field.key()
+                    + "' has no parent field: a field of a non-root feature must depend on at least one upstream field");
+        }
+        List<FieldRef> sorted = new ArrayList<>(parents);
+        sorted.sort(FieldRef.ORDER);
+        return List.copyOf(sorted);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FeatureGraph other && new TreeMap<>(features).equals(new TreeMap<>(other.features));
+    }
+
+    @Override
+    public int hashCode() {
+        return new TreeMap<>(features).hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "FeatureGraph" + new TreeMap<>(features).keySet();
+    }
+}

@@ -1,0 +1,313 @@
+package io.metaxy.flink.definitions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads a {@link FeatureGraph} from either of two forms:
+ * <ul>
+ *   <li>this product's YAML (or JSON) graph file: {@code features:} a list of feature specs, with
+ *       shorthands ({@code fields: [audio, frames]}, {@code fields_mapping: all},
+ *       {@code lineage: {type: "1:N", on: [video_id]}});</li>
+ *   <li>Metaxy's serialized snapshot: an object of feature key → {@code {"feature_spec": {…}}}.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * FeatureGraph graph = GraphReader.read(Path.of("graph.yaml"));
+ * }</pre>
+ */
+public final class GraphReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final Set<String> ALL_MARKERS = Set.of("all", "*", "__METAXY_ALL_DEP__");
+
+    private GraphReader() {}
+
+    /** Reads a YAML or JSON graph file (JSON when the first non-blank character is '{'). */
+    public static FeatureGraph read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new DefinitionException("cannot read graph file " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return parse(text);
+        } catch (DefinitionException e) {
+            throw new DefinitionException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses graph text in either form. */
+    public static FeatureGraph parse(String text) {
+        JsonNode root;
+        try {
+            root = (text.stripLeading().startsWith("{") ? JSON : YAML).readTree(text);
+        } catch (IOException e) {
+            throw new DefinitionException("graph is neither valid JSON nor YAML: " + e.getMessage(), e);
+        }
+        return fromTree(root);
+    }
+
+    /** Builds a graph from a parsed tree in either form. */
+    public static FeatureGraph fromTree(JsonNode root) {
+        if (root == null || !root.isObject()) {
+            throw new DefinitionException("graph must be an object with 'features' (or a Metaxy snapshot)");
+        }
+        List<FeatureSpec> specs = new ArrayList<>();
+        if (root.has("features")) {
+            JsonNode features = root.get("features");
+            if (!features.isArray()) {
+                throw new DefinitionException("'features' must be a list of feature specs");
+            }
+            for (JsonNode feature : features) {
+                specs.add(featureSpec(feature));
+            }
+        } else {
+            Iterator<Map.Entry<String, JsonNode>> entries = root.fields();
+            while (entries.hasNext()) {
+                Map.Entry<String, JsonNode> entry = entries.next();
+                JsonNode spec = entry.getValue().has("feature_spec") ? entry.getValue().get("feature_spec") : entry.getValue();
+                FeatureSpec parsed = featureSpec(spec);
+                if (!parsed.key().toString().equals(entry.getKey())) {
+                    throw new DefinitionException("snapshot entry '" + entry.getKey() + "' holds the spec of '" + parsed.key() + "'");
+                }
+                specs.add(parsed);
+            }
+        }
+        return FeatureGraph.of(specs);
+    }
+
+    private static FeatureSpec featureSpec(JsonNode node) {
+        String key = text(node, "key", "feature spec");
+        String where = "feature '" + key + "'";
+        allowOnly(node, where, "key", "id_columns", "deps", "fields", "metadata", "description", "code_version",
+                "feature_spec_version", "feature_version");
+        FeatureSpec.Builder builder;
+        try {
+            builder = FeatureSpec.builder(key);
+        } catch (DefinitionException e) {
+            throw new DefinitionException(where + ": " + e.getMessage(), e);
+        }
+        if (node.has("id_columns")) {
+            builder.idColumns(strings(node.get("id_columns"), where + " id_columns"));
+        }
+        if (node.hasNonNull("description")) {
+            builder.description(node.get("description").asText());
+        }
+        for (JsonNode dep : list(node.get("deps"), where + " deps")) {
+            builder.dep(featureDep(dep, where));
+        }
+        JsonNode fields = node.get("fields");
+        if (fields == null || !fields.isArray()) {
+            throw new DefinitionException(where + ": 'fields' must be a list");
+        }
+        for (JsonNode field : fields) {
+            builder.field(fieldSpec(field, where));
+        }
+        return builder.build();
+    }
+
+    private static FieldSpec fieldSpec(JsonNode node, String feature) {
+        if (node.isTextual()) {
+            return guard(feature, () -> FieldSpec.of(node.asText()));
+        }
+        String key = text(node, "key", feature + " field");
+        String where = feature + " field '" + key + "'";
+        allowOnly(node, where, "key", "code_version", "deps");
+        String codeVersion = node.hasNonNull("code_version") ? node.get("code_version").asText() : null;
+        List<FieldDep> deps = new ArrayList<>();
+        JsonNode depsNode = node.get("deps");
+        if (depsNode != null && depsNode.isTextual() && ALL_MARKERS.contains(depsNode.asText())) {
+            throw new DefinitionException(where + ": deps '" + depsNode.asText()
+                    + "' (all fields of every upstream) is not supported; list the upstream features with fields: all");
+        }
+        for (JsonNode dep : list(depsNode, where + " deps")) {
+            allowOnly(dep, where + " dep", "feature", "feature_key", "fields");
+            String upstream = dep.has("feature") ? text(dep, "feature", where + " dep") : text(dep, "feature_key", where + " dep");
+            JsonNode fieldsNode = dep.get("fields");
+            List<FieldKey> fields = null;
+            if (fieldsNode != null && !(fieldsNode.isTextual() && ALL_MARKERS.contains(fieldsNode.asText()))) {
+                fields = guard(where, () -> strings(fieldsNode, where + " dep fields").stream().map(FieldKey::of).toList());
+            }
+            List<FieldKey> finalFields = fields;
+            deps.add(guard(where, () -> new FieldDep(FeatureKey.of(upstream), finalFields)));
+        }
+        return guard(feature, () -> new FieldSpec(FieldKey.of(key), codeVersion, deps));
+    }
+
+    private static FeatureDep featureDep(JsonNode node, String feature) {
+        if (node.isTextual()) {
+            return guard(feature, () -> FeatureDep.on(node.asText()).build());
+        }
+        String upstream = text(node, "feature", feature + " dep");
+        String where = feature + " dep on '" + upstream + "'";
+        allowOnly(node, where, "feature", "fields_mapping", "lineage", "optional", "select", "columns", "rename",
+                "sql_filters", "filters");
+        FeatureDep.Builder builder = guard(where, () -> FeatureDep.on(upstream));
+        if (node.hasNonNull("fields_mapping")) {
+            builder.fieldsMapping(fieldsMapping(node.get("fields_mapping"), where));
+        }
+        if (node.hasNonNull("lineage")) {
+            builder.lineage(lineage(node.get("lineage"), where));
+        }
+        if (node.has("optional")) {
+            if (!node.get("optional").isBoolean()) {
+                throw new DefinitionException(where + ": 'optional' must be true or false");
+            }
+            builder.optional(node.get("optional").asBoolean());
+        }
+        JsonNode select = node.hasNonNull("select") ? node.get("select") : node.get("columns");
+        if (select != null && !select.isNull()) {
+            builder.select(strings(select, where + " select"));
+        }
+        if (node.hasNonNull("rename")) {
+            Map<String, String> rename = new LinkedHashMap<>();
+            node.get("rename").fields().forEachRemaining(e -> rename.put(e.getKey(), e.getValue().asText()));
+            builder.rename(rename);
+        }
+        JsonNode filters = node.hasNonNull("sql_filters") ? node.get("sql_filters") : node.get("filters");
+        if (filters != null && !filters.isNull()) {
+            builder.filters(filters.isTextual() ? List.of(filters.asText()) : strings(filters, where + " filters"));
+        }
+        return guard(where, builder::build);
+    }
+
+    private static FieldsMapping fieldsMapping(JsonNode node, String where) {
+        JsonNode mapping = node.has("mapping") ? node.get("mapping") : node;
+        String type;
+        if (mapping.isTextual()) {
+            type = mapping.asText();
+        } else if (mapping.has("type")) {
+            type = mapping.get("type").asText();
+        } else if (mapping.isObject() && mapping.size() == 1) {
+            // Shorthand {default: {...}} / {specific: {...}}.
+            type = mapping.fieldNames().next();
+            mapping = mapping.get(type);
+        } else {
+            throw new DefinitionException(where + ": fields_mapping needs a type (default, all, none, specific)");
+        }
+        JsonNode body = mapping;
+        return switch (type) {
+            case "default" -> {
+                boolean suffix = body.isObject() && body.path("match_suffix").asBoolean(false);
+                Set<FieldKey> exclude = new LinkedHashSet<>();
+                if (body.isObject() && body.has("exclude_fields")) {
+                    for (JsonNode f : body.get("exclude_fields")) {
+                        exclude.add(guard(where, () -> fieldKey(f)));
+                    }
+                }
+                yield new FieldsMapping.Default(suffix, exclude);
+            }
+            case "all" -> FieldsMapping.all();
+            case "none" -> FieldsMapping.none();
+            case "specific" -> {
+                JsonNode table = body.has("mapping") ? body.get("mapping") : body;
+                Map<FieldKey, Set<FieldKey>> specific = new LinkedHashMap<>();
+                table.fields().forEachRemaining(e -> {
+                    Set<FieldKey> ups = new LinkedHashSet<>();
+                    for (JsonNode up : e.getValue().isArray() ? e.getValue() : JSON.createArrayNode().add(e.getValue())) {
+                        ups.add(guard(where, () -> fieldKey(up)));
+                    }
+                    specific.put(guard(where, () -> FieldKey.of(e.getKey())), ups);
+                });
+                yield FieldsMapping.specific(specific);
+            }
+            default -> throw new DefinitionException(where + ": unknown fields_mapping type '" + type
+                    + "' (expected default, all, none or specific)");
+        };
+    }
+
+    /** A field key as a string "a/b" or Metaxy's list of parts ["a", "b"]. */
+    private static FieldKey fieldKey(JsonNode node) {
+        if (node.isArray()) {
+            List<String> parts = new ArrayList<>();
+            node.forEach(p -> parts.add(p.asText()));
+            return new FieldKey(parts);
+        }
+        return FieldKey.of(node.asText());
+    }
+
+    private static Lineage lineage(JsonNode node, String where) {
+        JsonNode relationship = node.has("relationship") ? node.get("relationship") : node;
+        String type = relationship.isTextual() ? relationship.asText() : relationship.path("type").asText(null);
+        if (type == null) {
+            throw new DefinitionException(where + ": lineage needs a type (1:1, 1:N or N:1)");
+        }
+        List<String> on = relationship.hasNonNull("on") ? strings(relationship.get("on"), where + " lineage on") : null;
+        return guard(where, () -> switch (type) {
+            case "1:1", "identity" -> Lineage.identity();
+            case "1:N", "expansion" -> Lineage.expansion(on);
+            case "N:1", "aggregation" -> Lineage.aggregation(on);
+            default -> throw new DefinitionException("unknown lineage type '" + type + "' (expected 1:1, 1:N or N:1)");
+        });
+    }
+
+    private static String text(JsonNode node, String name, String where) {
+        JsonNode value = node == null ? null : node.get(name);
+        if (value == null || !value.isTextual() || value.asText().isEmpty()) {
+            throw new DefinitionException(where + ": '" + name + "' must be a non-empty string");
+        }
+        return value.asText();
+    }
+
+    private static List<String> strings(JsonNode node, String where) {
+        if (node.isTextual()) {
+            return List.of(node.asText());
+        }
+        if (!node.isArray()) {
+            throw new DefinitionException(where + " must be a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode item : node) {
+            if (!item.isTextual()) {
+                throw new DefinitionException(where + " must be a list of strings, found " + item);
+            }
+            out.add(item.asText());
+        }
+        return out;
+    }
+
+    private static List<JsonNode> list(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new DefinitionException(where + " must be a list");
+        }
+        List<JsonNode> out = new ArrayList<>();
+        node.forEach(out::add);
+        return out;
+    }
+
+    private static void allowOnly(JsonNode node, String where, String... names) {
+        if (!node.isObject()) {
+            throw new DefinitionException(where + " must be an object");
+        }
+        Set<String> allowed = Set.of(names);
+        node.fieldNames().forEachRemaining(name -> {
+            if (!allowed.contains(name)) {
+                throw new DefinitionException(where + ": unknown key '" + name + "' (allowed: " + String.join(", ", names) + ")");
+            }
+        });
+    }
+
+    private static <T> T guard(String where, java.util.function.Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (DefinitionException e) {
+            throw new DefinitionException(where + ": " + e.getMessage(), e);
+        }
+    }
+}
