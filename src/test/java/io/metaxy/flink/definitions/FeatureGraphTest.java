@@ -1,0 +1,117 @@
+package io.metaxy.flink.definitions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class FeatureGraphTest {
+    private static final FeatureSpec VIDEO = FeatureSpec.builder("example/video")
+            .field(FieldSpec.of("audio", "1")).field(FieldSpec.of("frames", "1")).build();
+
+    @Test
+    void defaultMappingMatchesSameKeyElseAllFields() {
+        FeatureGraph graph = FeatureGraph.of(List.of(VIDEO, FeatureSpec.builder("example/crop")
+                .dep(FeatureDep.on("example/video").build())
+                .field(FieldSpec.of("audio")).field(FieldSpec.of("summary")).build()));
+        assertThat(graph.parentFields(FeatureKey.of("example/crop"), FieldKey.of("audio")))
+                .containsExactly(FieldRef.of("example/video", "audio"));
+        assertThat(graph.parentFields(FeatureKey.of("example/crop"), FieldKey.of("summary")))
+                .containsExactly(FieldRef.of("example/video", "audio"), FieldRef.of("example/video", "frames"));
+    }
+
+    @Test
+    void suffixMatchingAndExclusions() {
+        FeatureSpec up = FeatureSpec.builder("up").field(FieldSpec.of("left/audio")).field(FieldSpec.of("right/audio"))
+                .field(FieldSpec.of("frames")).build();
+        FeatureSpec down = FeatureSpec.builder("down")
+                .dep(FeatureDep.on("up").fieldsMapping(new FieldsMapping.Default(true, Set.of(FieldKey.of("right/audio")))).build())
+                .field(FieldSpec.of("audio")).field(FieldSpec.of("other")).build();
+        FeatureGraph graph = FeatureGraph.of(List.of(up, down));
+        assertThat(graph.parentFields(FeatureKey.of("down"), FieldKey.of("audio"))).containsExactly(FieldRef.of("up", "left/audio"));
+        assertThat(graph.parentFields(FeatureKey.of("down"), FieldKey.of("other")))
+                .containsExactly(FieldRef.of("up", "frames"), FieldRef.of("up", "left/audio"));
+    }
+
+    @Test
+    void specificAndExplicitFieldDeps() {
+        FeatureSpec down = FeatureSpec.builder("down")
+                .dep(FeatureDep.on("example/video")
+                        .fieldsMapping(FieldsMapping.specific(Map.of(FieldKey.of("a"), Set.of(FieldKey.of("frames"))))).build())
+                .field(FieldSpec.of("a"))
+                .field(FieldSpec.builder("b").deps(List.of(FieldDep.all("example/video"))).build())
+                .build();
+        FeatureGraph graph = FeatureGraph.of(List.of(VIDEO, down));
+        assertThat(graph.parentFields(FeatureKey.of("down"), FieldKey.of("a"))).containsExactly(FieldRef.of("example/video", "frames"));
+        assertThat(graph.parentFields(FeatureKey.of("down"), FieldKey.of("b"))).hasSize(2);
+        assertThat(graph.topologicalOrder()).containsExactly(FeatureKey.of("example/video"), FeatureKey.of("down"));
+        assertThat(graph.children(FeatureKey.of("example/video"))).containsExactly(FeatureKey.of("down"));
+    }
+
+    @Test
+    void rejectsCycles() {
+        FeatureSpec a = FeatureSpec.builder("a").dep(FeatureDep.on("b").build()).field(FieldSpec.of("x")).build();
+        FeatureSpec b = FeatureSpec.builder("b").dep(FeatureDep.on("a").build()).field(FieldSpec.of("x")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(a, b))).isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("cycle").hasMessageContaining("a").hasMessageContaining("b");
+    }
+
+    @Test
+    void rejectsDepOnUnknownFeature() {
+        FeatureSpec a = FeatureSpec.builder("a").dep(FeatureDep.on("ghost").build()).field(FieldSpec.of("x")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(a))).hasMessageContaining("feature 'a'")
+                .hasMessageContaining("'ghost', which is not in the graph");
+    }
+
+    @Test
+    void rejectsExplicitDepOnMissingField() {
+        FeatureSpec down = FeatureSpec.builder("down").dep(FeatureDep.on("example/video").build())
+                .field(FieldSpec.builder("faces").deps(List.of(FieldDep.of("example/video", "depth"))).build()).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, down)))
+                .hasMessageContaining("feature 'down' field 'faces'").hasMessageContaining("field 'depth'");
+    }
+
+    @Test
+    void rejectsDuplicates() {
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, VIDEO))).hasMessageContaining("duplicate feature key 'example/video'");
+        FeatureSpec twice = FeatureSpec.builder("t").field(FieldSpec.of("x")).field(FieldSpec.of("x", "2")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(twice))).hasMessageContaining("feature 't' declares field 'x' twice");
+    }
+
+    @Test
+    void rejectsInvalidKeyCharacters() {
+        assertThatThrownBy(() -> FeatureKey.of("Video/Raw")).isInstanceOf(DefinitionException.class).hasMessageContaining("Video");
+        assertThatThrownBy(() -> FeatureKey.of("a__b")).hasMessageContaining("__");
+        assertThatThrownBy(() -> FieldKey.of("bad key")).hasMessageContaining("field key");
+        assertThat(FeatureKey.of("my-team/raw_video").tableName()).isEqualTo("my_team__raw_video");
+    }
+
+    @Test
+    void rejectsMisalignedIdColumnsAndOnColumns() {
+        FeatureSpec frames = FeatureSpec.builder("frames").idColumns("video_id", "frame")
+                .dep(FeatureDep.on("example/video").build()).field(FieldSpec.of("frames")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, frames))).hasMessageContaining("id columns do not line up")
+                .hasMessageContaining("frames");
+
+        FeatureSpec expanded = FeatureSpec.builder("frames").idColumns("sample_uid", "frame")
+                .dep(FeatureDep.on("example/video").lineage(Lineage.expansion(List.of("video_id"))).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, expanded)))
+                .hasMessageContaining("'on' column 'video_id' is not an id column of the feature");
+
+        FeatureSpec ok = FeatureSpec.builder("frames").idColumns("sample_uid", "frame")
+                .dep(FeatureDep.on("example/video").lineage(Lineage.expansion(List.of("sample_uid"))).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThat(FeatureGraph.of(List.of(VIDEO, ok)).keys()).hasSize(2);
+    }
+
+    @Test
+    void rejectsNonRootFieldWithoutParents() {
+        FeatureSpec down = FeatureSpec.builder("down").dep(FeatureDep.on("example/video").fieldsMapping(FieldsMapping.none()).build())
+                .field(FieldSpec.of("x")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, down))).hasMessageContaining("feature 'down' field 'x' has no parent field");
+    }
+}
