@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Sample-level versioning and incremental updates for multimodal pipelines.",
         subcommands = {
+            GraphCommand.class,
+            ProvenanceCommand.class,
         })
 public final class MetaxyCommand implements Runnable {
     @CommandLine.Spec
