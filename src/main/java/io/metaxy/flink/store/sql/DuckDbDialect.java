@@ -1,0 +1,74 @@
+package io.metaxy.flink.store.sql;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** DuckDB: by-field columns as {@code MAP(VARCHAR, VARCHAR)}, bound as two arrays. */
+public final class DuckDbDialect implements SqlDialect {
+    @Override
+    public String name() {
+        return "duckdb";
+    }
+
+    @Override
+    public String byFieldType() {
+        return "MAP(VARCHAR, VARCHAR)";
+    }
+
+    @Override
+    public String byFieldPlaceholder() {
+        return "CASE WHEN ?::BOOLEAN THEN MAP(?::VARCHAR[], ?::VARCHAR[]) END";
+    }
+
+    @Override
+    public int bindByField(Connection connection, PreparedStatement statement, int index, Map<String, String> value)
+            throws SQLException {
+        if (value == null) {
+            statement.setBoolean(index, false);
+            statement.setNull(index + 1, Types.ARRAY);
+            statement.setNull(index + 2, Types.ARRAY);
+        } else {
+            Map<String, String> sorted = new TreeMap<>(value);
+            statement.setBoolean(index, true);
+            statement.setArray(index + 1, connection.createArrayOf("VARCHAR", sorted.keySet().toArray()));
+            statement.setArray(index + 2, connection.createArrayOf("VARCHAR", sorted.values().toArray()));
+        }
+        return index + 3;
+    }
+
+    @Override
+    public Map<String, String> readByField(ResultSet rs, int column) throws SQLException {
+        Object value = rs.getObject(column);
+        if (value == null) {
+            return null;
+        }
+        Map<String, String> out = new TreeMap<>();
+        ((Map<?, ?>) value).forEach((k, v) -> out.put(String.valueOf(k), v == null ? null : String.valueOf(v)));
+        return new LinkedHashMap<>(out);
+    }
+
+    @Override
+    public String byFieldElement(String columnRef, String keyLiteral) {
+        return columnRef + "[" + keyLiteral + "]";
+    }
+
+    @Override
+    public String sqlType(Class<?> javaType) {
+        if (javaType == Long.class || javaType == Integer.class || javaType == Short.class) {
+            return "BIGINT";
+        }
+        if (javaType == Double.class || javaType == Float.class) {
+            return "DOUBLE";
+        }
+        if (javaType == Boolean.class) {
+            return "BOOLEAN";
+        }
+        return "VARCHAR";
+    }
+}

@@ -1,0 +1,38 @@
+package io.metaxy.flink.store.sql;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Map;
+
+/** What differs between the SQL backends; everything else is shared in {@link SqlMetadataStore}. */
+public interface SqlDialect {
+
+    /** A short name for messages, e.g. {@code duckdb}. */
+    String name();
+
+    /** Column type of the by-field system columns. */
+    String byFieldType();
+
+    /** SQL expression that a by-field map binds to; {@link #bindByField} fills its placeholders. */
+    String byFieldPlaceholder();
+
+    /** Binds a by-field map (may be null) from parameter {@code index}; returns the next index. */
+    int bindByField(Connection connection, PreparedStatement statement, int index, Map<String, String> value)
+            throws SQLException;
+
+    /** Reads a by-field column. */
+    Map<String, String> readByField(ResultSet rs, int column) throws SQLException;
+
+    /** SQL for the value of {@code key} in the by-field column {@code columnRef}; key is a safe literal. */
+    String byFieldElement(String columnRef, String keyLiteral);
+
+    /** SQL type for a user or id column holding values of this Java class. */
+    String sqlType(Class<?> javaType);
+
+    /** An ORDER BY term that sorts text as Java's String.compareTo (code units), e.g. with a C collation. */
+    default String textOrder(String columnRef, String sqlType) {
+        return columnRef;
+    }
+}
