@@ -1,0 +1,31 @@
+package io.metaxy.flink.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+
+/** The store suite on a real DuckDB file per test (short temp path). */
+class DuckDbStoreTest extends MetadataStoreContract {
+    private Path dir;
+
+    @Override
+    String newStoreUrl() {
+        try {
+            dir = Files.createTempDirectory("mxd");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return "duckdb:" + dir.resolve("s.duckdb");
+    }
+
+    @AfterEach
+    void removeFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
