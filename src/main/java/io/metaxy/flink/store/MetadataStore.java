@@ -96,6 +96,14 @@ public interface MetadataStore extends AutoCloseable {
     /** The same as {@link #resolveUpdate}, but the query runs only when collected. */
     LazyIncrement resolveUpdateLazy(String feature, ResolveOptions options);
 
+    default LazyIncrement resolveUpdateLazy(FeatureKey feature, ResolveOptions options) {
+        return resolveUpdateLazy(feature.toString(), options);
+    }
+
+    default LazyIncrement resolveUpdateLazy(FeatureSpec feature, ResolveOptions options) {
+        return resolveUpdateLazy(feature.key().toString(), options);
+    }
+
     /**
      * Deletes the current samples matching {@code filter} (null = all). SOFT appends a tombstone
      * per sample (its latest row with {@code metaxy_deleted_at} set): reads then hide it, history
@@ -105,8 +113,24 @@ public interface MetadataStore extends AutoCloseable {
      */
     int delete(String feature, Filter filter, DeleteMode mode);
 
+    default int delete(FeatureKey feature, Filter filter, DeleteMode mode) {
+        return delete(feature.toString(), filter, mode);
+    }
+
+    default int delete(FeatureSpec feature, Filter filter, DeleteMode mode) {
+        return delete(feature.key().toString(), filter, mode);
+    }
+
     /** Removes the feature's table and every row in it. */
     void drop(String feature);
+
+    default void drop(FeatureKey feature) {
+        drop(feature.toString());
+    }
+
+    default void drop(FeatureSpec feature) {
+        drop(feature.key().toString());
+    }
 
     /** Features of the graph that have a table in this store, sorted. */
     List<FeatureKey> features();

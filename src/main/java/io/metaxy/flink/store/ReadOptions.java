@@ -13,7 +13,7 @@ import java.util.List;
  *
  * @param filter applied to the latest rows (to every row with {@code history}); null = none
  * @param columns user columns to return (ids and system columns always come); null = all
- * @param history every appended row of every feature version, no deduplication
+ * @param history every appended row of every feature version (tombstones included), no deduplication
  * @param includeDeleted keep samples whose latest row is a soft-delete tombstone
  * @param allFeatureVersions latest row per sample and feature version, not only the current one
  */

@@ -22,6 +22,13 @@ class DuckDbStoreTest extends MetadataStoreContract {
         return "duckdb:" + dir.resolve("s.duckdb");
     }
 
+    @org.junit.jupiter.api.Test
+    void unopenableFileIsAConnectionFailure() {
+        String bad = "duckdb:" + dir.resolve("missing-dir").resolve("s.duckdb");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MetadataStores.open(bad, graph, AccessMode.WRITE))
+                .isInstanceOf(StoreConnectionException.class).hasMessageContaining("missing-dir");
+    }
+
     @AfterEach
     void removeFiles() throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {

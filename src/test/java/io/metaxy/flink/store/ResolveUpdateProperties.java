@@ -26,7 +26,8 @@ import net.jqwik.api.Provide;
 /**
  * Random store contents: {@code resolveUpdate} (SQL join + Java hashing) must equal an
  * in-memory computation with {@link ProvenanceCalculator} over the same samples — same sets,
- * same hashes — for a 1:1 dep with an optional parent, soft deletes, and an N:1 aggregation.
+ * same hashes — for a 1:1 dep with an optional parent, soft deletes, and an N:1 aggregation,
+ * on DuckDB and on PostgreSQL.
  */
 class ResolveUpdateProperties {
     private static final FeatureGraph GRAPH = TestGraphs.graph("1");
@@ -50,13 +51,49 @@ class ResolveUpdateProperties {
                 Arbitraries.of("a", "b", "c")).as(Item::new).list().ofMaxSize(20).uniqueElements(i -> List.of(i.group(), i.item()));
     }
 
+    private static String postgresUrl;
+
+    /** DuckDB in memory: a fresh store per try. */
+    private static MetadataStore duckdb() {
+        return MetadataStores.open("duckdb:memory:", GRAPH, AccessMode.WRITE);
+    }
+
+    /** One PostgreSQL database for all tries, emptied at the start of each (creating databases is slow). */
+    private static synchronized MetadataStore postgres() {
+        if (postgresUrl == null) {
+            postgresUrl = PostgresServer.get().newDatabase();
+        }
+        MetadataStore store = MetadataStores.open(postgresUrl, GRAPH, AccessMode.WRITE);
+        store.features().forEach(store::drop);
+        return store;
+    }
+
     @Property(tries = 40)
-    void oneToOneWithOptionalParentMatchesJavaEngine(@ForAll("samples") List<Sample> samples) {
+    void oneToOneWithOptionalParentMatchesJavaEngineOnDuckDb(@ForAll("samples") List<Sample> samples) {
+        oneToOneWithOptionalParent(duckdb(), samples);
+    }
+
+    @Property(tries = 15)
+    void oneToOneWithOptionalParentMatchesJavaEngineOnPostgres(@ForAll("samples") List<Sample> samples) {
+        oneToOneWithOptionalParent(postgres(), samples);
+    }
+
+    @Property(tries = 30)
+    void aggregationMatchesJavaEngineOnDuckDb(@ForAll("items") List<Item> items) {
+        aggregation(duckdb(), items);
+    }
+
+    @Property(tries = 15)
+    void aggregationMatchesJavaEngineOnPostgres(@ForAll("items") List<Item> items) {
+        aggregation(postgres(), items);
+    }
+
+    private static void oneToOneWithOptionalParent(MetadataStore opened, List<Sample> samples) {
         ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(WITH_OPTIONAL), SampleHasher.DEFAULT);
         Map<Long, String> expectedNew = new TreeMap<>();
         Map<Long, String> expectedStale = new TreeMap<>();
         List<Long> expectedOrphaned = new ArrayList<>();
-        try (MetadataStore store = MetadataStores.open("duckdb:memory:", GRAPH, AccessMode.WRITE)) {
+        try (MetadataStore store = opened) {
             for (int i = 0; i < samples.size(); i++) {
                 Sample s = samples.get(i);
                 long id = i;
@@ -95,15 +132,14 @@ class ResolveUpdateProperties {
         }
     }
 
-    @Property(tries = 30)
-    void aggregationMatchesJavaEngine(@ForAll("items") List<Item> items) {
+    private static void aggregation(MetadataStore opened, List<Item> items) {
         ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(SUMMARY), SampleHasher.DEFAULT);
         Map<Long, TreeMap<Long, String>> groups = new TreeMap<>();
         items.forEach(i -> groups.computeIfAbsent(i.group(), g -> new TreeMap<>()).put(i.item(), i.value()));
         Map<Long, String> expected = new TreeMap<>();
         groups.forEach((group, members) -> expected.put(group, calc.provenance(calc.provenanceByField(Map.of(FeatureKey.of(ITEM),
                 Map.of("value", ProvenanceCalculator.aggregate(SampleHasher.DEFAULT, members.values())))))));
-        try (MetadataStore store = MetadataStores.open("duckdb:memory:", GRAPH, AccessMode.WRITE)) {
+        try (MetadataStore store = opened) {
             store.write(ITEM, items.stream().map(i -> MetadataRow.builder().ids(Map.of("group_id", i.group(), "item_id", i.item()))
                     .provenanceByField(Map.of("value", i.value())).build()).toList());
             Map<Long, String> actual = new TreeMap<>();
