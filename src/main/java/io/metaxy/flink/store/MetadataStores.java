@@ -30,8 +30,9 @@ import java.util.Properties;
  * }
  * }</pre>
  *
- * A DuckDB file opened in READ mode is opened read-only by DuckDB too, so several readers may
- * share it; in WRITE mode DuckDB locks the file for this process.
+ * A DuckDB file opened in READ mode is opened read-only by DuckDB too, so several processes may
+ * read it; in WRITE mode DuckDB locks the file for this process. Within one JVM any number of
+ * stores (READ or WRITE) may be open on the same file at once: they share DuckDB's instance.
  */
 public final class MetadataStores {
     /** The embedded default when no store URL is given: a DuckDB file in the working directory. */
@@ -65,7 +66,17 @@ public final class MetadataStores {
         }
         String jdbc = memory ? "jdbc:duckdb:" : "jdbc:duckdb:" + path;
         try {
-            Connection connection = DriverManager.getConnection(jdbc, props);
+            Connection connection;
+            try {
+                connection = DriverManager.getConnection(jdbc, props);
+            } catch (SQLException e) {
+                if (props.isEmpty() || e.getMessage() == null || !e.getMessage().contains("different configuration")) {
+                    throw e;
+                }
+                // This JVM already holds the file read-write (e.g. the job's store sink): DuckDB shares
+                // one instance per file and process, so join it; READ mode is then enforced by the store.
+                connection = DriverManager.getConnection(jdbc);
+            }
             return new SqlMetadataStore(connection, new DuckDbDialect(), graph, hasher, mode,
                     memory ? "duckdb in-memory store" : "duckdb store " + path);
         } catch (SQLException e) {

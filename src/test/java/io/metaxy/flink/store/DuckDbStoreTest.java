@@ -29,6 +29,17 @@ class DuckDbStoreTest extends MetadataStoreContract {
                 .isInstanceOf(StoreConnectionException.class).hasMessageContaining("missing-dir");
     }
 
+    @org.junit.jupiter.api.Test
+    void readerAndWriterShareAFileWithinOneJvm() {
+        store.write(TestGraphs.VIDEO, java.util.List.of(TestGraphs.video(1, "a", "f")));
+        try (MetadataStore reader = MetadataStores.open(url, graph, AccessMode.READ)) {
+            store.write(TestGraphs.VIDEO, java.util.List.of(TestGraphs.video(2, "a", "f")));
+            org.assertj.core.api.Assertions.assertThat(reader.read(TestGraphs.VIDEO)).hasSize(2);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> reader.drop(TestGraphs.VIDEO))
+                    .isInstanceOf(ReadOnlyStoreException.class);
+        }
+    }
+
     @AfterEach
     void removeFiles() throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
