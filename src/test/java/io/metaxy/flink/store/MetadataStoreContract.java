@@ -281,6 +281,19 @@ abstract class MetadataStoreContract {
                 calc.provenanceByField(Map.of(FeatureKey.of(ITEM), Map.of("value", group2))));
     }
 
+    @Test
+    void aggregationOrdersTextMemberIdsLikeJava() {
+        List<String> itemIds = List.of("b", "B", "a", "é", "aa");
+        for (String id : itemIds) {
+            store.write(ITEM, List.of(MetadataRow.builder().ids(Map.of("group_id", 1L, "item_id", id))
+                    .provenanceByField(Map.of("value", "v-" + id)).build()));
+        }
+        List<String> ordered = itemIds.stream().sorted(ProvenanceCalculator.ID_VALUE_ORDER).map(id -> "v-" + id).toList();
+        String group = ProvenanceCalculator.aggregate(SampleHasher.DEFAULT, ordered);
+        assertThat(store.resolveUpdate(SUMMARY).added()).extracting(IncrementRow::provenanceByField)
+                .containsExactly(calc(graph, SUMMARY).provenanceByField(Map.of(FeatureKey.of(ITEM), Map.of("value", group))));
+    }
+
     private static MetadataRow item(long group, long item, String value) {
         return MetadataRow.builder().ids(Map.of("group_id", group, "item_id", item)).provenanceByField(Map.of("value", value)).build();
     }
