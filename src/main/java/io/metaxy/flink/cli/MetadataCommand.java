@@ -243,6 +243,9 @@ public final class MetadataCommand implements Runnable {
         out.put(SystemColumns.PROVENANCE_BY_FIELD, row.provenanceByField());
         out.put(SystemColumns.PROVENANCE, row.provenance());
         out.put("recorded_provenance", row.recordedProvenance());
+        if (!row.upstream().isEmpty()) {
+            out.put("upstream", row.upstream());
+        }
         return out;
     }
 

@@ -10,9 +10,20 @@ import java.util.Map;
  * @param provenance expected sample provenance; null for orphaned
  * @param recordedProvenanceByField what the store holds now; null for new
  * @param recordedProvenance what the store holds now; null for new
+ * @param upstream the parents' user columns the worker needs (each dep's {@code select}, after
+ *     its {@code rename}; all user columns when no select), for new and stale; N:1 deps carry none
  */
 public record IncrementRow(Map<String, Object> ids, Map<String, String> provenanceByField, String provenance,
-        Map<String, String> recordedProvenanceByField, String recordedProvenance) {
+        Map<String, String> recordedProvenanceByField, String recordedProvenance, Map<String, Object> upstream) {
+
+    public IncrementRow {
+        upstream = upstream == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstream));
+    }
+
+    public IncrementRow(Map<String, Object> ids, Map<String, String> provenanceByField, String provenance,
+            Map<String, String> recordedProvenanceByField, String recordedProvenance) {
+        this(ids, provenanceByField, provenance, recordedProvenanceByField, recordedProvenance, Map.of());
+    }
 
     /** The row to write once the sample is (re)computed: ids plus expected provenance. */
     public MetadataRow toMetadataRow() {

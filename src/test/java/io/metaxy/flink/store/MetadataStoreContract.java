@@ -156,6 +156,13 @@ abstract class MetadataStoreContract {
     }
 
     @Test
+    void incrementsCarryUpstreamUserColumns() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1").toBuilder().column("path", "s3://1").column("size", 7L).build()));
+        Increment inc = store.resolveUpdate(CHILD);
+        assertThat(inc.added().get(0).upstream()).isEqualTo(Map.of("path", "s3://1", "size", 7L));
+    }
+
+    @Test
     void deletedUpstreamMakesChildOrphanedAndRootHasNothingToResolve() {
         store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
         store.write(CHILD, store.resolveUpdate(CHILD).added().stream().map(IncrementRow::toMetadataRow).toList());

@@ -50,6 +50,9 @@ final class ResolveQuery {
     private final List<String> grain;
     private final List<FieldRef> slots;
     private final boolean[] aggregated;
+    /** Upstream user columns carried to the increment: output name and the parent CTE providing it. */
+    private final List<String> upstreamNames = new ArrayList<>();
+    private final List<String> upstreamSources = new ArrayList<>();
 
     ResolveQuery(SqlMetadataStore store, FeatureSpec spec, ProvenanceCalculator calc, ResolveOptions options) {
         this.store = store;
@@ -74,7 +77,7 @@ final class ResolveQuery {
     LazyIncrement build() throws SQLException {
         if (spec.isRoot()) {
             // A root's samples come from outside the graph: nothing upstream to compare with.
-            return new Lazy(null, List.of());
+            return new Lazy(null, List.of(), false);
         }
         List<Object> params = new ArrayList<>();
         List<String> ctes = new ArrayList<>();
@@ -118,6 +121,11 @@ final class ResolveQuery {
                 select.add((hasExpected ? "e.__s" + j : "CAST(NULL AS VARCHAR)") + " AS __s" + j);
             }
             select.add((hasExpected ? "e.__e" : "CAST(NULL AS INTEGER)") + " AS __e");
+            if (hasExpected) {
+                for (int u = 0; u < upstreamNames.size(); u++) {
+                    select.add("e.__u" + u);
+                }
+            }
             for (String c : List.of("__c", "__cp", "__cp2", "__cpbf", "__sp")) {
                 select.add(hasCurrent ? "c." + c + " AS " + c : nullOf(c) + " AS " + c);
             }
@@ -135,7 +143,7 @@ final class ResolveQuery {
             text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
             sql = text.toString();
         }
-        return new Lazy(sql, List.copyOf(params));
+        return new Lazy(sql, List.copyOf(params), hasExpected);
     }
 
     private String nullOf(String column) {
@@ -177,6 +185,17 @@ final class ResolveQuery {
             aggregated[j] = aggregate;
             slotSource[j] = alias;
         }
+        if (!aggregate) {
+            for (String column : parentSchema.keySet()) {
+                String name = dep.rename().getOrDefault(column, column);
+                boolean selected = dep.select() == null ? !parent.idColumns().contains(column) : dep.select().contains(column);
+                if (selected && !SystemColumns.isSystem(column) && !grain.contains(name) && !upstreamNames.contains(name)) {
+                    parts.add("x." + q(column) + " AS __u" + upstreamNames.size());
+                    upstreamNames.add(name);
+                    upstreamSources.add(alias);
+                }
+            }
+        }
         StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", parts))
                 .append(" FROM (").append(store.latestRows(parent, true, true, false, params)).append(") x");
         if (!dep.filters().isEmpty()) {
@@ -216,6 +235,9 @@ final class ResolveQuery {
         }
         for (int j = 0; j < slots.size(); j++) {
             select.add((slotSource[j] == null ? "CAST(NULL AS VARCHAR)" : slotSource[j] + ".__s" + j) + " AS __s" + j);
+        }
+        for (int u = 0; u < upstreamNames.size(); u++) {
+            select.add(upstreamSources.get(u) + ".__u" + u);
         }
         select.add("1 AS __e");
         return "SELECT " + String.join(", ", select) + " FROM " + from;
@@ -275,10 +297,12 @@ final class ResolveQuery {
     private final class Lazy implements LazyIncrement {
         private final String sql;
         private final List<Object> parameters;
+        private final boolean carriesUpstream;
 
-        Lazy(String sql, List<Object> parameters) {
+        Lazy(String sql, List<Object> parameters, boolean carriesUpstream) {
             this.sql = sql;
             this.parameters = parameters;
+            this.carriesUpstream = carriesUpstream;
         }
 
         @Override
@@ -320,6 +344,10 @@ final class ResolveQuery {
             int cp2Idx = rs.findColumn("__cp2");
             int cpbfIdx = rs.findColumn("__cpbf");
             int spIdx = rs.findColumn("__sp");
+            int[] upstreamIdx = new int[carriesUpstream ? upstreamNames.size() : 0];
+            for (int u = 0; u < upstreamIdx.length; u++) {
+                upstreamIdx[u] = rs.findColumn("__u" + u);
+            }
             List<IncrementRow> added = new ArrayList<>();
             List<IncrementRow> stale = new ArrayList<>();
             List<IncrementRow> orphaned = new ArrayList<>();
@@ -340,14 +368,18 @@ final class ResolveQuery {
                     String[] byField = calc.provenanceByField(versions);
                     String provenance = calc.provenance(byField);
                     Map<String, String> byFieldMap = calc.byFieldMap(byField);
+                    Map<String, Object> upstream = new LinkedHashMap<>();
+                    for (int u = 0; u < upstreamIdx.length; u++) {
+                        upstream.put(upstreamNames.get(u), SqlMetadataStore.normalize(rs.getObject(upstreamIdx[u])));
+                    }
                     if (!current) {
-                        added.add(new IncrementRow(ids, byFieldMap, provenance, null, null));
+                        added.add(new IncrementRow(ids, byFieldMap, provenance, null, null, upstream));
                     } else {
                         String recorded = rs.getString(cpIdx);
                         String recordedMax = rs.getString(cp2Idx);
                         if (!provenance.equals(recorded) || !provenance.equals(recordedMax) || rs.getInt(spIdx) == 1) {
                             stale.add(new IncrementRow(ids, byFieldMap, provenance, dialect.readByField(rs, cpbfIdx),
-                                    provenance.equals(recorded) ? recordedMax : recorded));
+                                    provenance.equals(recorded) ? recordedMax : recorded, upstream));
                         }
                     }
                 } else if (current) {
