@@ -126,7 +126,11 @@ final class ResolveQuery {
                     select.add("e.__u" + u);
                 }
             }
-            for (String c : List.of("__c", "__cp", "__cp2", "__cpbf", "__sp")) {
+            List<String> currentColumns = new ArrayList<>(List.of("__c", "__cp", "__cp2", "__sp"));
+            for (int f = 0; f < calc.fields().size(); f++) {
+                currentColumns.add("__cpbf" + f);
+            }
+            for (String c : currentColumns) {
                 select.add(hasCurrent ? "c." + c + " AS " + c : nullOf(c) + " AS " + c);
             }
             String from;
@@ -148,7 +152,6 @@ final class ResolveQuery {
 
     private String nullOf(String column) {
         return switch (column) {
-            case "__cpbf" -> "CAST(NULL AS " + dialect.byFieldType() + ")";
             case "__c", "__sp" -> "CAST(NULL AS INTEGER)";
             default -> "CAST(NULL AS VARCHAR)";
         };
@@ -262,13 +265,19 @@ final class ResolveQuery {
             select.add("1 AS __c");
             select.add("min(" + prov + ") AS __cp");
             select.add("max(" + prov + ") AS __cp2");
-            select.add("CAST(NULL AS " + dialect.byFieldType() + ") AS __cpbf");
+            for (int f = 0; f < calc.fields().size(); f++) {
+                select.add("CAST(NULL AS VARCHAR) AS __cpbf" + f);
+            }
             select.add("max(" + staleFlag + ") AS __sp");
         } else {
             select.add("1 AS __c");
             select.add(prov + " AS __cp");
             select.add(prov + " AS __cp2");
-            select.add("x." + q(SystemColumns.PROVENANCE_BY_FIELD) + " AS __cpbf");
+            // One text column per field: drivers materialise MAP/JSONB values far slower than text.
+            for (int f = 0; f < calc.fields().size(); f++) {
+                select.add(dialect.byFieldElement("x." + q(SystemColumns.PROVENANCE_BY_FIELD), literal(calc.fields().get(f).toString()))
+                        + " AS __cpbf" + f);
+            }
             select.add(staleFlag + " AS __sp");
         }
         String sql = "SELECT " + String.join(", ", select) + " FROM (" + store.latestRows(spec, true, true, false, params) + ") x";
@@ -342,7 +351,10 @@ final class ResolveQuery {
             int cIdx = rs.findColumn("__c");
             int cpIdx = rs.findColumn("__cp");
             int cp2Idx = rs.findColumn("__cp2");
-            int cpbfIdx = rs.findColumn("__cpbf");
+            int[] cpbfIdx = new int[calc.fields().size()];
+            for (int f = 0; f < cpbfIdx.length; f++) {
+                cpbfIdx[f] = rs.findColumn("__cpbf" + f);
+            }
             int spIdx = rs.findColumn("__sp");
             int[] upstreamIdx = new int[carriesUpstream ? upstreamNames.size() : 0];
             for (int u = 0; u < upstreamIdx.length; u++) {
@@ -378,15 +390,28 @@ final class ResolveQuery {
                         String recorded = rs.getString(cpIdx);
                         String recordedMax = rs.getString(cp2Idx);
                         if (!provenance.equals(recorded) || !provenance.equals(recordedMax) || rs.getInt(spIdx) == 1) {
-                            stale.add(new IncrementRow(ids, byFieldMap, provenance, dialect.readByField(rs, cpbfIdx),
+                            stale.add(new IncrementRow(ids, byFieldMap, provenance, recordedByField(rs, cpbfIdx),
                                     provenance.equals(recorded) ? recordedMax : recorded, upstream));
                         }
                     }
                 } else if (current) {
-                    orphaned.add(new IncrementRow(ids, null, null, dialect.readByField(rs, cpbfIdx), rs.getString(cpIdx)));
+                    orphaned.add(new IncrementRow(ids, null, null, recordedByField(rs, cpbfIdx), rs.getString(cpIdx)));
                 }
             }
             return new Increment(added, stale, orphaned);
+        }
+
+        /** The recorded provenance by field, or null when collapsed (1:N) or absent. */
+        private Map<String, String> recordedByField(ResultSet rs, int[] columns) throws SQLException {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (int f = 0; f < columns.length; f++) {
+                String value = rs.getString(columns[f]);
+                if (value == null) {
+                    return null;
+                }
+                out.put(calc.fields().get(f).toString(), value);
+            }
+            return out;
         }
     }
 }
