@@ -17,7 +17,7 @@ public record IncrementRow(Map<String, Object> ids, Map<String, String> provenan
         Map<String, String> recordedProvenanceByField, String recordedProvenance, Map<String, Object> upstream) {
 
     public IncrementRow {
-        upstream = upstream == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstream));
+        upstream = upstream == null || upstream.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstream));
     }
 
     public IncrementRow(Map<String, Object> ids, Map<String, String> provenanceByField, String provenance,

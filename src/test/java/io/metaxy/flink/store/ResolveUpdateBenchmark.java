@@ -21,7 +21,7 @@ import java.util.Map;
  * latest rows, (2) the resolve query itself streamed to Java without hashing.
  *
  * <pre>
- * MAVEN_OPTS=-Xmx4g mvn -q -o test-compile exec:java -Dexec.classpathScope=test \
+ * MAVEN_OPTS="-Xmx6g -XX:+UseParallelGC" mvn -q test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.metaxy.flink.store.ResolveUpdateBenchmark [-Dexec.args="100000 1000000"]
  * </pre>
  */
