@@ -61,7 +61,10 @@ public final class MetadataStores {
     private static MetadataStore openDuckDb(String path, FeatureGraph graph, AccessMode mode, SampleHasher hasher) {
         boolean memory = path.equals("memory:") || path.equals(":memory:") || path.isEmpty();
         Properties props = new Properties();
-        if (!memory && mode == AccessMode.READ && Files.exists(Path.of(path))) {
+        if (!memory && mode == AccessMode.READ) {
+            if (!Files.exists(Path.of(path))) {
+                throw new StoreConnectionException("cannot open DuckDB store '" + path + "' for reading: no such file", null);
+            }
             props.setProperty("duckdb.read_only", "true");
         }
         String jdbc = memory ? "jdbc:duckdb:" : "jdbc:duckdb:" + path;

@@ -117,6 +117,8 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public synchronized int write(String feature, List<MetadataRow> rows) {
+        // Other stores (the job's sink, another process) may have added tables or columns since.
+        schemas.clear();
         FeatureSpec spec = spec(feature);
         requireWritable("write", spec.key());
         if (rows.isEmpty()) {
@@ -396,6 +398,8 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public synchronized List<MetadataRow> read(String feature, ReadOptions options) {
+        // Other stores (the job's sink, another process) may have added tables or columns since.
+        schemas.clear();
         FeatureSpec spec = spec(feature);
         FeatureKey key = spec.key();
         try {
@@ -516,6 +520,8 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public synchronized LazyIncrement resolveUpdateLazy(String feature, ResolveOptions options) {
+        // Other stores (the job's sink, another process) may have added tables or columns since.
+        schemas.clear();
         FeatureSpec spec = spec(feature);
         try {
             return new ResolveQuery(this, spec, calculator(spec.key()), options).build();
@@ -528,6 +534,8 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public synchronized int delete(String feature, Filter filter, DeleteMode deleteMode) {
+        // Other stores (the job's sink, another process) may have added tables or columns since.
+        schemas.clear();
         FeatureSpec spec = spec(feature);
         FeatureKey key = spec.key();
         requireWritable("delete", key);
@@ -633,7 +641,7 @@ public final class SqlMetadataStore implements MetadataStore {
         return calculators.computeIfAbsent(key, k -> ProvenanceCalculator.of(graph, k, hasher));
     }
 
-    /** Column name → SQL type of the feature's table, in table order; empty when there is no table. */
+    /** Column name → SQL type of the feature's table, in table order; empty when there is no table. Cached within one call. */
     LinkedHashMap<String, String> schema(FeatureKey key) throws SQLException {
         LinkedHashMap<String, String> cached = schemas.get(key);
         if (cached != null) {
