@@ -75,7 +75,8 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Joins the parents' current rows on the lineage keys, computes the expected provenance of
-     * every sample (design §3) and compares with the feature's current rows.
+     * every sample (design §3) and compares with the feature's current rows. A root feature has
+     * nothing upstream: its increment is always empty.
      */
     default Increment resolveUpdate(String feature, ResolveOptions options) {
         return resolveUpdateLazy(feature, options).collect();
