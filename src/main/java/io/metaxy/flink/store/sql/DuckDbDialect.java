@@ -59,6 +59,17 @@ public final class DuckDbDialect implements SqlDialect {
     }
 
     @Override
+    public String inTextArray(String columnRef) {
+        return columnRef + " IN (SELECT unnest(?::VARCHAR[]))";
+    }
+
+    @Override
+    public void bindTextArray(Connection connection, PreparedStatement statement, int index, java.util.List<String> values)
+            throws SQLException {
+        statement.setArray(index, connection.createArrayOf("VARCHAR", values.toArray()));
+    }
+
+    @Override
     public String sqlType(Class<?> javaType) {
         if (javaType == Long.class || javaType == Integer.class || javaType == Short.class) {
             return "BIGINT";

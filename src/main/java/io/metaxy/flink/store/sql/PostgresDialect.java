@@ -61,6 +61,17 @@ public final class PostgresDialect implements SqlDialect {
     }
 
     @Override
+    public String inTextArray(String columnRef) {
+        return columnRef + " = ANY(?)";
+    }
+
+    @Override
+    public void bindTextArray(Connection connection, PreparedStatement statement, int index, java.util.List<String> values)
+            throws SQLException {
+        statement.setArray(index, connection.createArrayOf("text", values.toArray()));
+    }
+
+    @Override
     public String sqlType(Class<?> javaType) {
         if (javaType == Long.class || javaType == Integer.class || javaType == Short.class) {
             return "BIGINT";

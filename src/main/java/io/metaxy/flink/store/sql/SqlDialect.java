@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 
 /** What differs between the SQL backends; everything else is shared in {@link SqlMetadataStore}. */
@@ -27,6 +28,11 @@ public interface SqlDialect {
 
     /** SQL for the value of {@code key} in the by-field column {@code columnRef}; key is a safe literal. */
     String byFieldElement(String columnRef, String keyLiteral);
+
+    /** A predicate "column is one of the strings bound to the single placeholder" (see {@link #bindTextArray}). */
+    String inTextArray(String columnRef);
+
+    void bindTextArray(Connection connection, PreparedStatement statement, int index, List<String> values) throws SQLException;
 
     /** SQL type for a user or id column holding values of this Java class. */
     String sqlType(Class<?> javaType);

@@ -62,7 +62,6 @@ import java.util.regex.Pattern;
 public final class SqlMetadataStore implements MetadataStore {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final int MAX_IDENTIFIER = 63;
-    private static final int IN_CHUNK = 1000;
     static final String RN = "__metaxy_rn";
 
     private final Connection connection;
@@ -232,19 +231,14 @@ public final class SqlMetadataStore implements MetadataStore {
             return rows;
         }
         Set<String> seen = new HashSet<>();
-        String column = q(SystemColumns.MATERIALIZATION_ID);
-        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-            String sql = "SELECT " + column + " FROM " + q(key.tableName()) + " WHERE " + column + " IN ("
-                    + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")";
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setString(i + 1, chunk.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        seen.add(rs.getString(1));
-                    }
+        String sql = "SELECT " + q(SystemColumns.MATERIALIZATION_ID) + " FROM " + q(key.tableName()) + " WHERE "
+                + dialect.inTextArray(q(SystemColumns.MATERIALIZATION_ID));
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            // One array parameter: a single scan of the table per write, whatever the batch size.
+            dialect.bindTextArray(connection, ps, 1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    seen.add(rs.getString(1));
                 }
             }
         }
