@@ -18,7 +18,8 @@ import java.util.Map;
  * Layout: a root with two fields, a 1:1 child with two fields; 90% of samples have a child row
  * (recorded with another provenance, so stale), 10% are new, plus 1% orphans. Baselines measured
  * in the same run over the same tables: (1) {@code count(*)} of the same full outer join of the
- * latest rows, (2) the resolve query itself streamed to Java without hashing.
+ * latest rows, (2) the resolve query itself streamed to Java without hashing. Also reports
+ * {@code store.write} throughput in sink-sized batches with materialization ids, and a replay.
  *
  * <pre>
  * MAVEN_OPTS="-Xmx6g -XX:+UseParallelGC" mvn -q test-compile exec:java -Dexec.classpathScope=test \
@@ -51,6 +52,7 @@ public final class ResolveUpdateBenchmark {
                     time(n, "baseline: count(*) of the same join", () -> countJoin(c, graph));
                 }
             }
+            writeThroughput(file, graph, n);
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -103,6 +105,32 @@ public final class ResolveUpdateBenchmark {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /** store.write in sink-sized batches with materialization ids, then a replay of the last batch (all skipped). */
+    private static void writeThroughput(Path file, FeatureGraph graph, int n) throws Exception {
+        int total = Math.min(n, 200_000);
+        int batch = 10_000;
+        try (MetadataStore store = MetadataStores.open("duckdb:" + file, graph, AccessMode.WRITE)) {
+            store.drop(TestGraphs.EXTRA);
+            List<MetadataRow> last = List.of();
+            long start = System.nanoTime();
+            for (int from = 0; from < total; from += batch) {
+                List<MetadataRow> rows = new java.util.ArrayList<>(batch);
+                for (int i = from; i < from + batch; i++) {
+                    rows.add(MetadataRow.builder().ids(Map.of("sample_uid", (long) i)).column("path", "s3://b/" + i)
+                            .provenanceByField(Map.of("meta", "m" + i)).materializationId("extra/0/" + i).build());
+                }
+                store.write(TestGraphs.EXTRA, rows);
+                last = rows;
+            }
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            System.out.printf("%-9d %-38s %10d %10s %10d%n", n, "write: " + total / batch + " batches of " + batch, ms, "", total);
+            start = System.nanoTime();
+            int written = store.write(TestGraphs.EXTRA, last);
+            System.out.printf("%-9d %-38s %10d %10s %10d%n", n, "write: replay of one batch (skipped)",
+                    (System.nanoTime() - start) / 1_000_000, "", written);
         }
     }
 

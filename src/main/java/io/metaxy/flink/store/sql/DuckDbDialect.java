@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,23 +22,17 @@ public final class DuckDbDialect implements SqlDialect {
 
     @Override
     public String byFieldPlaceholder() {
-        return "CASE WHEN ?::BOOLEAN THEN MAP(?::VARCHAR[], ?::VARCHAR[]) END";
+        return "MAP(?::VARCHAR[], ?::VARCHAR[])";
     }
 
     @Override
     public int bindByField(Connection connection, PreparedStatement statement, int index, Map<String, String> value)
             throws SQLException {
-        if (value == null) {
-            statement.setBoolean(index, false);
-            statement.setNull(index + 1, Types.ARRAY);
-            statement.setNull(index + 2, Types.ARRAY);
-        } else {
-            Map<String, String> sorted = new TreeMap<>(value);
-            statement.setBoolean(index, true);
-            statement.setArray(index + 1, connection.createArrayOf("VARCHAR", sorted.keySet().toArray()));
-            statement.setArray(index + 2, connection.createArrayOf("VARCHAR", sorted.values().toArray()));
-        }
-        return index + 3;
+        // Callers validate first: by-field maps written to a store are never null.
+        Map<String, String> sorted = new TreeMap<>(value);
+        statement.setArray(index, connection.createArrayOf("VARCHAR", sorted.keySet().toArray()));
+        statement.setArray(index + 1, connection.createArrayOf("VARCHAR", sorted.values().toArray()));
+        return index + 2;
     }
 
     @Override

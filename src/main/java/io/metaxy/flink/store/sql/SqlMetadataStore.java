@@ -261,44 +261,68 @@ public final class SqlMetadataStore implements MetadataStore {
         columns.addAll(SystemColumns.ALL);
         StringBuilder values = new StringBuilder();
         for (String column : columns) {
-            if (values.length() > 0) {
-                values.append(", ");
-            }
+            values.append(values.length() == 0 ? "(" : ", ");
             values.append(column.equals(SystemColumns.PROVENANCE_BY_FIELD) || column.equals(SystemColumns.DATA_VERSION_BY_FIELD)
                     ? dialect.byFieldPlaceholder() : "?");
         }
-        String sql = "INSERT INTO " + q(spec.key().tableName()) + " (" + String.join(", ", columns.stream().map(SqlMetadataStore::q).toList())
-                + ") VALUES (" + values + ")";
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            int pending = 0;
-            for (MetadataRow row : rows) {
-                int i = 1;
-                for (String id : spec.idColumns()) {
-                    bindValue(spec.key(), ps, i++, id, row.ids().get(id), schema.get(id));
+        values.append(")");
+        String head = "INSERT INTO " + q(spec.key().tableName()) + " (" + String.join(", ", columns.stream().map(SqlMetadataStore::q).toList())
+                + ") VALUES ";
+        // Many rows per statement: a JDBC batch of single-row inserts runs one statement per row in
+        // DuckDB (~3k rows/s); multi-row VALUES is one round trip per chunk.
+        int perRow = (int) values.chars().filter(ch -> ch == '?').count();
+        int chunk = Math.max(1, Math.min(200, 30_000 / perRow));
+        PreparedStatement full = null;
+        try {
+            for (int from = 0; from < rows.size(); from += chunk) {
+                List<MetadataRow> part = rows.subList(from, Math.min(rows.size(), from + chunk));
+                PreparedStatement ps;
+                if (part.size() == chunk) {
+                    if (full == null) {
+                        full = connection.prepareStatement(head + String.join(", ", java.util.Collections.nCopies(chunk, values)));
+                    }
+                    ps = full;
+                } else {
+                    ps = connection.prepareStatement(head + String.join(", ", java.util.Collections.nCopies(part.size(), values)));
                 }
-                for (String column : userColumns) {
-                    bindValue(spec.key(), ps, i++, column, row.columns().get(column), schema.get(column));
-                }
-                i = dialect.bindByField(connection, ps, i, row.provenanceByField());
-                ps.setString(i++, row.provenance());
-                i = dialect.bindByField(connection, ps, i, row.dataVersionByField());
-                ps.setString(i++, row.dataVersion());
-                ps.setString(i++, row.featureVersion());
-                bindInstant(ps, i++, row.createdAt());
-                bindInstant(ps, i++, row.updatedAt());
-                bindInstant(ps, i++, row.deletedAt());
-                ps.setString(i, row.materializationId());
-                ps.addBatch();
-                if (++pending == 5000) {
-                    ps.executeBatch();
-                    pending = 0;
+                try {
+                    int i = 1;
+                    for (MetadataRow row : part) {
+                        i = bindRow(spec, userColumns, schema, ps, i, row);
+                    }
+                    ps.executeUpdate();
+                } finally {
+                    if (ps != full) {
+                        ps.close();
+                    }
                 }
             }
-            if (pending > 0) {
-                ps.executeBatch();
+        } finally {
+            if (full != null) {
+                full.close();
             }
         }
         return rows.size();
+    }
+
+    private int bindRow(FeatureSpec spec, List<String> userColumns, Map<String, String> schema, PreparedStatement ps, int i,
+            MetadataRow row) throws SQLException {
+        for (String id : spec.idColumns()) {
+            bindValue(spec.key(), ps, i++, id, row.ids().get(id), schema.get(id));
+        }
+        for (String column : userColumns) {
+            bindValue(spec.key(), ps, i++, column, row.columns().get(column), schema.get(column));
+        }
+        i = dialect.bindByField(connection, ps, i, row.provenanceByField());
+        ps.setString(i++, row.provenance());
+        i = dialect.bindByField(connection, ps, i, row.dataVersionByField());
+        ps.setString(i++, row.dataVersion());
+        ps.setString(i++, row.featureVersion());
+        bindInstant(ps, i++, row.createdAt());
+        bindInstant(ps, i++, row.updatedAt());
+        bindInstant(ps, i++, row.deletedAt());
+        ps.setString(i++, row.materializationId());
+        return i;
     }
 
     private void bindValue(FeatureKey key, PreparedStatement ps, int index, String column, Object value, String sqlType)
