@@ -118,7 +118,8 @@ public sealed interface Filter {
         return new Not(operand);
     }
 
-    Pattern SIMPLE = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(!=|<>|>=|<=|=|>|<)\\s*(.*?)\\s*");
+    /** The syntax {@link #parse} accepts: {@code column OP value}. */
+    Pattern PARSE_SYNTAX = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(!=|<>|>=|<=|=|>|<)\\s*(.*?)\\s*");
 
     /**
      * Parses {@code column OP value} with OP one of {@code = != <> < <= > >=}. The value is a
@@ -126,7 +127,7 @@ public sealed interface Filter {
      * (= and != only) for null, else text; quote it ('…' or "…") to force text.
      */
     static Filter parse(String text) {
-        Matcher m = SIMPLE.matcher(text);
+        Matcher m = PARSE_SYNTAX.matcher(text);
         if (!m.matches()) {
             throw new IllegalArgumentException("filter '" + text + "' is not of the form column OP value (OP: = != < <= > >=)");
         }
