@@ -1,6 +1,7 @@
 package io.metaxy.flink.store.sql;
 
 import java.sql.Connection;
+import java.util.List;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,18 +22,19 @@ public final class DuckDbDialect implements SqlDialect {
     }
 
     @Override
-    public String byFieldPlaceholder() {
-        return "MAP(?::VARCHAR[], ?::VARCHAR[])";
+    public String byFieldPlaceholder(List<String> fields) {
+        // Keys as literals, values as scalar parameters: binding JDBC arrays per row is slow in duckdb_jdbc.
+        List<String> keys = fields.stream().map(SqlMetadataStore::literal).toList();
+        return "MAP([" + String.join(", ", keys) + "], [" + String.join(", ", java.util.Collections.nCopies(fields.size(), "?::VARCHAR")) + "])";
     }
 
     @Override
-    public int bindByField(Connection connection, PreparedStatement statement, int index, Map<String, String> value)
+    public int bindByField(PreparedStatement statement, int index, List<String> fields, Map<String, String> value)
             throws SQLException {
-        // Callers validate first: by-field maps written to a store are never null.
-        Map<String, String> sorted = new TreeMap<>(value);
-        statement.setArray(index, connection.createArrayOf("VARCHAR", sorted.keySet().toArray()));
-        statement.setArray(index + 1, connection.createArrayOf("VARCHAR", sorted.values().toArray()));
-        return index + 2;
+        for (String field : fields) {
+            statement.setString(index++, value.get(field));
+        }
+        return index;
     }
 
     @Override

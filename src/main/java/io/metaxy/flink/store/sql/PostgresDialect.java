@@ -27,12 +27,12 @@ public final class PostgresDialect implements SqlDialect {
     }
 
     @Override
-    public String byFieldPlaceholder() {
+    public String byFieldPlaceholder(java.util.List<String> fields) {
         return "?::jsonb";
     }
 
     @Override
-    public int bindByField(Connection connection, PreparedStatement statement, int index, Map<String, String> value)
+    public int bindByField(PreparedStatement statement, int index, java.util.List<String> fields, Map<String, String> value)
             throws SQLException {
         try {
             statement.setString(index, value == null ? null : JSON.writeValueAsString(new TreeMap<>(value)));

@@ -16,12 +16,27 @@ public interface SqlDialect {
     /** Column type of the by-field system columns. */
     String byFieldType();
 
-    /** SQL expression that a by-field map binds to; {@link #bindByField} fills its placeholders. */
-    String byFieldPlaceholder();
+    /**
+     * SQL expression that a by-field map with exactly {@code fields} (sorted; definition keys, safe
+     * as literals) binds to; {@link #bindByField} fills its placeholders.
+     */
+    String byFieldPlaceholder(List<String> fields);
 
-    /** Binds a by-field map (may be null) from parameter {@code index}; returns the next index. */
-    int bindByField(Connection connection, PreparedStatement statement, int index, Map<String, String> value)
-            throws SQLException;
+    /** Binds a validated by-field map holding exactly {@code fields} from parameter {@code index}; returns the next index. */
+    int bindByField(PreparedStatement statement, int index, List<String> fields, Map<String, String> value) throws SQLException;
+
+    /** SQL expression a timestamp binds to. */
+    default String timestampPlaceholder() {
+        return "?";
+    }
+
+    default void bindTimestamp(PreparedStatement statement, int index, java.time.Instant value) throws SQLException {
+        if (value == null) {
+            statement.setNull(index, java.sql.Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            statement.setObject(index, java.time.OffsetDateTime.ofInstant(value, java.time.ZoneOffset.UTC));
+        }
+    }
 
     /** Reads a by-field column. */
     Map<String, String> readByField(ResultSet rs, int column) throws SQLException;

@@ -256,14 +256,21 @@ public final class SqlMetadataStore implements MetadataStore {
             return 0;
         }
         Map<String, String> schema = schema(spec.key());
+        List<String> fields = calculator(spec.key()).fields().stream().map(Object::toString).toList();
         List<String> columns = new ArrayList<>(spec.idColumns());
         columns.addAll(userColumns);
         columns.addAll(SystemColumns.ALL);
         StringBuilder values = new StringBuilder();
         for (String column : columns) {
             values.append(values.length() == 0 ? "(" : ", ");
-            values.append(column.equals(SystemColumns.PROVENANCE_BY_FIELD) || column.equals(SystemColumns.DATA_VERSION_BY_FIELD)
-                    ? dialect.byFieldPlaceholder() : "?");
+            if (column.equals(SystemColumns.PROVENANCE_BY_FIELD) || column.equals(SystemColumns.DATA_VERSION_BY_FIELD)) {
+                values.append(dialect.byFieldPlaceholder(fields));
+            } else if (column.equals(SystemColumns.CREATED_AT) || column.equals(SystemColumns.UPDATED_AT)
+                    || column.equals(SystemColumns.DELETED_AT)) {
+                values.append(dialect.timestampPlaceholder());
+            } else {
+                values.append("?");
+            }
         }
         values.append(")");
         String head = "INSERT INTO " + q(spec.key().tableName()) + " (" + String.join(", ", columns.stream().map(SqlMetadataStore::q).toList())
@@ -288,7 +295,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 try {
                     int i = 1;
                     for (MetadataRow row : part) {
-                        i = bindRow(spec, userColumns, schema, ps, i, row);
+                        i = bindRow(spec, userColumns, fields, schema, ps, i, row);
                     }
                     ps.executeUpdate();
                 } finally {
@@ -305,22 +312,22 @@ public final class SqlMetadataStore implements MetadataStore {
         return rows.size();
     }
 
-    private int bindRow(FeatureSpec spec, List<String> userColumns, Map<String, String> schema, PreparedStatement ps, int i,
-            MetadataRow row) throws SQLException {
+    private int bindRow(FeatureSpec spec, List<String> userColumns, List<String> fields, Map<String, String> schema,
+            PreparedStatement ps, int i, MetadataRow row) throws SQLException {
         for (String id : spec.idColumns()) {
             bindValue(spec.key(), ps, i++, id, row.ids().get(id), schema.get(id));
         }
         for (String column : userColumns) {
             bindValue(spec.key(), ps, i++, column, row.columns().get(column), schema.get(column));
         }
-        i = dialect.bindByField(connection, ps, i, row.provenanceByField());
+        i = dialect.bindByField(ps, i, fields, row.provenanceByField());
         ps.setString(i++, row.provenance());
-        i = dialect.bindByField(connection, ps, i, row.dataVersionByField());
+        i = dialect.bindByField(ps, i, fields, row.dataVersionByField());
         ps.setString(i++, row.dataVersion());
         ps.setString(i++, row.featureVersion());
-        bindInstant(ps, i++, row.createdAt());
-        bindInstant(ps, i++, row.updatedAt());
-        bindInstant(ps, i++, row.deletedAt());
+        dialect.bindTimestamp(ps, i++, row.createdAt());
+        dialect.bindTimestamp(ps, i++, row.updatedAt());
+        dialect.bindTimestamp(ps, i++, row.deletedAt());
         ps.setString(i++, row.materializationId());
         return i;
     }
@@ -358,13 +365,6 @@ public final class SqlMetadataStore implements MetadataStore {
         return Types.VARCHAR;
     }
 
-    private static void bindInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
-        } else {
-            ps.setObject(index, OffsetDateTime.ofInstant(value, ZoneOffset.UTC));
-        }
-    }
 
     private void ensureTable(FeatureSpec spec, Map<String, Class<?>> idTypes, Map<String, Class<?>> userColumns)
             throws SQLException {
