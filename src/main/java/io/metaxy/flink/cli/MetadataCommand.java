@@ -1,0 +1,303 @@
+package io.metaxy.flink.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metaxy.flink.definitions.FeatureGraph;
+import io.metaxy.flink.definitions.FeatureKey;
+import io.metaxy.flink.definitions.GraphReader;
+import io.metaxy.flink.store.AccessMode;
+import io.metaxy.flink.store.DeleteMode;
+import io.metaxy.flink.store.Filter;
+import io.metaxy.flink.store.Increment;
+import io.metaxy.flink.store.IncrementRow;
+import io.metaxy.flink.store.MetadataRow;
+import io.metaxy.flink.store.MetadataStore;
+import io.metaxy.flink.store.MetadataStores;
+import io.metaxy.flink.store.ReadOptions;
+import io.metaxy.flink.store.ResolveOptions;
+import io.metaxy.flink.store.SystemColumns;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code metadata read|resolve|delete|status}: the metadata store from the command line.
+ *
+ * <pre>{@code
+ * java -jar metaxy-flink.jar metadata status  --store duckdb:metaxy.duckdb --graph graph.yaml
+ * java -jar metaxy-flink.jar metadata read    --store duckdb:metaxy.duckdb --graph graph.yaml --feature example/video --filter 'sample_uid>=10'
+ * java -jar metaxy-flink.jar metadata resolve --store postgresql://me@127.0.0.1:5432/meta --graph graph.yaml --feature example/crop --format table
+ * java -jar metaxy-flink.jar metadata delete  --store duckdb:metaxy.duckdb --graph graph.yaml --feature example/crop --filter sample_uid=3 --hard
+ * }</pre>
+ *
+ * {@code --filter column OP value} (OP one of {@code = != <> < <= > >=}; repeat to AND them):
+ * integers, decimals and true/false are typed, {@code null} tests for null, anything else (or
+ * a quoted value) is text. Output: JSON lines (default) or an aligned table.
+ */
+@Command(name = "metadata", mixinStandardHelpOptions = true, description = "Read, resolve and delete feature metadata in a store.",
+        subcommands = {MetadataCommand.Read.class, MetadataCommand.Resolve.class, MetadataCommand.Delete.class,
+                MetadataCommand.Status.class})
+public final class MetadataCommand implements Runnable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: read, resolve, delete or status");
+    }
+
+    enum Format { json, table }
+
+    /** Options every subcommand shares. */
+    static final class StoreOptions {
+        @Option(names = "--store", defaultValue = MetadataStores.DEFAULT_URL,
+                description = "Store URL: duckdb:PATH, duckdb:memory: or postgresql://user@host:port/db (default: ${DEFAULT-VALUE}).")
+        String store;
+
+        @Option(names = "--graph", required = true, description = "Feature graph file (YAML/JSON or a Metaxy snapshot).")
+        Path graph;
+
+        @Option(names = "--filter", description = "column OP value; repeat to combine with AND.")
+        List<String> filters = new ArrayList<>();
+
+        @Option(names = "--format", defaultValue = "json", description = "json (JSON lines) or table (default: ${DEFAULT-VALUE}).")
+        Format format;
+
+        FeatureGraph readGraph() {
+            return GraphReader.read(graph);
+        }
+
+        Filter filter(CommandLine cli) {
+            if (filters.isEmpty()) {
+                return null;
+            }
+            List<Filter> parsed = new ArrayList<>();
+            for (String text : filters) {
+                try {
+                    parsed.add(Filter.parse(text));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(cli, e.getMessage());
+                }
+            }
+            return parsed.size() == 1 ? parsed.get(0) : Filter.and(parsed);
+        }
+    }
+
+    @Command(name = "read", mixinStandardHelpOptions = true, description = "Print the current rows of a feature.")
+    static final class Read implements Callable<Integer> {
+        @Mixin StoreOptions options;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--feature", required = true, description = "Feature key, e.g. example/video.")
+        String feature;
+
+        @Option(names = "--history", description = "Every appended row of every feature version.")
+        boolean history;
+
+        @Option(names = "--include-deleted", description = "Also soft-deleted samples.")
+        boolean includeDeleted;
+
+        @Option(names = "--columns", split = ",", description = "User columns to print (ids and system columns always).")
+        List<String> columns;
+
+        @Override
+        public Integer call() {
+            Filter filter = options.filter(spec.commandLine());
+            try (MetadataStore store = MetadataStores.open(options.store, options.readGraph(), AccessMode.READ)) {
+                List<MetadataRow> rows = store.read(feature, ReadOptions.defaults().filter(filter).columns(columns)
+                        .history(history).includeDeleted(includeDeleted));
+                print(spec.commandLine().getOut(), options.format, rows.stream().map(MetadataCommand::rowRecord).toList());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "resolve", mixinStandardHelpOptions = true,
+            description = "Print what a feature must compute: new, stale and orphaned samples (--filter restricts the samples).")
+    static final class Resolve implements Callable<Integer> {
+        @Mixin StoreOptions options;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--feature", required = true, description = "Feature key.")
+        String feature;
+
+        @Option(names = "--sql", description = "Print the query instead of running it.")
+        boolean sql;
+
+        @Override
+        public Integer call() {
+            Filter filter = options.filter(spec.commandLine());
+            try (MetadataStore store = MetadataStores.open(options.store, options.readGraph(), AccessMode.READ)) {
+                var lazy = store.resolveUpdateLazy(feature, ResolveOptions.defaults().targetFilter(filter));
+                if (sql) {
+                    spec.commandLine().getOut().println(lazy.sql());
+                    spec.commandLine().getOut().println("-- parameters: " + lazy.parameters());
+                    return 0;
+                }
+                Increment inc = lazy.collect();
+                List<Map<String, Object>> records = new ArrayList<>();
+                inc.added().forEach(r -> records.add(incrementRecord("new", r)));
+                inc.stale().forEach(r -> records.add(incrementRecord("stale", r)));
+                inc.orphaned().forEach(r -> records.add(incrementRecord("orphaned", r)));
+                print(spec.commandLine().getOut(), options.format, records);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete the samples matching --filter (or --all): soft by default (tombstones), --hard removes rows.")
+    static final class Delete implements Callable<Integer> {
+        @Mixin StoreOptions options;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--feature", required = true, description = "Feature key.")
+        String feature;
+
+        @Option(names = "--hard", description = "Remove rows physically instead of appending tombstones.")
+        boolean hard;
+
+        @Option(names = "--all", description = "Delete every sample (required when no --filter is given).")
+        boolean all;
+
+        @Override
+        public Integer call() {
+            Filter filter = options.filter(spec.commandLine());
+            if (filter == null && !all) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "give --filter, or --all to delete every sample");
+            }
+            try (MetadataStore store = MetadataStores.open(options.store, options.readGraph(), AccessMode.WRITE)) {
+                int n = store.delete(feature, filter, hard ? DeleteMode.HARD : DeleteMode.SOFT);
+                Map<String, Object> record = new LinkedHashMap<>();
+                record.put("feature", feature);
+                record.put("mode", hard ? "hard" : "soft");
+                record.put(hard ? "rows_removed" : "samples_deleted", n);
+                print(spec.commandLine().getOut(), options.format, List.of(record));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Per feature: current rows and new/stale/orphaned counts.")
+    static final class Status implements Callable<Integer> {
+        @Mixin StoreOptions options;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--feature", description = "Only this feature (default: every feature of the graph).")
+        String feature;
+
+        @Override
+        public Integer call() {
+            FeatureGraph graph = options.readGraph();
+            List<Map<String, Object>> records = new ArrayList<>();
+            try (MetadataStore store = MetadataStores.open(options.store, graph, AccessMode.READ)) {
+                List<FeatureKey> keys = feature == null ? graph.topologicalOrder() : List.of(FeatureKey.of(feature));
+                Filter filter = options.filter(spec.commandLine());
+                for (FeatureKey key : keys) {
+                    Increment inc = store.resolveUpdate(key, ResolveOptions.defaults().targetFilter(filter));
+                    Map<String, Object> record = new LinkedHashMap<>();
+                    record.put("feature", key.toString());
+                    record.put("rows", store.read(key, ReadOptions.defaults().filter(filter)).size());
+                    record.put("new", inc.added().size());
+                    record.put("stale", inc.stale().size());
+                    record.put("orphaned", inc.orphaned().size());
+                    records.add(record);
+                }
+            }
+            print(spec.commandLine().getOut(), options.format, records);
+            return 0;
+        }
+    }
+
+    static Map<String, Object> rowRecord(MetadataRow row) {
+        Map<String, Object> out = new LinkedHashMap<>(row.ids());
+        out.putAll(row.columns());
+        out.put(SystemColumns.PROVENANCE_BY_FIELD, row.provenanceByField());
+        out.put(SystemColumns.PROVENANCE, row.provenance());
+        out.put(SystemColumns.DATA_VERSION_BY_FIELD, row.dataVersionByField());
+        out.put(SystemColumns.DATA_VERSION, row.dataVersion());
+        out.put(SystemColumns.FEATURE_VERSION, row.featureVersion());
+        out.put(SystemColumns.CREATED_AT, row.createdAt() == null ? null : row.createdAt().toString());
+        out.put(SystemColumns.UPDATED_AT, row.updatedAt() == null ? null : row.updatedAt().toString());
+        out.put(SystemColumns.DELETED_AT, row.deletedAt() == null ? null : row.deletedAt().toString());
+        out.put(SystemColumns.MATERIALIZATION_ID, row.materializationId());
+        return out;
+    }
+
+    static Map<String, Object> incrementRecord(String kind, IncrementRow row) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kind", kind);
+        out.putAll(row.ids());
+        out.put(SystemColumns.PROVENANCE_BY_FIELD, row.provenanceByField());
+        out.put(SystemColumns.PROVENANCE, row.provenance());
+        out.put("recorded_provenance", row.recordedProvenance());
+        if (!row.upstream().isEmpty()) {
+            out.put("upstream", row.upstream());
+        }
+        return out;
+    }
+
+    static void print(PrintWriter out, Format format, List<Map<String, Object>> records) {
+        if (format == Format.json) {
+            for (Map<String, Object> record : records) {
+                out.println(json(record));
+            }
+        } else {
+            LinkedHashSet<String> columns = new LinkedHashSet<>();
+            records.forEach(r -> columns.addAll(r.keySet()));
+            List<String> header = new ArrayList<>(columns);
+            List<List<String>> cells = new ArrayList<>();
+            for (Map<String, Object> record : records) {
+                List<String> line = new ArrayList<>();
+                for (String column : header) {
+                    Object value = record.get(column);
+                    line.add(value == null ? "" : value instanceof Map ? json(value) : String.valueOf(value));
+                }
+                cells.add(line);
+            }
+            int[] widths = new int[header.size()];
+            for (int i = 0; i < widths.length; i++) {
+                widths[i] = header.get(i).length();
+                for (List<String> line : cells) {
+                    widths[i] = Math.max(widths[i], line.get(i).length());
+                }
+            }
+            out.println(formatLine(header, widths));
+            for (List<String> line : cells) {
+                out.println(formatLine(line, widths));
+            }
+        }
+        out.flush();
+    }
+
+    private static String formatLine(List<String> values, int[] widths) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                sb.append("  ");
+            }
+            sb.append(String.format("%-" + widths[i] + "s", values.get(i)));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render " + value, e);
+        }
+    }
+}

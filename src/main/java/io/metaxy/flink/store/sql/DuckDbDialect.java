@@ -1,0 +1,80 @@
+package io.metaxy.flink.store.sql;
+
+import java.sql.Connection;
+import java.util.List;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** DuckDB: by-field columns as {@code MAP(VARCHAR, VARCHAR)}, bound as two arrays. */
+public final class DuckDbDialect implements SqlDialect {
+    @Override
+    public String name() {
+        return "duckdb";
+    }
+
+    @Override
+    public String byFieldType() {
+        return "MAP(VARCHAR, VARCHAR)";
+    }
+
+    @Override
+    public String byFieldPlaceholder(List<String> fields) {
+        // Keys as literals, values as scalar parameters: binding JDBC arrays per row is slow in duckdb_jdbc.
+        List<String> keys = fields.stream().map(SqlMetadataStore::literal).toList();
+        return "MAP([" + String.join(", ", keys) + "], [" + String.join(", ", java.util.Collections.nCopies(fields.size(), "?::VARCHAR")) + "])";
+    }
+
+    @Override
+    public int bindByField(PreparedStatement statement, int index, List<String> fields, Map<String, String> value)
+            throws SQLException {
+        for (String field : fields) {
+            statement.setString(index++, value.get(field));
+        }
+        return index;
+    }
+
+    @Override
+    public Map<String, String> readByField(ResultSet rs, int column) throws SQLException {
+        Object value = rs.getObject(column);
+        if (value == null) {
+            return null;
+        }
+        Map<String, String> out = new TreeMap<>();
+        ((Map<?, ?>) value).forEach((k, v) -> out.put(String.valueOf(k), v == null ? null : String.valueOf(v)));
+        return new LinkedHashMap<>(out);
+    }
+
+    @Override
+    public String byFieldElement(String columnRef, String keyLiteral) {
+        return columnRef + "[" + keyLiteral + "]";
+    }
+
+    @Override
+    public String inTextArray(String columnRef) {
+        return columnRef + " IN (SELECT unnest(?::VARCHAR[]))";
+    }
+
+    @Override
+    public void bindTextArray(Connection connection, PreparedStatement statement, int index, java.util.List<String> values)
+            throws SQLException {
+        statement.setArray(index, connection.createArrayOf("VARCHAR", values.toArray()));
+    }
+
+    @Override
+    public String sqlType(Class<?> javaType) {
+        if (javaType == Long.class || javaType == Integer.class || javaType == Short.class) {
+            return "BIGINT";
+        }
+        if (javaType == Double.class || javaType == Float.class) {
+            return "DOUBLE";
+        }
+        if (javaType == Boolean.class) {
+            return "BOOLEAN";
+        }
+        return "VARCHAR";
+    }
+}

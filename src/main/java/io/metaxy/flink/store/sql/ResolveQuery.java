@@ -1,0 +1,417 @@
+package io.metaxy.flink.store.sql;
+
+import static io.metaxy.flink.store.sql.SqlMetadataStore.literal;
+import static io.metaxy.flink.store.sql.SqlMetadataStore.q;
+
+import io.metaxy.flink.definitions.FeatureDep;
+import io.metaxy.flink.definitions.FeatureSpec;
+import io.metaxy.flink.definitions.FieldRef;
+import io.metaxy.flink.definitions.Lineage;
+import io.metaxy.flink.store.Filter;
+import io.metaxy.flink.store.Increment;
+import io.metaxy.flink.store.IncrementRow;
+import io.metaxy.flink.store.LazyIncrement;
+import io.metaxy.flink.store.MetadataStoreException;
+import io.metaxy.flink.store.ResolveOptions;
+import io.metaxy.flink.store.SystemColumns;
+import io.metaxy.flink.versioning.ProvenanceCalculator;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the one query behind {@code resolveUpdate} (see {@link SqlMetadataStore} for why the
+ * hash itself runs in Java):
+ *
+ * <pre>
+ * WITH p0 AS (parent 0's current rows at the grain: grain keys, data version of each parent slot
+ *             — for N:1 the members' versions string_agg'ed in id order),
+ *      p1 AS (…),
+ *      exp AS (required parents inner-joined, optional ones left-joined, on the grain keys),
+ *      cur AS (the feature's current rows at the grain: recorded provenance, staleness flag)
+ * SELECT … FROM exp FULL OUTER JOIN cur ON grain keys  [WHERE target filter]  ORDER BY grain keys
+ * </pre>
+ *
+ * The grain is the feature's id columns, or the 'on' columns of a 1:N dep (increments of an
+ * expansion are per parent; the children of one parent collapse to one current row, stale if
+ * any child's provenance differs).
+ */
+final class ResolveQuery {
+    private final SqlMetadataStore store;
+    private final SqlDialect dialect;
+    private final FeatureSpec spec;
+    private final ProvenanceCalculator calc;
+    private final ResolveOptions options;
+    private final List<String> grain;
+    private final List<FieldRef> slots;
+    private final boolean[] aggregated;
+    /** Upstream user columns carried to the increment: output name and the parent CTE providing it. */
+    private final List<String> upstreamNames = new ArrayList<>();
+    private final List<String> upstreamSources = new ArrayList<>();
+
+    ResolveQuery(SqlMetadataStore store, FeatureSpec spec, ProvenanceCalculator calc, ResolveOptions options) {
+        this.store = store;
+        this.dialect = store.dialect();
+        this.spec = spec;
+        this.calc = calc;
+        this.options = options;
+        this.grain = grainOf(spec);
+        this.slots = calc.parentSlots();
+        this.aggregated = new boolean[slots.size()];
+    }
+
+    private static List<String> grainOf(FeatureSpec spec) {
+        for (FeatureDep dep : spec.deps()) {
+            if (dep.lineage() instanceof Lineage.Expansion expansion) {
+                return expansion.on();
+            }
+        }
+        return spec.idColumns();
+    }
+
+    LazyIncrement build() throws SQLException {
+        if (spec.isRoot()) {
+            // A root's samples come from outside the graph: nothing upstream to compare with.
+            return new Lazy(null, List.of(), false);
+        }
+        List<Object> params = new ArrayList<>();
+        List<String> ctes = new ArrayList<>();
+        String[] slotSource = new String[slots.size()];
+        List<String> required = new ArrayList<>();
+        List<String> optional = new ArrayList<>();
+        boolean expectNothing = false;
+        for (int d = 0; d < spec.deps().size(); d++) {
+            FeatureDep dep = spec.deps().get(d);
+            FeatureSpec parent = store.graph().spec(dep.feature());
+            Map<String, String> parentSchema = store.schema(parent.key());
+            if (parentSchema.isEmpty()) {
+                // No table yet: a required parent has no samples, an optional one contributes "".
+                expectNothing |= !dep.optional();
+                continue;
+            }
+            String alias = "p" + d;
+            ctes.add(alias + " AS (" + parentCte(dep, parent, parentSchema, alias, slotSource, params) + ")");
+            (dep.optional() ? optional : required).add(alias);
+        }
+        boolean hasExpected = !spec.isRoot() && !expectNothing && !(required.isEmpty() && optional.isEmpty());
+        if (hasExpected) {
+            ctes.add("exp AS (" + expectedCte(required, optional, slotSource) + ")");
+        }
+        boolean hasCurrent = !store.schema(spec.key()).isEmpty();
+        if (hasCurrent) {
+            ctes.add("cur AS (" + currentCte(params) + ")");
+        }
+        String sql;
+        if (!hasExpected && !hasCurrent) {
+            sql = null;
+        } else {
+            List<String> select = new ArrayList<>();
+            for (int g = 0; g < grain.size(); g++) {
+                String e = "e.__g" + g;
+                String c = "c.__g" + g;
+                String value = hasExpected && hasCurrent ? "coalesce(" + e + ", " + c + ")" : hasExpected ? e : c;
+                select.add(value + " AS " + q(grain.get(g)));
+            }
+            for (int j = 0; j < slots.size(); j++) {
+                select.add((hasExpected ? "e.__s" + j : "CAST(NULL AS VARCHAR)") + " AS __s" + j);
+            }
+            select.add((hasExpected ? "e.__e" : "CAST(NULL AS INTEGER)") + " AS __e");
+            if (hasExpected) {
+                for (int u = 0; u < upstreamNames.size(); u++) {
+                    select.add("e.__u" + u);
+                }
+            }
+            List<String> currentColumns = new ArrayList<>(List.of("__c", "__cp", "__cp2", "__sp"));
+            for (int f = 0; f < calc.fields().size(); f++) {
+                currentColumns.add("__cpbf" + f);
+            }
+            for (String c : currentColumns) {
+                select.add(hasCurrent ? "c." + c + " AS " + c : nullOf(c) + " AS " + c);
+            }
+            String from;
+            if (hasExpected && hasCurrent) {
+                from = "exp e FULL OUTER JOIN cur c ON " + joinOn("e", "c");
+            } else {
+                from = hasExpected ? "exp e" : "cur c";
+            }
+            StringBuilder text = new StringBuilder("WITH ").append(String.join(",\n  ", ctes))
+                    .append("\nSELECT * FROM (SELECT ").append(String.join(", ", select)).append(" FROM ").append(from).append(") r");
+            if (options.targetFilter() != null) {
+                text.append(" WHERE ").append(SqlMetadataStore.renderFilter(options.targetFilter(), "r", params));
+            }
+            text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
+            sql = text.toString();
+        }
+        return new Lazy(sql, List.copyOf(params), hasExpected);
+    }
+
+    private String nullOf(String column) {
+        return switch (column) {
+            case "__c", "__sp" -> "CAST(NULL AS INTEGER)";
+            default -> "CAST(NULL AS VARCHAR)";
+        };
+    }
+
+    private String parentCte(FeatureDep dep, FeatureSpec parent, Map<String, String> parentSchema, String alias,
+            String[] slotSource, List<Object> params) {
+        Map<String, String> toParent = new HashMap<>();
+        for (String column : parentSchema.keySet()) {
+            toParent.put(dep.rename().getOrDefault(column, column), column);
+        }
+        boolean aggregate = dep.lineage() instanceof Lineage.Aggregation;
+        List<String> parts = new ArrayList<>();
+        List<String> groupBy = new ArrayList<>();
+        for (int g = 0; g < grain.size(); g++) {
+            String parentColumn = toParent.get(grain.get(g));
+            if (parentColumn == null) {
+                throw new MetadataStoreException("feature '" + spec.key() + "': cannot join upstream '" + parent.key()
+                        + "' (" + dep.lineage() + ") on '" + grain.get(g) + "': the upstream has no such column; this lineage"
+                        + " combination is not supported by resolveUpdate");
+            }
+            parts.add("x." + q(parentColumn) + " AS __g" + g);
+            groupBy.add("x." + q(parentColumn));
+        }
+        String memberOrder = String.join(", ", parent.idColumns().stream()
+                .map(c -> dialect.textOrder("x." + q(c), parentSchema.getOrDefault(c, ""))).toList());
+        for (int j = 0; j < slots.size(); j++) {
+            FieldRef slot = slots.get(j);
+            if (!slot.feature().equals(dep.feature())) {
+                continue;
+            }
+            String element = dialect.byFieldElement("x." + q(SystemColumns.DATA_VERSION_BY_FIELD), literal(slot.field().toString()));
+            parts.add((aggregate ? "string_agg(" + element + ", '|' ORDER BY " + memberOrder + ")" : element) + " AS __s" + j);
+            aggregated[j] = aggregate;
+            slotSource[j] = alias;
+        }
+        if (!aggregate) {
+            for (String column : parentSchema.keySet()) {
+                String name = dep.rename().getOrDefault(column, column);
+                boolean selected = dep.select() == null ? !parent.idColumns().contains(column) : dep.select().contains(column);
+                if (selected && !SystemColumns.isSystem(column) && !grain.contains(name) && !upstreamNames.contains(name)) {
+                    parts.add("x." + q(column) + " AS __u" + upstreamNames.size());
+                    upstreamNames.add(name);
+                    upstreamSources.add(alias);
+                }
+            }
+        }
+        StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", parts))
+                .append(" FROM (").append(store.latestRows(parent, true, true, false, params)).append(") x");
+        if (!dep.filters().isEmpty()) {
+            // Definition-level SQL (Metaxy's sql_filters), written by the graph's author, not row data.
+            sql.append(" WHERE ").append(String.join(" AND ", dep.filters().stream().map(f -> "(" + f + ")").toList()));
+        }
+        if (aggregate) {
+            sql.append(" GROUP BY ").append(String.join(", ", groupBy));
+        }
+        return sql.toString();
+    }
+
+    private String expectedCte(List<String> required, List<String> optional, String[] slotSource) {
+        StringBuilder from = new StringBuilder();
+        String base;
+        if (!required.isEmpty()) {
+            base = required.get(0);
+            from.append(base);
+            for (String alias : required.subList(1, required.size())) {
+                from.append(" JOIN ").append(alias).append(" ON ").append(joinOn(base, alias));
+            }
+        } else {
+            // Only optional parents: a sample is expected when any of them has it.
+            base = "k";
+            List<String> keys = new ArrayList<>();
+            for (String alias : optional) {
+                keys.add("SELECT " + String.join(", ", grainAliases()) + " FROM " + alias);
+            }
+            from.append("(").append(String.join(" UNION ", keys)).append(") k");
+        }
+        for (String alias : optional) {
+            from.append(" LEFT JOIN ").append(alias).append(" ON ").append(joinOn(base, alias));
+        }
+        List<String> select = new ArrayList<>();
+        for (int g = 0; g < grain.size(); g++) {
+            select.add(base + ".__g" + g);
+        }
+        for (int j = 0; j < slots.size(); j++) {
+            select.add((slotSource[j] == null ? "CAST(NULL AS VARCHAR)" : slotSource[j] + ".__s" + j) + " AS __s" + j);
+        }
+        for (int u = 0; u < upstreamNames.size(); u++) {
+            select.add(upstreamSources.get(u) + ".__u" + u);
+        }
+        select.add("1 AS __e");
+        return "SELECT " + String.join(", ", select) + " FROM " + from;
+    }
+
+    private String currentCte(List<Object> params) {
+        boolean collapse = !grain.equals(spec.idColumns());
+        String staleFlag = "0";
+        if (!options.stalenessPredicates().isEmpty()) {
+            List<String> predicates = new ArrayList<>();
+            for (Filter predicate : options.stalenessPredicates()) {
+                predicates.add("(" + SqlMetadataStore.renderFilter(predicate, "x", params) + ")");
+            }
+            staleFlag = "CASE WHEN " + String.join(" OR ", predicates) + " THEN 1 ELSE 0 END";
+        }
+        List<String> select = new ArrayList<>();
+        for (int g = 0; g < grain.size(); g++) {
+            select.add("x." + q(grain.get(g)) + " AS __g" + g);
+        }
+        String prov = "x." + q(SystemColumns.PROVENANCE);
+        if (collapse) {
+            select.add("1 AS __c");
+            select.add("min(" + prov + ") AS __cp");
+            select.add("max(" + prov + ") AS __cp2");
+            for (int f = 0; f < calc.fields().size(); f++) {
+                select.add("CAST(NULL AS VARCHAR) AS __cpbf" + f);
+            }
+            select.add("max(" + staleFlag + ") AS __sp");
+        } else {
+            select.add("1 AS __c");
+            select.add(prov + " AS __cp");
+            select.add(prov + " AS __cp2");
+            // One text column per field: drivers materialise MAP/JSONB values far slower than text.
+            for (int f = 0; f < calc.fields().size(); f++) {
+                select.add(dialect.byFieldElement("x." + q(SystemColumns.PROVENANCE_BY_FIELD), literal(calc.fields().get(f).toString()))
+                        + " AS __cpbf" + f);
+            }
+            select.add(staleFlag + " AS __sp");
+        }
+        String sql = "SELECT " + String.join(", ", select) + " FROM (" + store.latestRows(spec, true, true, false, params) + ") x";
+        if (collapse) {
+            sql += " GROUP BY " + String.join(", ", grain.stream().map(g -> "x." + q(g)).toList());
+        }
+        return sql;
+    }
+
+    private List<String> grainAliases() {
+        List<String> out = new ArrayList<>();
+        for (int g = 0; g < grain.size(); g++) {
+            out.add("__g" + g);
+        }
+        return out;
+    }
+
+    private String joinOn(String left, String right) {
+        List<String> conditions = new ArrayList<>();
+        for (int g = 0; g < grain.size(); g++) {
+            conditions.add(left + ".__g" + g + " = " + right + ".__g" + g);
+        }
+        return String.join(" AND ", conditions);
+    }
+
+    private final class Lazy implements LazyIncrement {
+        private final String sql;
+        private final List<Object> parameters;
+        private final boolean carriesUpstream;
+
+        Lazy(String sql, List<Object> parameters, boolean carriesUpstream) {
+            this.sql = sql;
+            this.parameters = parameters;
+            this.carriesUpstream = carriesUpstream;
+        }
+
+        @Override
+        public String sql() {
+            return sql == null ? "-- nothing to resolve: neither upstream nor current rows exist" : sql;
+        }
+
+        @Override
+        public List<Object> parameters() {
+            return parameters;
+        }
+
+        @Override
+        public Increment collect() {
+            if (sql == null) {
+                return new Increment(List.of(), List.of(), List.of());
+            }
+            synchronized (store) {
+                try (PreparedStatement ps = store.prepare(sql, parameters); ResultSet rs = ps.executeQuery()) {
+                    return classify(rs);
+                } catch (SQLException e) {
+                    throw store.failure("resolveUpdate of feature '" + spec.key() + "' failed", e);
+                }
+            }
+        }
+
+        private Increment classify(ResultSet rs) throws SQLException {
+            int[] grainIdx = new int[grain.size()];
+            for (int g = 0; g < grainIdx.length; g++) {
+                grainIdx[g] = rs.findColumn(grain.get(g));
+            }
+            int[] slotIdx = new int[slots.size()];
+            for (int j = 0; j < slotIdx.length; j++) {
+                slotIdx[j] = rs.findColumn("__s" + j);
+            }
+            int eIdx = rs.findColumn("__e");
+            int cIdx = rs.findColumn("__c");
+            int cpIdx = rs.findColumn("__cp");
+            int cp2Idx = rs.findColumn("__cp2");
+            int[] cpbfIdx = new int[calc.fields().size()];
+            for (int f = 0; f < cpbfIdx.length; f++) {
+                cpbfIdx[f] = rs.findColumn("__cpbf" + f);
+            }
+            int spIdx = rs.findColumn("__sp");
+            int[] upstreamIdx = new int[carriesUpstream ? upstreamNames.size() : 0];
+            for (int u = 0; u < upstreamIdx.length; u++) {
+                upstreamIdx[u] = rs.findColumn("__u" + u);
+            }
+            List<IncrementRow> added = new ArrayList<>();
+            List<IncrementRow> stale = new ArrayList<>();
+            List<IncrementRow> orphaned = new ArrayList<>();
+            String[] versions = new String[slots.size()];
+            while (rs.next()) {
+                Map<String, Object> ids = new LinkedHashMap<>();
+                for (int g = 0; g < grainIdx.length; g++) {
+                    ids.put(grain.get(g), SqlMetadataStore.normalize(rs.getObject(grainIdx[g])));
+                }
+                boolean expected = rs.getObject(eIdx) != null;
+                boolean current = rs.getObject(cIdx) != null;
+                if (expected) {
+                    for (int j = 0; j < versions.length; j++) {
+                        String value = rs.getString(slotIdx[j]);
+                        versions[j] = value != null && aggregated[j]
+                                ? ProvenanceCalculator.aggregate(store.hasher(), List.of(value)) : value;
+                    }
+                    String[] byField = calc.provenanceByField(versions);
+                    String provenance = calc.provenance(byField);
+                    Map<String, String> byFieldMap = calc.byFieldMap(byField);
+                    Map<String, Object> upstream = new LinkedHashMap<>();
+                    for (int u = 0; u < upstreamIdx.length; u++) {
+                        upstream.put(upstreamNames.get(u), SqlMetadataStore.normalize(rs.getObject(upstreamIdx[u])));
+                    }
+                    if (!current) {
+                        added.add(new IncrementRow(ids, byFieldMap, provenance, null, null, upstream));
+                    } else {
+                        String recorded = rs.getString(cpIdx);
+                        String recordedMax = rs.getString(cp2Idx);
+                        if (!provenance.equals(recorded) || !provenance.equals(recordedMax) || rs.getInt(spIdx) == 1) {
+                            stale.add(new IncrementRow(ids, byFieldMap, provenance, recordedByField(rs, cpbfIdx),
+                                    provenance.equals(recorded) ? recordedMax : recorded, upstream));
+                        }
+                    }
+                } else if (current) {
+                    orphaned.add(new IncrementRow(ids, null, null, recordedByField(rs, cpbfIdx), rs.getString(cpIdx)));
+                }
+            }
+            return new Increment(added, stale, orphaned);
+        }
+
+        /** The recorded provenance by field, or null when collapsed (1:N) or absent. */
+        private Map<String, String> recordedByField(ResultSet rs, int[] columns) throws SQLException {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (int f = 0; f < columns.length; f++) {
+                String value = rs.getString(columns[f]);
+                if (value == null) {
+                    return null;
+                }
+                out.put(calc.fields().get(f).toString(), value);
+            }
+            return out;
+        }
+    }
+}

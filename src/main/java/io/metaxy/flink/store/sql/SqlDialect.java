@@ -1,0 +1,59 @@
+package io.metaxy.flink.store.sql;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+
+/** What differs between the SQL backends; everything else is shared in {@link SqlMetadataStore}. */
+public interface SqlDialect {
+
+    /** A short name for messages, e.g. {@code duckdb}. */
+    String name();
+
+    /** Column type of the by-field system columns. */
+    String byFieldType();
+
+    /**
+     * SQL expression that a by-field map with exactly {@code fields} (sorted; definition keys, safe
+     * as literals) binds to; {@link #bindByField} fills its placeholders.
+     */
+    String byFieldPlaceholder(List<String> fields);
+
+    /** Binds a validated by-field map holding exactly {@code fields} from parameter {@code index}; returns the next index. */
+    int bindByField(PreparedStatement statement, int index, List<String> fields, Map<String, String> value) throws SQLException;
+
+    /** SQL expression a timestamp binds to. */
+    default String timestampPlaceholder() {
+        return "?";
+    }
+
+    default void bindTimestamp(PreparedStatement statement, int index, java.time.Instant value) throws SQLException {
+        if (value == null) {
+            statement.setNull(index, java.sql.Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            statement.setObject(index, java.time.OffsetDateTime.ofInstant(value, java.time.ZoneOffset.UTC));
+        }
+    }
+
+    /** Reads a by-field column. */
+    Map<String, String> readByField(ResultSet rs, int column) throws SQLException;
+
+    /** SQL for the value of {@code key} in the by-field column {@code columnRef}; key is a safe literal. */
+    String byFieldElement(String columnRef, String keyLiteral);
+
+    /** A predicate "column is one of the strings bound to the single placeholder" (see {@link #bindTextArray}). */
+    String inTextArray(String columnRef);
+
+    void bindTextArray(Connection connection, PreparedStatement statement, int index, List<String> values) throws SQLException;
+
+    /** SQL type for a user or id column holding values of this Java class. */
+    String sqlType(Class<?> javaType);
+
+    /** An ORDER BY term that sorts text as Java's String.compareTo (code units), e.g. with a C collation. */
+    default String textOrder(String columnRef, String sqlType) {
+        return columnRef;
+    }
+}

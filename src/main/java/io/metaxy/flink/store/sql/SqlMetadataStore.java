@@ -1,0 +1,782 @@
+package io.metaxy.flink.store.sql;
+
+import io.metaxy.flink.definitions.DefinitionException;
+import io.metaxy.flink.definitions.FeatureGraph;
+import io.metaxy.flink.definitions.FeatureKey;
+import io.metaxy.flink.definitions.FeatureSpec;
+import io.metaxy.flink.store.AccessMode;
+import io.metaxy.flink.store.DeleteMode;
+import io.metaxy.flink.store.Filter;
+import io.metaxy.flink.store.LazyIncrement;
+import io.metaxy.flink.store.MetadataRow;
+import io.metaxy.flink.store.MetadataStore;
+import io.metaxy.flink.store.MetadataStoreException;
+import io.metaxy.flink.store.ReadOnlyStoreException;
+import io.metaxy.flink.store.ReadOptions;
+import io.metaxy.flink.store.ResolveOptions;
+import io.metaxy.flink.store.SchemaMismatchException;
+import io.metaxy.flink.store.StoreConnectionException;
+import io.metaxy.flink.store.SystemColumns;
+import io.metaxy.flink.store.UnknownFeatureException;
+import io.metaxy.flink.versioning.DefinitionVersions;
+import io.metaxy.flink.versioning.ProvenanceCalculator;
+import io.metaxy.flink.versioning.SampleHasher;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * The {@link MetadataStore} over one JDBC connection; {@link SqlDialect} supplies what differs
+ * between DuckDB and PostgreSQL. Obtain one from {@link io.metaxy.flink.store.MetadataStores}.
+ *
+ * <p>{@code resolveUpdate} runs as one SQL query that selects the current rows of the parents
+ * and of the feature, joins the parents on the lineage keys and full-outer-joins the result
+ * with the feature's current rows; for N:1 the members' data versions are concatenated in SQL
+ * ({@code string_agg} ordered by the members' ids). The rows are streamed to Java, which hashes
+ * them with {@link ProvenanceCalculator} and classifies each as new/stale/orphaned. The hash is
+ * not computed in SQL because neither backend has xxhash32 built in (Metaxy loads DuckDB's
+ * {@code hashfuncs} community extension, which cannot be installed here), and duckdb_jdbc 1.4
+ * has no API to register a Java scalar function; computing it in Java over the joined rows
+ * keeps one code path, identical to the streaming job's, for every hash algorithm.
+ */
+public final class SqlMetadataStore implements MetadataStore {
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final int MAX_IDENTIFIER = 63;
+    static final String RN = "__metaxy_rn";
+
+    private final Connection connection;
+    private final SqlDialect dialect;
+    private final FeatureGraph graph;
+    private final DefinitionVersions versions;
+    private final SampleHasher hasher;
+    private final AccessMode mode;
+    private final String description;
+    private final Map<FeatureKey, LinkedHashMap<String, String>> schemas = new HashMap<>();
+    private final Map<FeatureKey, ProvenanceCalculator> calculators = new HashMap<>();
+    private Instant lastStamp = Instant.EPOCH;
+
+    public SqlMetadataStore(Connection connection, SqlDialect dialect, FeatureGraph graph, SampleHasher hasher,
+            AccessMode mode, String description) {
+        this.connection = Objects.requireNonNull(connection, "connection");
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.graph = Objects.requireNonNull(graph, "graph");
+        this.versions = DefinitionVersions.of(graph);
+        this.hasher = Objects.requireNonNull(hasher, "hasher");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.description = description;
+    }
+
+    @Override
+    public FeatureGraph graph() {
+        return graph;
+    }
+
+    @Override
+    public AccessMode mode() {
+        return mode;
+    }
+
+    SqlDialect dialect() {
+        return dialect;
+    }
+
+    DefinitionVersions versions() {
+        return versions;
+    }
+
+    SampleHasher hasher() {
+        return hasher;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    // ---------------------------------------------------------------- write
+
+    @Override
+    public synchronized int write(String feature, List<MetadataRow> rows) {
+        // Other stores (the job's sink, another process) may have added tables or columns since.
+        schemas.clear();
+        FeatureSpec spec = spec(feature);
+        requireWritable("write", spec.key());
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        ProvenanceCalculator calc = calculator(spec.key());
+        String featureVersion = versions.featureVersion(spec.key());
+        List<MetadataRow> stamped = new ArrayList<>(rows.size());
+        LinkedHashMap<String, Class<?>> userColumns = new LinkedHashMap<>();
+        Map<String, Class<?>> idTypes = new LinkedHashMap<>();
+        for (MetadataRow row : rows) {
+            stamped.add(stamp(spec, calc, featureVersion, row));
+            for (String id : spec.idColumns()) {
+                idTypes.putIfAbsent(id, row.ids().get(id).getClass());
+            }
+            row.columns().forEach((name, value) -> {
+                checkIdentifier(spec.key(), name);
+                if (SystemColumns.isSystem(name) || spec.idColumns().contains(name)) {
+                    throw new SchemaMismatchException("feature '" + spec.key() + "': user column '" + name
+                            + "' collides with an id or system column");
+                }
+                if (value != null) {
+                    userColumns.putIfAbsent(name, value.getClass());
+                } else {
+                    userColumns.putIfAbsent(name, null);
+                }
+            });
+        }
+        try {
+            connection.setAutoCommit(false);
+            try {
+                ensureTable(spec, idTypes, userColumns);
+                List<MetadataRow> fresh = dropReplays(spec.key(), stamped);
+                int n = insert(spec, new ArrayList<>(userColumns.keySet()), fresh);
+                connection.commit();
+                return n;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly();
+                schemas.remove(spec.key());
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw failure("write to feature '" + spec.key() + "' failed, nothing was written", e);
+        }
+    }
+
+    private MetadataRow stamp(FeatureSpec spec, ProvenanceCalculator calc, String featureVersion, MetadataRow row) {
+        FeatureKey key = spec.key();
+        for (String id : spec.idColumns()) {
+            if (row.ids().get(id) == null) {
+                throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has no value for id column '"
+                        + id + "'");
+            }
+        }
+        for (String id : row.ids().keySet()) {
+            if (!spec.idColumns().contains(id)) {
+                throw new SchemaMismatchException("feature '" + key + "': '" + id + "' is not an id column " + spec.idColumns());
+            }
+        }
+        if (row.provenanceByField() == null) {
+            throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has no "
+                    + SystemColumns.PROVENANCE_BY_FIELD + (spec.isRoot() ? " (root rows carry it from the writer)"
+                            : " (non-root rows carry the expected one from the increment)"));
+        }
+        Set<String> fields = new TreeSet<>(calc.fields().stream().map(Object::toString).toList());
+        checkFields(key, row, SystemColumns.PROVENANCE_BY_FIELD, row.provenanceByField(), fields);
+        Map<String, String> dataByField = row.effectiveDataVersionByField();
+        checkFields(key, row, SystemColumns.DATA_VERSION_BY_FIELD, dataByField, fields);
+        String provenance = calc.provenance(row.provenanceByField());
+        if (row.provenance() != null && !row.provenance().equals(provenance)) {
+            throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has " + SystemColumns.PROVENANCE
+                    + " '" + row.provenance() + "' but its " + SystemColumns.PROVENANCE_BY_FIELD + " gives '" + provenance + "'");
+        }
+        String dataVersion = calc.provenance(dataByField);
+        Instant now = row.updatedAt() == null ? tick() : row.updatedAt();
+        return row.toBuilder()
+                .provenance(provenance)
+                .dataVersionByField(dataByField)
+                .dataVersion(row.dataVersion() != null ? row.dataVersion() : dataVersion)
+                .featureVersion(row.featureVersion() != null ? row.featureVersion() : featureVersion)
+                .createdAt(row.createdAt() != null ? row.createdAt() : now)
+                .updatedAt(now)
+                .build();
+    }
+
+    private static void checkFields(FeatureKey key, MetadataRow row, String column, Map<String, String> map, Set<String> fields) {
+        if (!new TreeSet<>(map.keySet()).equals(fields)) {
+            throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has " + column + " for fields "
+                    + new TreeSet<>(map.keySet()) + " but the spec has fields " + fields);
+        }
+        map.forEach((field, value) -> {
+            if (value == null) {
+                throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has a null " + column
+                        + " for field '" + field + "'");
+            }
+        });
+    }
+
+    /** A timestamp later than every earlier one of this store, so a later append always wins on read. */
+    private Instant tick() {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        lastStamp = now.isAfter(lastStamp) ? now : lastStamp.plus(1, ChronoUnit.MICROS);
+        return lastStamp;
+    }
+
+    private List<MetadataRow> dropReplays(FeatureKey key, List<MetadataRow> rows) throws SQLException {
+        List<String> ids = rows.stream().map(MetadataRow::materializationId).filter(Objects::nonNull).distinct().toList();
+        if (ids.isEmpty()) {
+            return rows;
+        }
+        Set<String> seen = new HashSet<>();
+        String sql = "SELECT " + q(SystemColumns.MATERIALIZATION_ID) + " FROM " + q(key.tableName()) + " WHERE "
+                + dialect.inTextArray(q(SystemColumns.MATERIALIZATION_ID));
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            // One array parameter: a single scan of the table per write, whatever the batch size.
+            dialect.bindTextArray(connection, ps, 1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    seen.add(rs.getString(1));
+                }
+            }
+        }
+        List<MetadataRow> fresh = new ArrayList<>(rows.size());
+        for (MetadataRow row : rows) {
+            if (row.materializationId() == null || seen.add(row.materializationId())) {
+                fresh.add(row);
+            }
+        }
+        return fresh;
+    }
+
+    private int insert(FeatureSpec spec, List<String> userColumns, List<MetadataRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        Map<String, String> schema = schema(spec.key());
+        List<String> fields = calculator(spec.key()).fields().stream().map(Object::toString).toList();
+        List<String> columns = new ArrayList<>(spec.idColumns());
+        columns.addAll(userColumns);
+        columns.addAll(SystemColumns.ALL);
+        StringBuilder values = new StringBuilder();
+        for (String column : columns) {
+            values.append(values.length() == 0 ? "(" : ", ");
+            if (column.equals(SystemColumns.PROVENANCE_BY_FIELD) || column.equals(SystemColumns.DATA_VERSION_BY_FIELD)) {
+                values.append(dialect.byFieldPlaceholder(fields));
+            } else if (column.equals(SystemColumns.CREATED_AT) || column.equals(SystemColumns.UPDATED_AT)
+                    || column.equals(SystemColumns.DELETED_AT)) {
+                values.append(dialect.timestampPlaceholder());
+            } else {
+                values.append("?");
+            }
+        }
+        values.append(")");
+        String head = "INSERT INTO " + q(spec.key().tableName()) + " (" + String.join(", ", columns.stream().map(SqlMetadataStore::q).toList())
+                + ") VALUES ";
+        // Many rows per statement: a JDBC batch of single-row inserts runs one statement per row in
+        // DuckDB (~3k rows/s); multi-row VALUES is one round trip per chunk.
+        int perRow = (int) values.chars().filter(ch -> ch == '?').count();
+        int chunk = Math.max(1, Math.min(200, 30_000 / perRow));
+        PreparedStatement full = null;
+        try {
+            for (int from = 0; from < rows.size(); from += chunk) {
+                List<MetadataRow> part = rows.subList(from, Math.min(rows.size(), from + chunk));
+                PreparedStatement ps;
+                if (part.size() == chunk) {
+                    if (full == null) {
+                        full = connection.prepareStatement(head + String.join(", ", java.util.Collections.nCopies(chunk, values)));
+                    }
+                    ps = full;
+                } else {
+                    ps = connection.prepareStatement(head + String.join(", ", java.util.Collections.nCopies(part.size(), values)));
+                }
+                try {
+                    int i = 1;
+                    for (MetadataRow row : part) {
+                        i = bindRow(spec, userColumns, fields, schema, ps, i, row);
+                    }
+                    ps.executeUpdate();
+                } finally {
+                    if (ps != full) {
+                        ps.close();
+                    }
+                }
+            }
+        } finally {
+            if (full != null) {
+                full.close();
+            }
+        }
+        return rows.size();
+    }
+
+    private int bindRow(FeatureSpec spec, List<String> userColumns, List<String> fields, Map<String, String> schema,
+            PreparedStatement ps, int i, MetadataRow row) throws SQLException {
+        for (String id : spec.idColumns()) {
+            bindValue(spec.key(), ps, i++, id, row.ids().get(id), schema.get(id));
+        }
+        for (String column : userColumns) {
+            bindValue(spec.key(), ps, i++, column, row.columns().get(column), schema.get(column));
+        }
+        i = dialect.bindByField(ps, i, fields, row.provenanceByField());
+        ps.setString(i++, row.provenance());
+        i = dialect.bindByField(ps, i, fields, row.dataVersionByField());
+        ps.setString(i++, row.dataVersion());
+        ps.setString(i++, row.featureVersion());
+        dialect.bindTimestamp(ps, i++, row.createdAt());
+        dialect.bindTimestamp(ps, i++, row.updatedAt());
+        dialect.bindTimestamp(ps, i++, row.deletedAt());
+        ps.setString(i++, row.materializationId());
+        return i;
+    }
+
+    private void bindValue(FeatureKey key, PreparedStatement ps, int index, String column, Object value, String sqlType)
+            throws SQLException {
+        if (value == null) {
+            ps.setNull(index, jdbcType(sqlType));
+            return;
+        }
+        String t = sqlType == null ? "" : sqlType.toUpperCase(Locale.ROOT);
+        boolean text = t.contains("CHAR") || t.equals("TEXT");
+        if (text) {
+            ps.setString(index, String.valueOf(value));
+        } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Double
+                || value instanceof Float || value instanceof Boolean || value instanceof String || value instanceof BigDecimal) {
+            ps.setObject(index, value);
+        } else {
+            throw new SchemaMismatchException("feature '" + key + "': column '" + column + "' has a value of unsupported type "
+                    + value.getClass().getSimpleName() + " (use String, Long, Double or Boolean)");
+        }
+    }
+
+    private static int jdbcType(String sqlType) {
+        String t = sqlType == null ? "" : sqlType.toUpperCase(Locale.ROOT);
+        if (t.equals("BIGINT")) {
+            return Types.BIGINT;
+        }
+        if (t.startsWith("DOUBLE")) {
+            return Types.DOUBLE;
+        }
+        if (t.equals("BOOLEAN")) {
+            return Types.BOOLEAN;
+        }
+        return Types.VARCHAR;
+    }
+
+
+    private void ensureTable(FeatureSpec spec, Map<String, Class<?>> idTypes, Map<String, Class<?>> userColumns)
+            throws SQLException {
+        FeatureKey key = spec.key();
+        LinkedHashMap<String, String> schema = schema(key);
+        String table = q(key.tableName());
+        try (Statement st = connection.createStatement()) {
+            if (schema.isEmpty()) {
+                List<String> defs = new ArrayList<>();
+                for (String id : spec.idColumns()) {
+                    checkIdentifier(key, id);
+                    defs.add(q(id) + " " + dialect.sqlType(idTypes.get(id)) + " NOT NULL");
+                }
+                userColumns.forEach((name, type) -> defs.add(q(name) + " " + dialect.sqlType(type)));
+                defs.add(q(SystemColumns.PROVENANCE_BY_FIELD) + " " + dialect.byFieldType() + " NOT NULL");
+                defs.add(q(SystemColumns.PROVENANCE) + " " + dialect.sqlType(String.class) + " NOT NULL");
+                defs.add(q(SystemColumns.DATA_VERSION_BY_FIELD) + " " + dialect.byFieldType() + " NOT NULL");
+                defs.add(q(SystemColumns.DATA_VERSION) + " " + dialect.sqlType(String.class) + " NOT NULL");
+                defs.add(q(SystemColumns.FEATURE_VERSION) + " " + dialect.sqlType(String.class) + " NOT NULL");
+                defs.add(q(SystemColumns.CREATED_AT) + " TIMESTAMPTZ NOT NULL");
+                defs.add(q(SystemColumns.UPDATED_AT) + " TIMESTAMPTZ NOT NULL");
+                defs.add(q(SystemColumns.DELETED_AT) + " TIMESTAMPTZ");
+                defs.add(q(SystemColumns.MATERIALIZATION_ID) + " " + dialect.sqlType(String.class));
+                st.execute("CREATE TABLE IF NOT EXISTS " + table + " (" + String.join(", ", defs) + ")");
+                if (dialect instanceof PostgresDialect) {
+                    // The idempotency check looks rows up by materialization id on every sink batch.
+                    st.execute("CREATE INDEX IF NOT EXISTS " + q(key.tableName() + "__mid") + " ON " + table + " ("
+                            + q(SystemColumns.MATERIALIZATION_ID) + ")");
+                }
+            } else {
+                for (String id : spec.idColumns()) {
+                    if (!schema.containsKey(id)) {
+                        throw new SchemaMismatchException("feature '" + key + "': table " + key.tableName()
+                                + " has no id column '" + id + "'");
+                    }
+                }
+                for (Map.Entry<String, Class<?>> column : userColumns.entrySet()) {
+                    if (!schema.containsKey(column.getKey())) {
+                        st.execute("ALTER TABLE " + table + " ADD COLUMN " + q(column.getKey()) + " "
+                                + dialect.sqlType(column.getValue()));
+                    }
+                }
+            }
+        }
+        schemas.remove(key);
+    }
+
+    // ---------------------------------------------------------------- read
+
+    @Override
+    public synchronized List<MetadataRow> read(String feature, ReadOptions options) {
+        // Other stores (the job's sink, another process) may have added tables or columns since.
+        schemas.clear();
+        FeatureSpec spec = spec(feature);
+        FeatureKey key = spec.key();
+        try {
+            LinkedHashMap<String, String> schema = schema(key);
+            if (schema.isEmpty()) {
+                return List.of();
+            }
+            List<String> userColumns = new ArrayList<>();
+            for (String column : schema.keySet()) {
+                if (!spec.idColumns().contains(column) && !SystemColumns.isSystem(column)
+                        && (options.columns() == null || options.columns().contains(column))) {
+                    userColumns.add(column);
+                }
+            }
+            if (options.columns() != null) {
+                for (String wanted : options.columns()) {
+                    if (!schema.containsKey(wanted)) {
+                        throw new SchemaMismatchException("feature '" + key + "': no column '" + wanted + "' (table has "
+                                + schema.keySet() + ")");
+                    }
+                }
+            }
+            List<Object> params = new ArrayList<>();
+            String source;
+            if (options.history()) {
+                source = q(key.tableName());
+            } else {
+                source = "(" + latestRows(spec, !options.allFeatureVersions(), !options.includeDeleted(),
+                        options.allFeatureVersions(), params) + ")";
+            }
+            StringBuilder sql = new StringBuilder("SELECT * FROM ").append(source).append(" r");
+            if (options.filter() != null) {
+                sql.append(" WHERE ").append(renderFilter(options.filter(), "r", params));
+            }
+            sql.append(" ORDER BY ").append(String.join(", ", spec.idColumns().stream().map(c -> "r." + q(c)).toList()));
+            if (options.history() || options.allFeatureVersions()) {
+                sql.append(", r.").append(q(SystemColumns.UPDATED_AT));
+            }
+            List<MetadataRow> out = new ArrayList<>();
+            try (PreparedStatement ps = prepare(sql.toString(), params); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(readRow(rs, spec, userColumns));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure("read of feature '" + key + "' failed", e);
+        }
+    }
+
+    private MetadataRow readRow(ResultSet rs, FeatureSpec spec, List<String> userColumns) throws SQLException {
+        MetadataRow.Builder b = MetadataRow.builder();
+        Map<String, Object> ids = new LinkedHashMap<>();
+        for (String id : spec.idColumns()) {
+            ids.put(id, normalize(rs.getObject(id)));
+        }
+        b.ids(ids);
+        for (String column : userColumns) {
+            b.column(column, normalize(rs.getObject(column)));
+        }
+        return b.provenanceByField(dialect.readByField(rs, rs.findColumn(SystemColumns.PROVENANCE_BY_FIELD)))
+                .provenance(rs.getString(SystemColumns.PROVENANCE))
+                .dataVersionByField(dialect.readByField(rs, rs.findColumn(SystemColumns.DATA_VERSION_BY_FIELD)))
+                .dataVersion(rs.getString(SystemColumns.DATA_VERSION))
+                .featureVersion(rs.getString(SystemColumns.FEATURE_VERSION))
+                .createdAt(instant(rs, SystemColumns.CREATED_AT))
+                .updatedAt(instant(rs, SystemColumns.UPDATED_AT))
+                .deletedAt(instant(rs, SystemColumns.DELETED_AT))
+                .materializationId(rs.getString(SystemColumns.MATERIALIZATION_ID))
+                .build();
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /** JSON-like Java values for ids and user columns, whatever width the driver returns. */
+    static Object normalize(Object value) {
+        if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof BigInteger big) {
+            return big.longValue();
+        }
+        if (value instanceof Float f) {
+            return f.doubleValue();
+        }
+        return value;
+    }
+
+    /**
+     * The latest row per sample (Metaxy's dedup: newest {@code coalesce(deleted_at, updated_at)}
+     * first), optionally only the current feature version and without soft-deleted samples.
+     */
+    String latestRows(FeatureSpec spec, boolean currentVersionOnly, boolean hideDeleted, boolean perVersion,
+            List<Object> params) {
+        List<String> partition = new ArrayList<>(spec.idColumns().stream().map(SqlMetadataStore::q).toList());
+        if (perVersion) {
+            partition.add(q(SystemColumns.FEATURE_VERSION));
+        }
+        StringBuilder sql = new StringBuilder("SELECT * FROM (SELECT t.*, row_number() OVER (PARTITION BY ")
+                .append(String.join(", ", partition))
+                .append(" ORDER BY coalesce(").append(q(SystemColumns.DELETED_AT)).append(", ").append(q(SystemColumns.UPDATED_AT))
+                .append(") DESC) AS ").append(RN).append(" FROM ").append(q(spec.key().tableName())).append(" t");
+        if (currentVersionOnly) {
+            sql.append(" WHERE ").append(q(SystemColumns.FEATURE_VERSION)).append(" = ?");
+            params.add(versions.featureVersion(spec.key()));
+        }
+        sql.append(") z WHERE ").append(RN).append(" = 1");
+        if (hideDeleted) {
+            sql.append(" AND ").append(q(SystemColumns.DELETED_AT)).append(" IS NULL");
+        }
+        return sql.toString();
+    }
+
+    // ---------------------------------------------------------------- resolve
+
+    @Override
+    public synchronized LazyIncrement resolveUpdateLazy(String feature, ResolveOptions options) {
+        // Other stores (the job's sink, another process) may have added tables or columns since.
+        schemas.clear();
+        FeatureSpec spec = spec(feature);
+        try {
+            return new ResolveQuery(this, spec, calculator(spec.key()), options).build();
+        } catch (SQLException e) {
+            throw failure("resolveUpdate of feature '" + spec.key() + "' failed", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- delete / drop
+
+    @Override
+    public synchronized int delete(String feature, Filter filter, DeleteMode deleteMode) {
+        // Other stores (the job's sink, another process) may have added tables or columns since.
+        schemas.clear();
+        FeatureSpec spec = spec(feature);
+        FeatureKey key = spec.key();
+        requireWritable("delete", key);
+        try {
+            LinkedHashMap<String, String> schema = schema(key);
+            if (schema.isEmpty()) {
+                return 0;
+            }
+            List<Object> params = new ArrayList<>();
+            String sql;
+            if (deleteMode == DeleteMode.HARD) {
+                sql = "DELETE FROM " + q(key.tableName()) + (filter == null ? "" : " WHERE " + renderFilter(filter, null, params));
+            } else {
+                Instant now = tick();
+                List<String> columns = new ArrayList<>(schema.keySet());
+                List<String> select = new ArrayList<>();
+                List<Object> selectParams = new ArrayList<>();
+                for (String column : columns) {
+                    switch (column) {
+                        case SystemColumns.UPDATED_AT, SystemColumns.DELETED_AT -> {
+                            select.add("?");
+                            selectParams.add(OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+                        }
+                        case SystemColumns.MATERIALIZATION_ID -> select.add("NULL");
+                        default -> select.add("r." + q(column));
+                    }
+                }
+                params.addAll(selectParams);
+                String latest = latestRows(spec, true, true, false, params);
+                sql = "INSERT INTO " + q(key.tableName()) + " (" + String.join(", ", columns.stream().map(SqlMetadataStore::q).toList())
+                        + ") SELECT " + String.join(", ", select) + " FROM (" + latest + ") r"
+                        + (filter == null ? "" : " WHERE " + renderFilter(filter, "r", params));
+            }
+            try (PreparedStatement ps = prepare(sql, params)) {
+                return ps.executeUpdate();
+            }
+        } catch (SQLException e) {
+            throw failure("delete from feature '" + key + "' failed", e);
+        }
+    }
+
+    @Override
+    public synchronized void drop(String feature) {
+        FeatureKey key = spec(feature).key();
+        requireWritable("drop", key);
+        try (Statement st = connection.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS " + q(key.tableName()));
+        } catch (SQLException e) {
+            throw failure("drop of feature '" + key + "' failed", e);
+        } finally {
+            schemas.remove(key);
+        }
+    }
+
+    @Override
+    public synchronized List<FeatureKey> features() {
+        Set<String> tables = new HashSet<>();
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")) {
+            while (rs.next()) {
+                tables.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw failure("listing tables failed", e);
+        }
+        return graph.keys().stream().filter(k -> tables.contains(k.tableName())).sorted().toList();
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            throw new StoreConnectionException("closing " + description + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SqlMetadataStore[" + description + ", " + mode + "]";
+    }
+
+    // ---------------------------------------------------------------- shared helpers
+
+    FeatureSpec spec(String feature) {
+        FeatureKey key;
+        try {
+            key = FeatureKey.of(feature);
+        } catch (DefinitionException e) {
+            throw new UnknownFeatureException("unknown feature '" + feature + "': " + e.getMessage());
+        }
+        FeatureSpec spec = graph.find(key).orElseThrow(() -> new UnknownFeatureException(
+                "unknown feature '" + feature + "' (the graph has " + new TreeSet<>(graph.keys()) + ")"));
+        String table = key.tableName();
+        if (table.length() > MAX_IDENTIFIER) {
+            throw new SchemaMismatchException("feature '" + key + "': table name '" + table + "' is longer than "
+                    + MAX_IDENTIFIER + " characters");
+        }
+        return spec;
+    }
+
+    synchronized ProvenanceCalculator calculator(FeatureKey key) {
+        return calculators.computeIfAbsent(key, k -> ProvenanceCalculator.of(graph, k, hasher));
+    }
+
+    /** Column name → SQL type of the feature's table, in table order; empty when there is no table. Cached within one call. */
+    LinkedHashMap<String, String> schema(FeatureKey key) throws SQLException {
+        LinkedHashMap<String, String> cached = schemas.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        LinkedHashMap<String, String> columns = new LinkedHashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT column_name, data_type FROM information_schema.columns"
+                + " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")) {
+            ps.setString(1, key.tableName());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        if (!columns.isEmpty()) {
+            schemas.put(key, columns);
+        }
+        return columns;
+    }
+
+    PreparedStatement prepare(String sql, List<Object> params) throws SQLException {
+        PreparedStatement ps = connection.prepareStatement(sql);
+        try {
+            for (int i = 0; i < params.size(); i++) {
+                ps.setObject(i + 1, params.get(i));
+            }
+        } catch (SQLException e) {
+            ps.close();
+            throw e;
+        }
+        return ps;
+    }
+
+    /** Renders a filter with every value as a bound parameter; {@code alias} qualifies columns. */
+    static String renderFilter(Filter filter, String alias, List<Object> params) {
+        String prefix = alias == null ? "" : alias + ".";
+        if (filter instanceof Filter.Comparison c) {
+            params.add(c.value());
+            return prefix + column(c.column()) + " " + c.op().sql() + " ?";
+        }
+        if (filter instanceof Filter.In in) {
+            if (in.values().isEmpty()) {
+                return "FALSE";
+            }
+            params.addAll(in.values());
+            return prefix + column(in.column()) + " IN (" + String.join(", ", java.util.Collections.nCopies(in.values().size(), "?")) + ")";
+        }
+        if (filter instanceof Filter.IsNull n) {
+            return prefix + column(n.column()) + " IS NULL";
+        }
+        if (filter instanceof Filter.Not n) {
+            return "NOT (" + renderFilter(n.operand(), alias, params) + ")";
+        }
+        if (filter instanceof Filter.And a) {
+            return a.operands().isEmpty() ? "TRUE" : joinAll(a.operands(), " AND ", alias, params);
+        }
+        Filter.Or o = (Filter.Or) filter;
+        return o.operands().isEmpty() ? "FALSE" : joinAll(o.operands(), " OR ", alias, params);
+    }
+
+    private static String joinAll(List<Filter> operands, String op, String alias, List<Object> params) {
+        List<String> parts = new ArrayList<>();
+        for (Filter f : operands) {
+            parts.add("(" + renderFilter(f, alias, params) + ")");
+        }
+        return String.join(op, parts);
+    }
+
+    private static String column(String name) {
+        if (!IDENTIFIER.matcher(name).matches()) {
+            throw new SchemaMismatchException("filter column '" + name + "' is not a valid column name");
+        }
+        return q(name);
+    }
+
+    static String q(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
+    static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
+    private static void checkIdentifier(FeatureKey key, String name) {
+        if (!IDENTIFIER.matcher(name).matches() || name.length() > MAX_IDENTIFIER) {
+            throw new SchemaMismatchException("feature '" + key + "': column name '" + name
+                    + "' must match " + IDENTIFIER.pattern() + " and have at most " + MAX_IDENTIFIER + " characters");
+        }
+    }
+
+    private void requireWritable(String operation, FeatureKey key) {
+        if (mode != AccessMode.WRITE) {
+            throw new ReadOnlyStoreException("cannot " + operation + " feature '" + key + "': " + description
+                    + " is open in READ mode (open it with AccessMode.WRITE)");
+        }
+    }
+
+    private void rollbackQuietly() {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // The original failure is the one worth reporting.
+        }
+    }
+
+    MetadataStoreException failure(String what, SQLException e) {
+        String state = e.getSQLState();
+        if (state != null && state.startsWith("08")) {
+            return new StoreConnectionException(what + ": lost connection to " + description + ": " + e.getMessage(), e);
+        }
+        if (state != null && (state.startsWith("22") || state.startsWith("42"))) {
+            return new SchemaMismatchException(what + ": " + e.getMessage(), e);
+        }
+        if (e.getMessage() != null && (e.getMessage().contains("Conversion Error") || e.getMessage().contains("Binder Error"))) {
+            return new SchemaMismatchException(what + ": " + e.getMessage(), e);
+        }
+        return new MetadataStoreException(what + ": " + e.getMessage(), e);
+    }
+}

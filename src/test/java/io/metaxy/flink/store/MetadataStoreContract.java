@@ -1,0 +1,372 @@
+package io.metaxy.flink.store;
+
+import static io.metaxy.flink.store.TestGraphs.CHILD;
+import static io.metaxy.flink.store.TestGraphs.EXTRA;
+import static io.metaxy.flink.store.TestGraphs.FRAMES;
+import static io.metaxy.flink.store.TestGraphs.ITEM;
+import static io.metaxy.flink.store.TestGraphs.SUMMARY;
+import static io.metaxy.flink.store.TestGraphs.VIDEO;
+import static io.metaxy.flink.store.TestGraphs.WITH_OPTIONAL;
+import static io.metaxy.flink.store.TestGraphs.video;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.metaxy.flink.definitions.FeatureGraph;
+import io.metaxy.flink.definitions.FeatureKey;
+import io.metaxy.flink.versioning.DefinitionVersions;
+import io.metaxy.flink.versioning.ProvenanceCalculator;
+import io.metaxy.flink.versioning.SampleHasher;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behavioural suite every backend must pass; subclasses supply a fresh, empty store URL per
+ * test. Expected hashes always come from {@link ProvenanceCalculator}, the Java engine.
+ */
+abstract class MetadataStoreContract {
+    final FeatureGraph graph = TestGraphs.graph("1");
+    String url;
+    MetadataStore store;
+
+    /** A store URL no other test uses; reopening it must see the same data. */
+    abstract String newStoreUrl();
+
+    @BeforeEach
+    void open() {
+        url = newStoreUrl();
+        store = MetadataStores.open(url, graph, AccessMode.WRITE);
+    }
+
+    @AfterEach
+    void close() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    ProvenanceCalculator calc(FeatureGraph g, String feature) {
+        return ProvenanceCalculator.of(g, FeatureKey.of(feature), SampleHasher.DEFAULT);
+    }
+
+    /** The expected child provenance by field for a video sample, by the Java engine. */
+    Map<String, String> childExpected(FeatureGraph g, Map<String, String> videoDataVersions) {
+        return calc(g, CHILD).provenanceByField(Map.of(FeatureKey.of(VIDEO), videoDataVersions));
+    }
+
+    @Test
+    void writeStampsSystemColumnsAndReadReturnsThem() {
+        assertThat(store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")))).isEqualTo(2);
+        List<MetadataRow> rows = store.read(VIDEO);
+        assertThat(rows).hasSize(2);
+        MetadataRow first = rows.get(0);
+        assertThat(first.ids()).isEqualTo(Map.of("sample_uid", 1L));
+        assertThat(first.provenanceByField()).isEqualTo(Map.of("audio", "a1", "frames", "f1"));
+        assertThat(first.provenance()).isEqualTo(calc(graph, VIDEO).provenance(Map.of("audio", "a1", "frames", "f1")));
+        assertThat(first.dataVersionByField()).isEqualTo(first.provenanceByField());
+        assertThat(first.dataVersion()).isEqualTo(first.provenance());
+        assertThat(first.featureVersion()).isEqualTo(DefinitionVersions.of(graph).featureVersion(FeatureKey.of(VIDEO)));
+        assertThat(first.createdAt()).isNotNull();
+        assertThat(first.updatedAt()).isNotNull();
+        assertThat(first.deletedAt()).isNull();
+        assertThat(store.features()).containsExactly(FeatureKey.of(VIDEO));
+    }
+
+    @Test
+    void laterWriteWinsOnReadAndHistoryKeepsEveryRow() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1")));
+        store.write(VIDEO, List.of(video(1, "a1-new", "f1"), video(2, "a2", "f2")));
+        store.write(VIDEO, List.of(video(2, "a2-x", "f2"), video(2, "a2-y", "f2")));
+        List<MetadataRow> latest = store.read(VIDEO);
+        assertThat(latest).extracting(r -> r.provenanceByField().get("audio")).containsExactly("a1-new", "a2-y");
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).hasSize(5);
+    }
+
+    @Test
+    void userColumnsAreAddedReadAndSelectable() {
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().column("path", "s3://1").build()));
+        store.write(VIDEO, List.of(video(2, "a", "f").toBuilder().column("path", "s3://2").column("size", 42L)
+                .column("score", 0.5).column("ok", true).build()));
+        List<MetadataRow> rows = store.read(VIDEO);
+        assertThat(rows.get(0).columns()).containsEntry("path", "s3://1").containsEntry("size", null);
+        assertThat(rows.get(1).columns()).isEqualTo(Map.of("path", "s3://2", "size", 42L, "score", 0.5, "ok", true));
+        assertThat(store.read(VIDEO, ReadOptions.defaults().columns(List.of("size"))).get(1).columns())
+                .isEqualTo(Map.of("size", 42L));
+    }
+
+    @Test
+    void softDeleteHidesSamplesAndKeepsHistory() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2"), video(3, "a3", "f3")));
+        assertThat(store.delete(VIDEO, Filter.le("sample_uid", 2), DeleteMode.SOFT)).isEqualTo(2);
+        assertThat(store.read(VIDEO)).extracting(r -> r.ids().get("sample_uid")).containsExactly(3L);
+        List<MetadataRow> withDeleted = store.read(VIDEO, ReadOptions.defaults().includeDeleted(true));
+        assertThat(withDeleted).hasSize(3);
+        assertThat(withDeleted.get(0).deletedAt()).isNotNull();
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).hasSize(5);
+        // A later write brings a soft-deleted sample back.
+        store.write(VIDEO, List.of(video(1, "a1b", "f1")));
+        assertThat(store.read(VIDEO)).extracting(r -> r.ids().get("sample_uid")).containsExactly(1L, 3L);
+    }
+
+    @Test
+    void hardDeleteRemovesRowsAndDropRemovesTheTable() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        store.write(VIDEO, List.of(video(1, "a1b", "f1")));
+        assertThat(store.delete(VIDEO, Filter.eq("sample_uid", 1L), DeleteMode.HARD)).isEqualTo(2);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).extracting(r -> r.ids().get("sample_uid"))
+                .containsExactly(2L);
+        store.drop(VIDEO);
+        assertThat(store.features()).isEmpty();
+        assertThat(store.read(VIDEO)).isEmpty();
+    }
+
+    @Test
+    void resolveUpdateFindsNewStaleAndOrphaned() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2"), video(3, "a3", "f3")));
+        Increment first = store.resolveUpdate(CHILD);
+        assertThat(first.added()).extracting(IncrementRow::ids)
+                .containsExactly(Map.of("sample_uid", 1L), Map.of("sample_uid", 2L), Map.of("sample_uid", 3L));
+        assertThat(first.added().get(0).provenanceByField()).isEqualTo(childExpected(graph, Map.of("audio", "a1", "frames", "f1")));
+        assertThat(first.added().get(0).provenance())
+                .isEqualTo(calc(graph, CHILD).provenance(childExpected(graph, Map.of("audio", "a1", "frames", "f1"))));
+        assertThat(first.stale()).isEmpty();
+        assertThat(first.orphaned()).isEmpty();
+
+        // Answer samples 1 and 2, record an orphan 4, then change upstream 2.
+        store.write(CHILD, List.of(first.added().get(0).toMetadataRow(), first.added().get(1).toMetadataRow()));
+        store.write(CHILD, List.of(MetadataRow.builder().ids(Map.of("sample_uid", 4L))
+                .provenanceByField(Map.of("audio", "x", "frames", "y")).build()));
+        store.write(VIDEO, List.of(video(2, "a2-changed", "f2")));
+
+        Increment next = store.resolveUpdate(CHILD);
+        assertThat(next.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 3L));
+        assertThat(next.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        IncrementRow stale = next.stale().get(0);
+        assertThat(stale.provenanceByField()).isEqualTo(childExpected(graph, Map.of("audio", "a2-changed", "frames", "f2")));
+        assertThat(stale.recordedProvenance()).isEqualTo(first.added().get(1).provenance());
+        assertThat(stale.recordedProvenanceByField()).isEqualTo(first.added().get(1).provenanceByField());
+        assertThat(next.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 4L));
+        assertThat(next.orphaned().get(0).provenance()).isNull();
+
+        LazyIncrement lazy = store.resolveUpdateLazy(CHILD, ResolveOptions.defaults());
+        assertThat(lazy.sql()).contains("FULL OUTER JOIN");
+        assertThat(lazy.collect()).isEqualTo(next);
+    }
+
+    @Test
+    void incrementsCarryUpstreamUserColumns() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1").toBuilder().column("path", "s3://1").column("size", 7L).build()));
+        Increment inc = store.resolveUpdate(CHILD);
+        assertThat(inc.added().get(0).upstream()).isEqualTo(Map.of("path", "s3://1", "size", 7L));
+    }
+
+    @Test
+    void deletedUpstreamMakesChildOrphanedAndRootHasNothingToResolve() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        store.write(CHILD, store.resolveUpdate(CHILD).added().stream().map(IncrementRow::toMetadataRow).toList());
+        store.delete(VIDEO, Filter.eq("sample_uid", 2L), DeleteMode.SOFT);
+        Increment inc = store.resolveUpdate(CHILD);
+        assertThat(inc.added()).isEmpty();
+        assertThat(inc.stale()).isEmpty();
+        assertThat(inc.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        assertThat(store.resolveUpdate(VIDEO).isEmpty()).isTrue();
+    }
+
+    @Test
+    void codeVersionBumpMakesEverySampleNew() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        store.write(CHILD, store.resolveUpdate(CHILD).added().stream().map(IncrementRow::toMetadataRow).toList());
+        assertThat(store.resolveUpdate(CHILD).isEmpty()).isTrue();
+        store.close();
+        FeatureGraph bumped = TestGraphs.graph("2");
+        store = MetadataStores.open(url, bumped, AccessMode.WRITE);
+        Increment inc = store.resolveUpdate(CHILD);
+        assertThat(inc.added()).hasSize(2);
+        assertThat(inc.stale()).isEmpty();
+        assertThat(inc.orphaned()).isEmpty();
+        assertThat(inc.added().get(0).provenanceByField()).isEqualTo(childExpected(bumped, Map.of("audio", "a1", "frames", "f1")));
+        assertThat(store.read(CHILD)).isEmpty();
+        assertThat(store.read(CHILD, ReadOptions.defaults().allFeatureVersions(true))).hasSize(2);
+    }
+
+    @Test
+    void missingOptionalParentContributesEmptyString() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        store.write(EXTRA, List.of(MetadataRow.builder().ids(Map.of("sample_uid", 2L)).provenanceByField(Map.of("meta", "m2")).build()));
+        Increment inc = store.resolveUpdate(WITH_OPTIONAL);
+        ProvenanceCalculator calc = calc(graph, WITH_OPTIONAL);
+        Map<FeatureKey, Map<String, String>> without = Map.of(FeatureKey.of(VIDEO), Map.of("audio", "a1", "frames", "f1"));
+        Map<FeatureKey, Map<String, String>> with = Map.of(FeatureKey.of(VIDEO), Map.of("audio", "a2", "frames", "f2"),
+                FeatureKey.of(EXTRA), Map.of("meta", "m2"));
+        assertThat(inc.added()).extracting(IncrementRow::provenanceByField)
+                .containsExactly(calc.provenanceByField(without), calc.provenanceByField(with));
+    }
+
+    @Test
+    void requiredParentMissingMeansNotExpected() {
+        store.write(EXTRA, List.of(MetadataRow.builder().ids(Map.of("sample_uid", 1L)).provenanceByField(Map.of("meta", "m")).build()));
+        assertThat(store.resolveUpdate(WITH_OPTIONAL).isEmpty()).isTrue();
+    }
+
+    @Test
+    void dataVersionOverrideStopsPropagation() {
+        MetadataRow original = video(1, "a1", "f1").toBuilder().dataVersionByField(Map.of("audio", "content-a", "frames", "content-f")).build();
+        store.write(VIDEO, List.of(original));
+        Increment first = store.resolveUpdate(CHILD);
+        assertThat(first.added().get(0).provenanceByField())
+                .isEqualTo(childExpected(graph, Map.of("audio", "content-a", "frames", "content-f")));
+        store.write(CHILD, List.of(first.added().get(0).toMetadataRow()));
+        // Recomputed upstream (new provenance) with identical content: the child stays current.
+        store.write(VIDEO, List.of(video(1, "a1-rerun", "f1-rerun").toBuilder()
+                .dataVersionByField(Map.of("audio", "content-a", "frames", "content-f")).build()));
+        assertThat(store.resolveUpdate(CHILD).isEmpty()).isTrue();
+    }
+
+    @Test
+    void filtersAreTypedAndParameterised() {
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().column("split", "train").build(),
+                video(2, "a", "f").toBuilder().column("split", "test").build(),
+                video(3, "a", "f").toBuilder().column("split", "it's; DROP TABLE x").build()));
+        assertThat(ids(Filter.and(Filter.ge("sample_uid", 2L), Filter.not(Filter.eq("split", "test"))))).containsExactly(3L);
+        assertThat(ids(Filter.or(Filter.eq("split", "train"), Filter.in("sample_uid", List.of(3L))))).containsExactly(1L, 3L);
+        assertThat(ids(Filter.eq("split", "it's; DROP TABLE x"))).containsExactly(3L);
+        assertThat(ids(Filter.parse("sample_uid<3"))).containsExactly(1L, 2L);
+        assertThat(ids(Filter.isNull("split"))).isEmpty();
+        assertThatThrownBy(() -> ids(Filter.eq("split\"; --", "x"))).isInstanceOf(SchemaMismatchException.class);
+    }
+
+    private List<Object> ids(Filter filter) {
+        return store.read(VIDEO, ReadOptions.defaults().filter(filter)).stream().map(r -> r.ids().get("sample_uid")).toList();
+    }
+
+    @Test
+    void stalenessPredicatesAndTargetFilters() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2"), video(3, "a3", "f3")));
+        List<IncrementRow> added = store.resolveUpdate(CHILD).added();
+        store.write(CHILD, List.of(added.get(0).toMetadataRow().toBuilder().column("quality", "bad").build(),
+                added.get(1).toMetadataRow().toBuilder().column("quality", "good").build()));
+        Increment inc = store.resolveUpdate(CHILD, ResolveOptions.defaults().stalenessPredicate(Filter.eq("quality", "bad")));
+        assertThat(inc.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 1L));
+        assertThat(inc.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 3L));
+        Increment targeted = store.resolveUpdate(CHILD, ResolveOptions.defaults().targetFilter(Filter.lt("sample_uid", 3L)));
+        assertThat(targeted.isEmpty()).isTrue();
+    }
+
+    @Test
+    void expansionResolvesAtParentGranularity() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        Increment inc = store.resolveUpdate(FRAMES);
+        ProvenanceCalculator calc = calc(graph, FRAMES);
+        Map<String, String> expected1 = calc.provenanceByField(Map.of(FeatureKey.of(VIDEO), Map.of("audio", "a1", "frames", "f1")));
+        assertThat(inc.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 1L), Map.of("sample_uid", 2L));
+        assertThat(inc.added().get(0).provenanceByField()).isEqualTo(expected1);
+        // The worker writes several children per parent, all with the parent's expected provenance.
+        for (long frame = 0; frame < 3; frame++) {
+            store.write(FRAMES, List.of(MetadataRow.builder().ids(Map.of("sample_uid", 1L, "frame", frame))
+                    .provenanceByField(expected1).build()));
+        }
+        Increment next = store.resolveUpdate(FRAMES);
+        assertThat(next.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        assertThat(next.stale()).isEmpty();
+        store.write(VIDEO, List.of(video(1, "a1", "f1-new")));
+        assertThat(store.resolveUpdate(FRAMES).stale()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 1L));
+    }
+
+    @Test
+    void aggregationHashesMembersInIdOrder() {
+        store.write(ITEM, List.of(item(1, 10, "v10"), item(1, 2, "v2"), item(1, 9, "v9"), item(2, 1, "w1")));
+        Increment inc = store.resolveUpdate(SUMMARY);
+        ProvenanceCalculator calc = calc(graph, SUMMARY);
+        // Numeric member ids order numerically: 2, 9, 10.
+        String group1 = ProvenanceCalculator.aggregate(SampleHasher.DEFAULT, List.of("v2", "v9", "v10"));
+        String group2 = ProvenanceCalculator.aggregate(SampleHasher.DEFAULT, List.of("w1"));
+        assertThat(inc.added()).extracting(IncrementRow::ids).containsExactly(Map.of("group_id", 1L), Map.of("group_id", 2L));
+        assertThat(inc.added()).extracting(IncrementRow::provenanceByField).containsExactly(
+                calc.provenanceByField(Map.of(FeatureKey.of(ITEM), Map.of("value", group1))),
+                calc.provenanceByField(Map.of(FeatureKey.of(ITEM), Map.of("value", group2))));
+    }
+
+    @Test
+    void aggregationOrdersTextMemberIdsLikeJava() {
+        List<String> itemIds = List.of("b", "B", "a", "é", "aa");
+        for (String id : itemIds) {
+            store.write(ITEM, List.of(MetadataRow.builder().ids(Map.of("group_id", 1L, "item_id", id))
+                    .provenanceByField(Map.of("value", "v-" + id)).build()));
+        }
+        List<String> ordered = itemIds.stream().sorted(ProvenanceCalculator.ID_VALUE_ORDER).map(id -> "v-" + id).toList();
+        String group = ProvenanceCalculator.aggregate(SampleHasher.DEFAULT, ordered);
+        assertThat(store.resolveUpdate(SUMMARY).added()).extracting(IncrementRow::provenanceByField)
+                .containsExactly(calc(graph, SUMMARY).provenanceByField(Map.of(FeatureKey.of(ITEM), Map.of("value", group))));
+    }
+
+    private static MetadataRow item(long group, long item, String value) {
+        return MetadataRow.builder().ids(Map.of("group_id", group, "item_id", item)).provenanceByField(Map.of("value", value)).build();
+    }
+
+    @Test
+    void writingInReadModeFails() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1")));
+        store.close();
+        store = MetadataStores.open(url, graph, AccessMode.READ);
+        assertThat(store.read(VIDEO)).hasSize(1);
+        assertThatThrownBy(() -> store.write(VIDEO, List.of(video(2, "a", "f"))))
+                .isInstanceOf(ReadOnlyStoreException.class).hasMessageContaining(VIDEO);
+        assertThatThrownBy(() -> store.delete(VIDEO, null, DeleteMode.HARD)).isInstanceOf(ReadOnlyStoreException.class);
+        assertThatThrownBy(() -> store.drop(VIDEO)).isInstanceOf(ReadOnlyStoreException.class);
+    }
+
+    @Test
+    void unknownFeatureFails() {
+        assertThatThrownBy(() -> store.read("no/such"))
+                .isInstanceOf(UnknownFeatureException.class).hasMessageContaining("no/such");
+        assertThatThrownBy(() -> store.write("Not A Key", List.of()))
+                .isInstanceOf(UnknownFeatureException.class);
+    }
+
+    @Test
+    void schemaMismatchesNameFeatureAndColumn() {
+        assertThatThrownBy(() -> store.write(VIDEO, List.of(MetadataRow.builder().ids(Map.of("other", 1L))
+                .provenanceByField(Map.of("audio", "a", "frames", "f")).build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(VIDEO).hasMessageContaining("sample_uid");
+        assertThatThrownBy(() -> store.write(CHILD, List.of(MetadataRow.builder().ids(Map.of("sample_uid", 1L)).build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(CHILD)
+                .hasMessageContaining(SystemColumns.PROVENANCE_BY_FIELD);
+        assertThatThrownBy(() -> store.write(VIDEO, List.of(MetadataRow.builder().ids(Map.of("sample_uid", 1L))
+                .provenanceByField(Map.of("audio", "a")).build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("frames");
+        assertThatThrownBy(() -> store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().column("bad name", 1L).build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("bad name");
+        assertThat(store.features()).isEmpty();
+    }
+
+    @Test
+    void failedWriteLeavesNoPartialRows() {
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().column("size", 1L).build()));
+        // The second row's value cannot be stored in the BIGINT column: the database rejects it mid-batch.
+        assertThatThrownBy(() -> store.write(VIDEO, List.of(video(2, "a", "f").toBuilder().column("size", 2L).build(),
+                video(3, "a", "f").toBuilder().column("size", "not a number").build())))
+                .isInstanceOf(MetadataStoreException.class).hasMessageContaining(VIDEO);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).extracting(r -> r.ids().get("sample_uid"))
+                .containsExactly(1L);
+        // The store stays usable after the rollback.
+        store.write(VIDEO, List.of(video(2, "a", "f")));
+        assertThat(store.read(VIDEO)).hasSize(2);
+    }
+
+    @Test
+    void replayWithMaterializationIdsAddsNoDuplicates() {
+        List<MetadataRow> batch = List.of(
+                video(1, "a1", "f1").toBuilder().materializationId("videos/0/100").build(),
+                video(2, "a2", "f2").toBuilder().materializationId("videos/0/101").build());
+        assertThat(store.write(VIDEO, batch)).isEqualTo(2);
+        assertThat(store.write(VIDEO, batch)).isZero();
+        List<MetadataRow> overlapping = List.of(batch.get(1),
+                video(3, "a3", "f3").toBuilder().materializationId("videos/0/102").build(),
+                video(3, "a3", "f3").toBuilder().materializationId("videos/0/102").build());
+        assertThat(store.write(VIDEO, overlapping)).isEqualTo(1);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).extracting(MetadataRow::materializationId)
+                .containsExactly("videos/0/100", "videos/0/101", "videos/0/102");
+    }
+}
