@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Sample-level versioning and incremental updates for multimodal pipelines.",
         subcommands = {
+                RunCommand.class,
         })
 public final class MetaxyCommand implements Runnable {
     @CommandLine.Spec
