@@ -1,0 +1,93 @@
+package io.metaxy.flink.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.metaxy.flink.definitions.FeatureDep;
+import io.metaxy.flink.definitions.FeatureGraph;
+import io.metaxy.flink.definitions.FieldSpec;
+import io.metaxy.flink.definitions.FeatureSpec;
+import io.metaxy.flink.stream.HarnessDriver.Event;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+/**
+ * Differential test: random interleavings of root writes, worker write-backs (right and wrong),
+ * deletes and updates over a four-level graph with an optional dep and a data version override.
+ * After every step the stream's outstanding increments equal a batch resolve over the same rows.
+ */
+class IncrementDifferentialProperties {
+    static final StreamPlan PLAN = StreamPlan.of(graph());
+    static final List<String> WORKERS = List.of("example/crop", "example/face_detection", "example/stt", "example/summary");
+
+    static FeatureGraph graph() {
+        return HarnessDriver.overview(1).with(FeatureSpec.builder("example/summary")
+                .dep(FeatureDep.on("example/stt").build())
+                .dep(FeatureDep.on("example/face_detection").optional(true).build())
+                .field(FieldSpec.of("text", "1"))
+                .build());
+    }
+
+    @Property(tries = 300)
+    void outstandingIncrementsEqualBatchResolve(
+            @ForAll @Size(max = 60) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
+        try (HarnessDriver d = new HarnessDriver(PLAN)) {
+            for (int n : steps) {
+                apply(d, n);
+                assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(PLAN, d.writes));
+            }
+        }
+    }
+
+    private static void apply(HarnessDriver d, int n) throws Exception {
+        int op = n % 7;
+        int id = (n / 7) % 3 + 1;
+        int variant = (n / 21) % 4;
+        String worker = WORKERS.get((n / 84) % WORKERS.size());
+        switch (op) {
+            case 0, 1 -> d.write("example/video", id,
+                    Map.of("audio", "a" + (variant & 1), "frames", "f" + (variant >> 1)), Map.of("path", "v" + id));
+            case 2 -> {
+                if (variant == 0) {
+                    d.softDelete("example/video", id);
+                } else {
+                    d.hardDelete("example/video", id);
+                }
+            }
+            case 3, 4 -> answer(d, worker, id, variant);
+            case 5 -> {
+                if (variant < 2) {
+                    d.hardDelete(worker, id);
+                } else {
+                    d.softDelete(worker, id);
+                }
+            }
+            default -> {
+                // A write-back nobody asked for, or one answering stale data.
+                Map<String, String> byField = new LinkedHashMap<>();
+                PLAN.feature(worker).fields.forEach(f -> byField.put(f, "w" + variant));
+                d.write(worker, id, byField);
+            }
+        }
+    }
+
+    /** Answers the worker's latest announcement, sometimes with a data version override on crop. */
+    private static void answer(HarnessDriver d, String worker, int id, int variant) throws Exception {
+        String ids = HarnessDriver.ids(id);
+        Event latest = d.events.stream().filter(e -> e.feature().equals(worker) && e.ids().equals(ids))
+                .reduce((a, b) -> b).orElse(null);
+        if (latest == null || latest.json().get("metaxy_provenance_by_field").isNull()) {
+            return;
+        }
+        Map<String, String> byField = HarnessDriver.byField(latest.json().get("metaxy_provenance_by_field"));
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (worker.equals("example/crop") && variant >= 2) {
+            extra.put("metaxy_data_version_by_field", Map.of("audio", "content-a", "frames", "content-f" + (variant & 1)));
+        }
+        d.write(worker, id, byField, extra);
+    }
+}
