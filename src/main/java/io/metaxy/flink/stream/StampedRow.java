@@ -48,13 +48,13 @@ public class StampedRow {
     /** The row as the store API sees it; a hard delete has no system columns. */
     public MetadataRow toMetadataRow(StreamPlan plan) {
         List<String> fields = plan.feature(feature).fields;
-        MetadataRow.Builder b = MetadataRow.builder().ids(readObject(idsJson))
+        MetadataRow.Builder b = MetadataRow.builder().ids(parseJsonObject(idsJson))
                 .featureVersion(featureVersion).provenance(provenance).dataVersion(dataVersion)
                 .createdAt(Instant.ofEpochMilli(createdAt)).updatedAt(Instant.ofEpochMilli(updatedAt))
                 .deletedAt(deletedAt == null ? null : Instant.ofEpochMilli(deletedAt))
                 .materializationId(materializationId);
         if (columnsJson != null) {
-            b.columns(readObject(columnsJson));
+            b.columns(parseJsonObject(columnsJson));
         }
         if (provenanceByField != null) {
             b.provenanceByField(byField(fields, provenanceByField));
@@ -73,7 +73,7 @@ public class StampedRow {
         return out;
     }
 
-    private static Map<String, Object> readObject(String json) {
+    private static Map<String, Object> parseJsonObject(String json) {
         try {
             return JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
         } catch (IOException e) {

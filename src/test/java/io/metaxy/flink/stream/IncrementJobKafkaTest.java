@@ -1,0 +1,209 @@
+package io.metaxy.flink.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.metaxy.flink.stream.KafkaTestClient.Received;
+import io.metaxy.flink.stream.kafka.EmbeddedKafka;
+import io.metaxy.flink.stream.kafka.KafkaConnections;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole job on a Flink MiniCluster (RocksDB, checkpoints, exactly-once Kafka sinks) against
+ * a real in-process broker; one broker and one MiniCluster for the class, a topic prefix per test.
+ */
+class IncrementJobKafkaTest {
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    static EmbeddedKafka kafka;
+    static MiniCluster flink;
+
+    static Configuration clusterConfig() {
+        Configuration c = new Configuration();
+        c.setString("state.backend.type", "rocksdb");
+        return c;
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(0);
+        // Started by hand: Flink's JUnit 5 MiniClusterExtension still needs JUnit 4 on the classpath.
+        flink = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(clusterConfig())
+                .setNumTaskManagers(1).setNumSlotsPerTaskManager(2).build());
+        flink.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        flink.close();
+        kafka.close();
+    }
+
+    /** A running job on its own topics. */
+    record Running(StreamPlan plan, JobID job, KafkaTestClient client) implements AutoCloseable {
+        String incrementsOf(String feature) {
+            return plan.feature(feature).incrementsTopic;
+        }
+
+        String topicOf(String feature) {
+            return plan.feature(feature).topic;
+        }
+
+        @Override
+        public void close() throws Exception {
+            flink.cancelJob(job).get();
+            client.close();
+        }
+    }
+
+    static Running start(String prefix, MapFunction<RawRecord, RawRecord> tap) throws Exception {
+        StreamPlan plan = StreamPlan.of(HarnessDriver.overview(1), prefix);
+        kafka.createTopics(plan.allTopics(), 1);
+        Path checkpoints = Files.createTempDirectory("mxc");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                IncrementJob.configuration(Duration.ofMillis(300), checkpoints.toUri().toString()));
+        env.setParallelism(1);
+        KafkaConnections connections = new KafkaConnections(kafka.bootstrapServers(), plan, prefix + "job");
+        IncrementJob job = new IncrementJob(plan, connections.source(), connections.incrementSink(),
+                connections.deadLetterSink(), null);
+        DataStream<RawRecord> input = env.fromSource(connections.source(), WatermarkStrategy.noWatermarks(), "topics")
+                .uid(IncrementJob.UID_SOURCE);
+        job.attach(tap == null ? input : input.map(tap).uid("test-failure-injection"));
+        env.getConfig();
+        JobID client = flink.submitJob(env.getStreamGraph()).get().getJobID();
+        List<String> read = new ArrayList<>(plan.allTopics());
+        return new Running(plan, client, new KafkaTestClient(kafka.bootstrapServers(), read));
+    }
+
+    static String videoRow(int id, String audio) throws Exception {
+        return KafkaTestClient.row(Map.of("path", "v" + id + ".mp4",
+                "metaxy_provenance_by_field", Map.of("audio", audio, "frames", "f1")));
+    }
+
+    static String answerTo(Received increment) throws Exception {
+        return KafkaTestClient.row(Map.of("metaxy_provenance_by_field",
+                KafkaTestClient.JSON.treeToValue(increment.json().get("metaxy_provenance_by_field"), Map.class)));
+    }
+
+    @Test
+    void cascadesThroughTheOverviewGraph() throws Exception {
+        try (Running r = start("c.", null)) {
+            for (int id = 1; id <= 3; id++) {
+                r.client().send(r.topicOf("example/video"), HarnessDriver.ids(id), videoRow(id, "a1"));
+            }
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop"), "new").size() == 3
+                    && r.client().on(r.incrementsOf("example/stt"), "new").size() == 3);
+            assertThat(r.client().on(r.incrementsOf("example/face_detection"))).isEmpty();
+            Received first = r.client().on(r.incrementsOf("example/crop")).get(0);
+            assertThat(first.json().get("upstream").get("example/video").get("path").asText()).startsWith("v");
+            for (Received crop : r.client().on(r.incrementsOf("example/crop"))) {
+                r.client().send(r.topicOf("example/crop"), crop.key(), answerTo(crop));
+            }
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/face_detection"), "new").size() == 3);
+            // An audio-only change reaches crop and stt, never face_detection.
+            r.client().send(r.topicOf("example/video"), HarnessDriver.ids(1), videoRow(1, "a2"));
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop"), "stale").size() == 1
+                    && r.client().on(r.incrementsOf("example/stt"), "new").size() == 4);
+            Received stale = r.client().on(r.incrementsOf("example/crop"), "stale").get(0);
+            r.client().send(r.topicOf("example/crop"), stale.key(), answerTo(stale));
+            r.client().send(r.topicOf("example/video"), HarnessDriver.ids(9), videoRow(9, "a1"));
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop"), "new").size() == 4);
+            assertThat(r.client().on(r.incrementsOf("example/face_detection"))).hasSize(3);
+        }
+    }
+
+    @Test
+    void malformedInputGoesToTheDeadLetterTopicAndTheJobKeepsRunning() throws Exception {
+        try (Running r = start("m.", null)) {
+            String video = r.topicOf("example/video");
+            r.client().send(video, HarnessDriver.ids(1), "this is not json");
+            r.client().send(video, "{}", videoRow(1, "a1"));
+            r.client().send(video, "{\"sample_uid\":[1]}", videoRow(1, "a1"));
+            r.client().send(video, HarnessDriver.ids(1), "{\"metaxy_provenance_by_field\":{\"audio\":1,\"frames\":\"f\"}}");
+            r.client().send(video, HarnessDriver.ids(1),
+                    "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\"},\"metaxy_colour\":\"red\"}");
+            r.client().send(video, HarnessDriver.ids(1),
+                    "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\",\"smell\":\"x\"}}");
+            r.client().send(video, HarnessDriver.ids(1), KafkaTestClient.row(Map.of("blob", "x".repeat(300_000),
+                    "metaxy_provenance_by_field", Map.of("audio", "a", "frames", "f"))));
+            r.client().send(video, HarnessDriver.ids(2), videoRow(2, "a1"));
+            String dlq = r.plan().deadLetterTopic();
+            await().atMost(WAIT).until(() -> r.client().on(dlq).size() == 7
+                    && r.client().on(r.incrementsOf("example/crop")).size() == 1);
+            List<String> reasons = r.client().on(dlq).stream().map(d -> d.json().get("reason").asText()).toList();
+            assertThat(reasons.get(0)).contains("example/video").contains("value is not JSON");
+            assertThat(reasons.get(1)).contains("id column 'sample_uid' is missing");
+            assertThat(reasons.get(2)).contains("id column 'sample_uid' must be a string or an integer");
+            assertThat(reasons.get(3)).contains("metaxy_provenance_by_field").contains("'audio'").contains("non-empty string");
+            assertThat(reasons.get(4)).contains("unknown system column 'metaxy_colour'");
+            assertThat(reasons.get(5)).contains("unknown field 'smell'");
+            assertThat(reasons.get(6)).contains("exceeds the limit");
+            Received first = r.client().on(dlq).get(0);
+            assertThat(first.json().get("topic").asText()).isEqualTo(video);
+            assertThat(first.json().get("partition").asInt()).isZero();
+            assertThat(first.json().get("offset").asLong()).isZero();
+            assertThat(flink.getJobStatus(r.job()).get().isGloballyTerminalState()).isFalse();
+        }
+    }
+
+    /** Fails the job once, on the {@code n}-th record after it is armed. */
+    static final class FailOnce implements MapFunction<RawRecord, RawRecord> {
+        static final AtomicBoolean ARMED = new AtomicBoolean();
+        static final AtomicInteger SEEN = new AtomicInteger();
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        private final int n;
+
+        FailOnce(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public RawRecord map(RawRecord value) {
+            if (ARMED.get() && SEEN.incrementAndGet() == n && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure after " + n + " records");
+            }
+            return value;
+        }
+    }
+
+    @Test
+    void recoversFromACheckpointAndDeliversEveryIncrementExactlyOnce() throws Exception {
+        try (Running r = start("r.", new FailOnce(25))) {
+            String video = r.topicOf("example/video");
+            for (int id = 0; id < 20; id++) {
+                r.client().send(video, HarnessDriver.ids(id), videoRow(id, "a1"));
+            }
+            // Visible to read_committed = a checkpoint completed: the failure then rolls back to it.
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).size() == 20);
+            FailOnce.ARMED.set(true);
+            for (int id = 20; id < 60; id++) {
+                r.client().send(video, HarnessDriver.ids(id), videoRow(id, "a1"));
+            }
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).size() >= 60
+                    && r.client().on(r.incrementsOf("example/stt")).size() >= 60);
+            Thread.sleep(1500);
+            assertThat(FailOnce.FAILED).isTrue();
+            List<String> keys = r.client().on(r.incrementsOf("example/crop")).stream().map(Received::key).toList();
+            assertThat(keys).hasSize(60).doesNotHaveDuplicates();
+            assertThat(r.client().on(r.incrementsOf("example/stt"))).hasSize(60);
+        }
+    }
+}
