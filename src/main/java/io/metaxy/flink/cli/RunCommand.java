@@ -89,6 +89,9 @@ public final class RunCommand implements Callable<Integer> {
         System.out.println("Flink web UI: http://localhost:" + webPort);
         System.out.println("Feature topics: " + plan.metadataTopics());
         System.out.println("Dead letters: " + plan.deadLetterTopic() + "; increments: <feature topic>.increments");
+        if (!plan.featuresWithoutIncrements().isEmpty()) {
+            System.out.println("Note: no increments yet for 1:N / N:1 features " + plan.featuresWithoutIncrements());
+        }
         System.out.println("Checkpoints: " + checkpoints + "   (Ctrl-C stops)");
         EmbeddedKafka broker = kafka;
         Thread stopper = new Thread(() -> {

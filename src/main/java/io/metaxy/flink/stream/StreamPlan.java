@@ -112,6 +112,11 @@ public final class StreamPlan implements Serializable {
         return List.copyOf(byTopic.keySet());
     }
 
+    /** Non-root features this job cannot compute increments for yet (1:N / N:1 deps). */
+    public List<String> featuresWithoutIncrements() {
+        return features.values().stream().filter(f -> !f.incremental).map(f -> f.key).toList();
+    }
+
     /** Every topic the job reads or writes: metadata, increments (non-root features) and dead letters. */
     public List<String> allTopics() {
         List<String> topics = new ArrayList<>(byTopic.keySet());
@@ -136,6 +141,11 @@ public final class StreamPlan implements Serializable {
         public final List<Dep> deps;
         public final List<ChildLink> children = new ArrayList<>();
         public final ProvenanceCalculator calculator;
+        /**
+         * Whether this job computes increments for the feature: 1:1 deps only for now. 1:N and
+         * N:1 features are still validated and passed to the store, but get no increments.
+         */
+        public final boolean incremental;
         /** For each parent slot of the calculator: the dep index and the parent field index. */
         final int[] slotDep;
         final int[] slotField;
@@ -155,6 +165,7 @@ public final class StreamPlan implements Serializable {
                 depList.add(new Dep(dep, upstream.get(dep.feature().toString())));
             }
             this.deps = List.copyOf(depList);
+            this.incremental = deps.stream().allMatch(Dep::isIdentity);
             List<FieldRef> slots = calculator.parentSlots();
             this.slotDep = new int[slots.size()];
             this.slotField = new int[slots.size()];

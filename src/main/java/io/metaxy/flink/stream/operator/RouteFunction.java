@@ -26,7 +26,7 @@ public final class RouteFunction implements FlatMapFunction<StampedRow, RoutedEv
             return;
         }
         StreamPlan.Feature feature = plan.feature(row.feature);
-        if (!feature.isRoot()) {
+        if (!feature.isRoot() && feature.incremental) {
             RoutedEvent self = base(row);
             self.target = row.feature;
             self.depIndex = RoutedEvent.SELF;
@@ -36,7 +36,11 @@ public final class RouteFunction implements FlatMapFunction<StampedRow, RoutedEv
             out.collect(self);
         }
         for (StreamPlan.ChildLink link : feature.children) {
-            StreamPlan.Dep dep = plan.feature(link.child()).deps.get(link.depIndex());
+            StreamPlan.Feature child = plan.feature(link.child());
+            if (!child.incremental) {
+                continue;
+            }
+            StreamPlan.Dep dep = child.deps.get(link.depIndex());
             RoutedEvent e = base(row);
             e.target = link.child();
             e.depIndex = link.depIndex();

@@ -18,7 +18,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * </pre>
  *
  * A 1:1 sample with one two-field parent, no columns, a record and an announcement takes
- * 1+1 + (1+9+1+9+9+1) + (1+9+9) + (1+9) = 62 bytes (29 per parent slot).
+ * 1+1 + (1+9+1+9+9+1) + (1+9+9) + (1+9) = 61 bytes (30 per parent slot), plus the RocksDB key
+ * (key group, feature key and ids JSON).
  */
 public final class SampleStateSerializer extends TypeSerializerSingleton<SampleState> {
     private static final long serialVersionUID = 1L;
