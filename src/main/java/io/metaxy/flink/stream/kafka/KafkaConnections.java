@@ -41,17 +41,25 @@ public final class KafkaConnections {
     }
 
     public KafkaSource<RawRecord> source() {
+        return source(false);
+    }
+
+    /** With {@code bounded}, the source stops at the offsets that are latest when the job starts (benchmarks). */
+    public KafkaSource<RawRecord> source(boolean bounded) {
         Properties props = new Properties();
         props.put("isolation.level", "read_committed");
         props.put("partition.discovery.interval.ms", "10000");
-        return KafkaSource.<RawRecord>builder()
+        var builder = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(plan.metadataTopics())
                 .setGroupId(jobName)
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setProperties(props)
-                .setDeserializer(new RawDeserializer())
-                .build();
+                .setDeserializer(new RawDeserializer());
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
     }
 
     public KafkaSink<IncrementRecord> incrementSink() {
