@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Tag;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
@@ -41,6 +42,14 @@ class IncrementDifferentialProperties {
                 assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(PLAN, d.writes));
             }
         }
+    }
+
+    /** The soak variant: many more and longer interleavings ({@code mvn test -DexcludedTestGroups= -Dgroups=slow}). */
+    @Property(tries = 5000)
+    @Tag("slow")
+    void outstandingIncrementsEqualBatchResolveSoak(
+            @ForAll @Size(max = 300) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
+        outstandingIncrementsEqualBatchResolve(steps);
     }
 
     private static void apply(HarnessDriver d, int n) throws Exception {
