@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -94,7 +96,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         System.out.println("Checkpoints: " + checkpoints + "   (Ctrl-C stops)");
         EmbeddedKafka broker = kafka;
+        AtomicBoolean stopping = new AtomicBoolean();
         Thread stopper = new Thread(() -> {
+            stopping.set(true);
             try {
                 job.cancel().get();
             } catch (Exception e) {
@@ -105,7 +109,14 @@ public final class RunCommand implements Callable<Integer> {
             }
         }, "metaxy-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
-        job.getJobExecutionResult().get();
+        try {
+            job.getJobExecutionResult().get();
+        } catch (ExecutionException e) {
+            if (!stopping.get()) {
+                throw e;
+            }
+            // Cancelled by Ctrl-C: a clean stop.
+        }
         return 0;
     }
 }
