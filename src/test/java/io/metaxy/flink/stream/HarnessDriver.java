@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.Collector;
@@ -39,20 +40,31 @@ final class HarnessDriver implements AutoCloseable {
 
     record Event(String kind, String feature, String ids, String provenance, JsonNode json, int writesBefore) {}
 
+    final boolean rocksDb;
+
+    /** On the heap state backend: fast, for the property tests. */
     HarnessDriver(StreamPlan plan) throws Exception {
-        this(plan, null);
+        this(plan, false, null);
     }
 
-    HarnessDriver(StreamPlan plan, OperatorSubtaskState restore) throws Exception {
+    HarnessDriver(StreamPlan plan, boolean rocksDb) throws Exception {
+        this(plan, rocksDb, null);
+    }
+
+    HarnessDriver(StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore) throws Exception {
         this.plan = plan;
+        this.rocksDb = rocksDb;
         this.parser = new RowParser(plan, RowParser.DEFAULT_MAX_VALUE_BYTES);
         this.router = new RouteFunction(plan);
-        this.harness = newHarness(plan, restore);
+        this.harness = newHarness(plan, rocksDb, restore);
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, RoutedEvent, IncrementRecord> newHarness(
-            StreamPlan plan, OperatorSubtaskState restore) throws Exception {
+            StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new IncrementOperator(plan), (RoutedEvent e) -> e.key, Types.STRING);
+        if (rocksDb) {
+            h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        }
         if (restore != null) {
             h.initializeState(restore);
         }
@@ -64,7 +76,7 @@ final class HarnessDriver implements AutoCloseable {
     HarnessDriver redeploy(StreamPlan newPlan) throws Exception {
         OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
         harness.close();
-        HarnessDriver next = new HarnessDriver(newPlan, snapshot);
+        HarnessDriver next = new HarnessDriver(newPlan, rocksDb, snapshot);
         next.events.addAll(events);
         next.writes.addAll(writes);
         next.offset = offset;

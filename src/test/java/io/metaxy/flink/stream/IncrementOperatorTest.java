@@ -8,12 +8,17 @@ import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.definitions.FeatureSpec;
 import io.metaxy.flink.definitions.FieldSpec;
 import io.metaxy.flink.stream.HarnessDriver.Event;
+import io.metaxy.flink.stream.operator.IncrementOperator;
+import org.apache.flink.runtime.state.VoidNamespace;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The increment semantics of design §4–5 on the overview graph, in Flink's keyed test harness. */
+/**
+ * The increment semantics of design §4–5 on the overview graph, in Flink's keyed test harness
+ * with RocksDB state; redeploys go through a real snapshot and restore.
+ */
 class IncrementOperatorTest {
     static final String VIDEO = "example/video";
     static final String CROP = "example/crop";
@@ -48,7 +53,7 @@ class IncrementOperatorTest {
 
     @Test
     void newThenWrittenThenQuiet() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         List<Event> first = d.write(VIDEO, 1, video("a1", "f1"), Map.of("path", "v1.mp4"));
         assertThat(kinds(first)).containsExactly(CROP + ":new", STT + ":new");
         Event crop = first.get(0);
@@ -67,7 +72,7 @@ class IncrementOperatorTest {
 
     @Test
     void eachExpectedProvenanceIsAnnouncedOnce() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         d.write(VIDEO, 1, video("a1", "f1"));
         assertThat(d.write(VIDEO, 1, video("a1", "f1"))).isEmpty();
         assertThat(kinds(d.write(VIDEO, 1, video("a2", "f1")))).containsExactly(CROP + ":new", STT + ":new");
@@ -76,7 +81,7 @@ class IncrementOperatorTest {
 
     @Test
     void audioOnlyChangeReachesCropAndSttButNotFaceDetection() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         quiet(1);
         assertThat(kinds(d.write(VIDEO, 1, video("a2", "f1")))).containsExactly(CROP + ":stale", STT + ":stale");
         Event stale = d.latest(CROP, HarnessDriver.ids(1));
@@ -91,7 +96,7 @@ class IncrementOperatorTest {
     @Test
     void codeVersionBumpMakesEverySampleNew() throws Exception {
         FeatureGraph v1 = HarnessDriver.overview(1);
-        d = new HarnessDriver(StreamPlan.of(v1));
+        d = new HarnessDriver(StreamPlan.of(v1), true);
         quiet(1);
         quiet(2);
         FeatureSpec stt = v1.spec(STT);
@@ -115,7 +120,7 @@ class IncrementOperatorTest {
 
     @Test
     void overviewStateTwoTouchesCropAndSttButNeverAsksFaceDetectionForWork() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         quiet(1);
         int before = d.events.size();
         d = d.redeploy(StreamPlan.of(HarnessDriver.overview(2)));
@@ -134,7 +139,7 @@ class IncrementOperatorTest {
 
     @Test
     void hardDeleteOrphansChildrenAndDeletingTheOrphanAnswersIt() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         quiet(1);
         assertThat(kinds(d.hardDelete(VIDEO, 1))).containsExactly(CROP + ":orphaned", STT + ":orphaned");
         assertThat(d.latest(CROP, HarnessDriver.ids(1)).json().get("metaxy_provenance").isNull()).isTrue();
@@ -146,7 +151,7 @@ class IncrementOperatorTest {
 
     @Test
     void softDeleteOrphansAndAnUnchangedReturnRetracts() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         quiet(1);
         assertThat(kinds(d.softDelete(VIDEO, 1))).containsExactly(CROP + ":orphaned", STT + ":orphaned");
         assertThat(kinds(d.write(VIDEO, 1, video("a1", "f1")))).containsExactly(CROP + ":retracted", STT + ":retracted");
@@ -155,7 +160,7 @@ class IncrementOperatorTest {
 
     @Test
     void newWhoseParentVanishesIsRetracted() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         d.write(VIDEO, 1, video("a1", "f1"));
         List<Event> gone = d.hardDelete(VIDEO, 1);
         assertThat(kinds(gone)).containsExactly(CROP + ":retracted", STT + ":retracted");
@@ -165,7 +170,7 @@ class IncrementOperatorTest {
 
     @Test
     void staleThatIsCurrentAgainIsRetracted() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         quiet(1);
         d.write(VIDEO, 1, video("a2", "f1"));
         assertThat(kinds(d.write(VIDEO, 1, video("a1", "f1")))).containsExactly(CROP + ":retracted", STT + ":retracted");
@@ -182,7 +187,7 @@ class IncrementOperatorTest {
                         .dep(FeatureDep.on("t/b").optional(true).build())
                         .field(FieldSpec.of("z")).build()));
         StreamPlan plan = StreamPlan.of(graph);
-        d = new HarnessDriver(plan);
+        d = new HarnessDriver(plan, true);
         List<Event> onlyA = d.write("t/a", 1, Map.of("x", "x1"));
         assertThat(kinds(onlyA)).containsExactly("t/c:new");
         String expected = plan.feature("t/c").calculator.provenanceByField(new String[] {"x1", null})[0];
@@ -193,7 +198,7 @@ class IncrementOperatorTest {
 
     @Test
     void dataVersionOverrideStopsPropagation() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         d.write(VIDEO, 1, video("a1", "f1"));
         Event crop = d.latest(CROP, HarnessDriver.ids(1));
         d.write(CROP, 1, HarnessDriver.byField(crop.json().get("metaxy_provenance_by_field")),
@@ -211,7 +216,7 @@ class IncrementOperatorTest {
 
     @Test
     void rowsOfAnOlderFeatureVersionAreNotCurrent() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         assertThat(d.write(VIDEO, 1, video("a1", "f1"), Map.of("metaxy_feature_version", "00000000"))).isEmpty();
         d.write(VIDEO, 1, video("a1", "f1"));
         assertThat(kinds(d.write(CROP, 1, Map.of("audio", "x", "frames", "y"), Map.of("metaxy_feature_version", "00000000"))))
@@ -221,7 +226,7 @@ class IncrementOperatorTest {
 
     @Test
     void snapshotAndRestoreKeepState() throws Exception {
-        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)));
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
         d.write(VIDEO, 1, video("a1", "f1"));
         d.answer(CROP, 1);
         d = d.redeploy(d.plan);
@@ -233,11 +238,14 @@ class IncrementOperatorTest {
     @Test
     void keysWhoseFeatureLeftTheGraphAreDropped() throws Exception {
         FeatureGraph v1 = HarnessDriver.overview(1);
-        d = new HarnessDriver(StreamPlan.of(v1));
+        d = new HarnessDriver(StreamPlan.of(v1), true);
         d.write(VIDEO, 1, video("a1", "f1"));
         FeatureGraph smaller = FeatureGraph.of(v1.features().stream()
                 .filter(s -> !s.key().equals(FeatureKey.of(STT))).toList());
         d = d.redeploy(StreamPlan.of(smaller));
-        assertThat(d.harness.numKeyedStateEntries()).isEqualTo(1);
+        IncrementOperator operator = (IncrementOperator) d.harness.getOperator();
+        try (var keys = operator.getKeyedStateBackend().getKeys(IncrementOperator.SAMPLE_STATE_NAME, VoidNamespace.INSTANCE)) {
+            assertThat(keys.map(String::valueOf)).containsExactly(RoutedEvent.keyOf(CROP, HarnessDriver.ids(1)));
+        }
     }
 }

@@ -63,6 +63,8 @@ public final class StreamThroughput {
 
             Configuration config = IncrementJob.configuration(Duration.ofSeconds(1),
                     Files.createTempDirectory("mxt").toUri().toString());
+            // RocksDB's block cache and write buffers come out of managed memory; the local default is small.
+            config.setString("taskmanager.memory.managed.size", System.getProperty("managed", "1g"));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
             env.setParallelism(parallelism);
             KafkaConnections connections = new KafkaConnections(kafka.bootstrapServers(), plan, "throughput");
