@@ -19,7 +19,12 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import io.metaxy.flink.definitions.FeatureGraph;
+import io.metaxy.flink.definitions.FeatureSpec;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterAll;
@@ -75,7 +80,12 @@ class IncrementJobKafkaTest {
     }
 
     static Running start(String prefix, MapFunction<RawRecord, RawRecord> tap) throws Exception {
-        StreamPlan plan = StreamPlan.of(HarnessDriver.overview(1), prefix);
+        return start(HarnessDriver.overview(1), prefix, tap, null);
+    }
+
+    static Running start(FeatureGraph graph, String prefix, MapFunction<RawRecord, RawRecord> tap, String savepoint)
+            throws Exception {
+        StreamPlan plan = StreamPlan.of(graph, prefix);
         kafka.createTopics(plan.allTopics(), 1);
         Path checkpoints = Files.createTempDirectory("mxc");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
@@ -87,8 +97,11 @@ class IncrementJobKafkaTest {
         DataStream<RawRecord> input = env.fromSource(connections.source(), WatermarkStrategy.noWatermarks(), "topics")
                 .uid(IncrementJob.UID_SOURCE);
         job.attach(tap == null ? input : input.map(tap).uid("test-failure-injection"));
-        env.getConfig();
-        JobID client = flink.submitJob(env.getStreamGraph()).get().getJobID();
+        StreamGraph streamGraph = env.getStreamGraph();
+        if (savepoint != null) {
+            streamGraph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint));
+        }
+        JobID client = flink.submitJob(streamGraph).get().getJobID();
         List<String> read = new ArrayList<>(plan.allTopics());
         return new Running(plan, client, new KafkaTestClient(kafka.bootstrapServers(), read));
     }
@@ -161,6 +174,36 @@ class IncrementJobKafkaTest {
             assertThat(first.json().get("partition").asInt()).isZero();
             assertThat(first.json().get("offset").asLong()).isZero();
             assertThat(flink.getJobStatus(r.job()).get().isGloballyTerminalState()).isFalse();
+        }
+    }
+
+    @Test
+    void redeployingChangedDefinitionsFromASavepointReannouncesOnlyTheChangedFeature() throws Exception {
+        FeatureGraph v1 = HarnessDriver.overview(1);
+        String savepoint;
+        try (Running r = start(v1, "s.", null, null)) {
+            for (int id = 1; id <= 3; id++) {
+                r.client().send(r.topicOf("example/video"), HarnessDriver.ids(id), videoRow(id, "a1"));
+            }
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/stt")).size() == 3
+                    && r.client().on(r.incrementsOf("example/crop")).size() == 3);
+            savepoint = flink.stopWithSavepoint(r.job(), Files.createTempDirectory("mxs").toUri().toString(), false,
+                    SavepointFormatType.CANONICAL).get();
+        }
+        FeatureSpec stt = v1.spec("example/stt");
+        FeatureSpec.Builder bumped = FeatureSpec.builder(stt.key()).idColumns(stt.idColumns());
+        stt.deps().forEach(bumped::dep);
+        stt.fields().forEach(f -> bumped.field(f.withCodeVersion("2")));
+        try (Running r = start(v1.with(bumped.build()), "s.", null, savepoint)) {
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/stt")).size() == 6);
+            List<Received> redeployed = r.client().on(r.incrementsOf("example/stt")).subList(3, 6);
+            assertThat(redeployed).allSatisfy(e -> {
+                assertThat(e.json().get("kind").asText()).isEqualTo("new");
+                assertThat(e.json().get("cause").has("redeploy")).isTrue();
+                assertThat(e.json().get("feature_version").asText()).isNotEqualTo("d953dea4");
+            });
+            Thread.sleep(1000);
+            assertThat(r.client().on(r.incrementsOf("example/crop"))).hasSize(3);
         }
     }
 
