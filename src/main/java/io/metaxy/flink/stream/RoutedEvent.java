@@ -18,6 +18,8 @@ public class RoutedEvent {
     public String[] dataVersionByField;
     /** Selected (renamed) upstream user columns as a JSON object; only for parent rows. */
     public String columnsJson;
+    /** For an N:1 dep: the parent row's own ids (a member of the group); null otherwise. */
+    public String memberIdsJson;
     /** The target sample's ids as canonical JSON. */
     public String idsJson;
     public String topic;

@@ -286,6 +286,23 @@ public final class RowParser implements Serializable {
         }
     }
 
+    /** The canonical ids JSON of {@code columns} taken from an id object after renaming (N:1 group keys). */
+    public static String projectIds(String idsJson, Map<String, String> rename, List<String> columns) {
+        try {
+            JsonNode ids = JSON.readTree(idsJson);
+            ObjectNode out = JSON.createObjectNode();
+            ids.fields().forEachRemaining(e -> {
+                String name = rename.getOrDefault(e.getKey(), e.getKey());
+                if (columns.contains(name)) {
+                    out.set(name, e.getValue());
+                }
+            });
+            return canonical(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The selected and renamed user columns of a parent row, as a canonical JSON object. */
     public static String selectColumns(String columnsJson, List<String> select, Map<String, String> rename) {
         if (columnsJson == null) {

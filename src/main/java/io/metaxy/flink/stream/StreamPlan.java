@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The graph compiled into what the job's functions need at runtime: per feature its topics,
@@ -142,8 +143,9 @@ public final class StreamPlan implements Serializable {
         public final List<ChildLink> children = new ArrayList<>();
         public final ProvenanceCalculator calculator;
         /**
-         * Whether this job computes increments for the feature: 1:1 deps only for now. 1:N and
-         * N:1 features are still validated and passed to the store, but get no increments.
+         * Whether this job computes increments for the feature: 1:1 deps, and N:1 deps whose
+         * {@code on} columns are the feature's id columns. Features with 1:N deps are still
+         * validated and passed to the store, but get no increments yet.
          */
         public final boolean incremental;
         /** For each parent slot of the calculator: the dep index and the parent field index. */
@@ -165,7 +167,8 @@ public final class StreamPlan implements Serializable {
                 depList.add(new Dep(dep, upstream.get(dep.feature().toString())));
             }
             this.deps = List.copyOf(depList);
-            this.incremental = deps.stream().allMatch(Dep::isIdentity);
+            this.incremental = deps.stream().allMatch(d -> d.isIdentity()
+                    || d.isAggregation() && Set.copyOf(d.on).equals(Set.copyOf(idColumns)));
             List<FieldRef> slots = calculator.parentSlots();
             this.slotDep = new int[slots.size()];
             this.slotField = new int[slots.size()];
@@ -212,6 +215,10 @@ public final class StreamPlan implements Serializable {
         /** Upstream user columns carried to increments; null = all. */
         public final List<String> select;
         public final Map<String, String> rename;
+        /** Lineage {@code on} columns as the child names them; empty for 1:1. */
+        public final List<String> on;
+        /** The parent's id columns: N:1 members are ordered by them. */
+        public final List<String> parentIdColumns;
 
         private Dep(FeatureDep dep, Feature parentFeature) {
             this.parent = dep.feature().toString();
@@ -220,6 +227,12 @@ public final class StreamPlan implements Serializable {
             this.lineage = dep.lineage().type();
             this.select = dep.select() == null ? null : List.copyOf(dep.select());
             this.rename = Map.copyOf(dep.rename());
+            this.on = List.copyOf(dep.lineage().on());
+            this.parentIdColumns = parentFeature.idColumns;
+        }
+
+        public boolean isAggregation() {
+            return "N:1".equals(lineage);
         }
 
         public boolean isIdentity() {

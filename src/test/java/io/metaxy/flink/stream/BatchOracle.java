@@ -1,6 +1,9 @@
 package io.metaxy.flink.stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +17,42 @@ import java.util.TreeMap;
  */
 final class BatchOracle {
     private BatchOracle() {}
+
+    /** Members sorted by their id columns (numbers numerically), each field's versions joined and hashed. */
+    private static String[] fold(StreamPlan.Feature f, StreamPlan.Dep dep, List<StampedRow> members) {
+        List<StampedRow> sorted = new ArrayList<>(members);
+        sorted.sort((a, b) -> {
+            JsonNode x = read(a.idsJson);
+            JsonNode y = read(b.idsJson);
+            for (String column : dep.parentIdColumns) {
+                JsonNode vx = x.get(column);
+                JsonNode vy = y.get(column);
+                int c = vx.isNumber() && vy.isNumber() ? vx.decimalValue().compareTo(vy.decimalValue())
+                        : vx.asText().compareTo(vy.asText());
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return 0;
+        });
+        String[] out = new String[sorted.get(0).dataVersionByField.length];
+        for (int j = 0; j < out.length; j++) {
+            List<String> versions = new ArrayList<>();
+            for (StampedRow m : sorted) {
+                versions.add(m.dataVersionByField[j]);
+            }
+            out[j] = f.calculator.hasher().hash(String.join("|", versions));
+        }
+        return out;
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return HarnessDriver.JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** "feature ids" → "kind expectedProvenance" (null provenance for orphaned). */
     static Map<String, String> resolveAll(StreamPlan plan, Iterable<StampedRow> writes) {
@@ -35,18 +74,31 @@ final class BatchOracle {
                 continue;
             }
             Map<String, StampedRow> own = current.getOrDefault(f.key, Map.of());
-            Set<String> candidates = new HashSet<>();
+            // Per dep: child ids → the parent's data versions (N:1 groups folded first).
+            List<Map<String, String[]>> parents = new ArrayList<>();
             for (StreamPlan.Dep dep : f.deps) {
-                candidates.addAll(current.getOrDefault(dep.parent, Map.of()).keySet());
+                Map<String, StampedRow> rows = current.getOrDefault(dep.parent, Map.of());
+                Map<String, String[]> byChild = new HashMap<>();
+                if (dep.isAggregation()) {
+                    Map<String, List<StampedRow>> groups = new HashMap<>();
+                    rows.values().forEach(r -> groups.computeIfAbsent(RowParser.projectIds(r.idsJson, dep.rename, dep.on),
+                            k -> new ArrayList<>()).add(r));
+                    groups.forEach((group, members) -> byChild.put(group, fold(f, dep, members)));
+                } else {
+                    rows.forEach((ids, r) -> byChild.put(RowParser.renameIds(ids, dep.rename), r.dataVersionByField));
+                }
+                parents.add(byChild);
             }
+            Set<String> candidates = new HashSet<>();
+            parents.forEach(p -> candidates.addAll(p.keySet()));
             Set<String> expectedSamples = new HashSet<>();
             for (String ids : candidates) {
                 String[][] versions = new String[f.deps.size()][];
                 boolean complete = true;
                 for (int d = 0; d < f.deps.size(); d++) {
-                    StampedRow parent = current.getOrDefault(f.deps.get(d).parent, Map.of()).get(ids);
+                    String[] parent = parents.get(d).get(ids);
                     if (parent != null) {
-                        versions[d] = parent.dataVersionByField;
+                        versions[d] = parent;
                     } else if (!f.deps.get(d).optional) {
                         complete = false;
                     }

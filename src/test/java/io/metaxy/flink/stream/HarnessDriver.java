@@ -198,7 +198,11 @@ final class HarnessDriver implements AutoCloseable {
         harness.close();
     }
 
+    /** {@code {"sample_uid":id}}, or {@code id} itself when it already is an ids JSON object. */
     static String ids(Object id) {
+        if (id instanceof String s && s.startsWith("{")) {
+            return s;
+        }
         return id instanceof String s ? "{\"sample_uid\":\"" + s + "\"}" : "{\"sample_uid\":" + id + "}";
     }
 

@@ -44,6 +44,37 @@ class IncrementDifferentialProperties {
         }
     }
 
+    static final StreamPlan SPEAKERS = StreamPlan.of(IncrementOperatorTest.speakers());
+
+    /** The same contract through an N:1 aggregation and a 1:1 child of it. */
+    @Property(tries = 200)
+    void aggregationOutstandingIncrementsEqualBatchResolve(
+            @ForAll @Size(max = 50) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
+        try (HarnessDriver d = new HarnessDriver(SPEAKERS)) {
+            for (int n : steps) {
+                int speaker = n % 2 + 1;
+                int utt = (n / 2) % 3 + 1;
+                int variant = (n / 6) % 3;
+                String worker = (n / 18) % 2 == 0 ? "t/speaker" : "t/report";
+                String group = "{\"speaker_id\":" + speaker + "}";
+                switch ((n / 36) % 5) {
+                    case 0, 1 -> d.write("t/utterance", IncrementOperatorTest.utt(speaker, utt * (variant == 2 ? 10 : 1)),
+                            Map.of("audio", "a" + variant));
+                    case 2 -> d.hardDelete("t/utterance", IncrementOperatorTest.utt(speaker, utt));
+                    case 3 -> answer(d, worker, group, variant);
+                    default -> {
+                        if (variant == 0) {
+                            d.hardDelete(worker, group);
+                        } else {
+                            d.write(worker, group, Map.of(worker.equals("t/speaker") ? "embedding" : "summary", "w" + variant));
+                        }
+                    }
+                }
+                assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(SPEAKERS, d.writes));
+            }
+        }
+    }
+
     /** The soak variant: many more and longer interleavings ({@code mvn test -DexcludedTestGroups= -Dgroups=slow}). */
     @Property(tries = 5000)
     @Tag("slow")
@@ -85,7 +116,7 @@ class IncrementDifferentialProperties {
     }
 
     /** Answers the worker's latest announcement, sometimes with a data version override on crop. */
-    private static void answer(HarnessDriver d, String worker, int id, int variant) throws Exception {
+    private static void answer(HarnessDriver d, String worker, Object id, int variant) throws Exception {
         String ids = HarnessDriver.ids(id);
         Event latest = d.events.stream().filter(e -> e.feature().equals(worker) && e.ids().equals(ids))
                 .reduce((a, b) -> b).orElse(null);

@@ -7,6 +7,7 @@ import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.definitions.FeatureSpec;
 import io.metaxy.flink.definitions.FieldSpec;
+import io.metaxy.flink.definitions.Lineage;
 import io.metaxy.flink.stream.HarnessDriver.Event;
 import io.metaxy.flink.stream.operator.IncrementOperator;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -247,5 +248,42 @@ class IncrementOperatorTest {
         try (var keys = operator.getKeyedStateBackend().getKeys(IncrementOperator.SAMPLE_STATE_NAME, VoidNamespace.INSTANCE)) {
             assertThat(keys.map(String::valueOf)).containsExactly(RoutedEvent.keyOf(CROP, HarnessDriver.ids(1)));
         }
+    }
+
+    static FeatureGraph speakers() {
+        return FeatureGraph.of(List.of(
+                FeatureSpec.builder("t/utterance").idColumns("speaker_id", "utt_id").field(FieldSpec.of("audio")).build(),
+                FeatureSpec.builder("t/speaker").idColumns("speaker_id")
+                        .dep(FeatureDep.on("t/utterance").lineage(Lineage.aggregation(List.of("speaker_id"))).build())
+                        .field(FieldSpec.of("embedding")).build(),
+                FeatureSpec.builder("t/report").idColumns("speaker_id")
+                        .dep(FeatureDep.on("t/speaker").build())
+                        .field(FieldSpec.of("summary")).build()));
+    }
+
+    static String utt(int speaker, int utt) {
+        return "{\"speaker_id\":" + speaker + ",\"utt_id\":" + utt + "}";
+    }
+
+    @Test
+    void aggregationFoldsMembersInIdOrder() throws Exception {
+        StreamPlan plan = StreamPlan.of(speakers());
+        d = new HarnessDriver(plan, true);
+        StreamPlan.Feature speaker = plan.feature("t/speaker");
+        var hasher = speaker.calculator.hasher();
+        List<Event> first = d.write("t/utterance", utt(1, 10), Map.of("audio", "x10"));
+        assertThat(kinds(first)).containsExactly("t/speaker:new");
+        assertThat(first.get(0).ids()).isEqualTo("{\"speaker_id\":1}");
+        List<Event> second = d.write("t/utterance", utt(1, 2), Map.of("audio", "x2"));
+        // Members ordered by their ids, numerically: utt 2 before utt 10.
+        String group = hasher.hash("x2|x10");
+        assertThat(second.get(0).provenance()).isEqualTo(speaker.calculator.provenance(
+                speaker.calculator.provenanceByField(new String[] {group})));
+        assertThat(kinds(d.answer("t/speaker", "{\"speaker_id\":1}"))).containsExactly("t/report:new");
+        assertThat(d.write("t/utterance", utt(2, 1), Map.of("audio", "y"))).extracting(Event::ids)
+                .containsExactly("{\"speaker_id\":2}");
+        assertThat(kinds(d.hardDelete("t/utterance", utt(1, 2)))).containsExactly("t/speaker:stale");
+        assertThat(kinds(d.softDelete("t/utterance", utt(1, 10)))).containsExactly("t/speaker:orphaned");
+        assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(plan, d.writes));
     }
 }

@@ -2,6 +2,8 @@ package io.metaxy.flink.stream.operator;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.stream.IncrementRecord;
 import io.metaxy.flink.stream.RoutedEvent;
@@ -12,6 +14,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -61,14 +67,19 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     public static final String SAMPLE_STATE_NAME = "metaxy-sample";
     public static final ValueStateDescriptor<SampleState> SAMPLE_STATE =
             new ValueStateDescriptor<>(SAMPLE_STATE_NAME, SampleStateSerializer.INSTANCE);
+    /** N:1 group members per key: "<dep index>:<member ids JSON>" → the member's row. */
+    public static final MapStateDescriptor<String, SampleState.Parent> MEMBERS_STATE =
+            new MapStateDescriptor<>("metaxy-members", StringSerializer.INSTANCE, ParentSerializer.INSTANCE);
     public static final ListStateDescriptor<String> GRAPH_VERSION_STATE =
             new ListStateDescriptor<>("metaxy-graph-version", Types.STRING);
     public static final ListStateDescriptor<Long> OUTSTANDING_STATE =
             new ListStateDescriptor<>("metaxy-outstanding", Types.LONG);
     private static final JsonFactory JSON = new JsonFactory();
+    private static final ObjectMapper IDS = new ObjectMapper();
 
     private final StreamPlan plan;
     private transient ValueState<SampleState> samples;
+    private transient MapState<String, SampleState.Parent> members;
     private transient ListState<String> graphVersionState;
     private transient ListState<Long> outstandingState;
     private transient boolean reevaluate;
@@ -99,6 +110,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     public void open() throws Exception {
         super.open();
         samples = getRuntimeContext().getState(SAMPLE_STATE);
+        members = getRuntimeContext().getMapState(MEMBERS_STATE);
         emitted = new HashMap<>();
         reuse = new StreamRecord<>(null);
         getMetricGroup().gauge("metaxyOutstandingIncrements", () -> outstanding);
@@ -130,6 +142,14 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
                 s.ownFeatureVersion = e.featureVersion;
                 s.ownProvenance = e.provenance;
             }
+        } else if (feature.deps.get(e.depIndex).isAggregation()) {
+            String member = e.depIndex + ":" + e.memberIdsJson;
+            if (e.op.isDelete()) {
+                members.remove(member);
+            } else {
+                members.put(member, new SampleState.Parent(e.featureVersion, e.dataVersionByField, null));
+            }
+            s.parents[e.depIndex] = aggregate(feature, e.depIndex);
         } else if (e.op.isDelete()) {
             s.parents[e.depIndex] = null;
         } else {
@@ -138,6 +158,57 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         }
         reconcile(feature, s, e.idsJson, e.depIndex == RoutedEvent.SELF, e.topic, e.partition, e.offset);
         store(s);
+    }
+
+    /**
+     * The group's row as its child sees it (design §3): per parent field, the current members'
+     * data versions ordered by the members' id columns, joined with "|" and hashed. Null when
+     * no member of the parent's current feature version is left.
+     */
+    private SampleState.Parent aggregate(StreamPlan.Feature f, int depIndex) throws Exception {
+        StreamPlan.Dep dep = f.deps.get(depIndex);
+        String prefix = depIndex + ":";
+        List<Map.Entry<List<Object>, String[]>> current = new ArrayList<>();
+        for (Map.Entry<String, SampleState.Parent> m : members.entries()) {
+            if (m.getKey().startsWith(prefix) && m.getValue().featureVersion().equals(dep.parentFeatureVersion)) {
+                current.add(Map.entry(idValues(m.getKey().substring(prefix.length()), dep.parentIdColumns),
+                        m.getValue().dataVersions()));
+            }
+        }
+        if (current.isEmpty()) {
+            return null;
+        }
+        current.sort(Map.Entry.comparingByKey(MEMBER_ORDER));
+        int fields = current.get(0).getValue().length;
+        String[] aggregated = new String[fields];
+        for (int j = 0; j < fields; j++) {
+            List<String> versions = new ArrayList<>(current.size());
+            for (Map.Entry<List<Object>, String[]> m : current) {
+                versions.add(m.getValue()[j]);
+            }
+            aggregated[j] = ProvenanceCalculator.aggregate(f.calculator.hasher(), versions);
+        }
+        return new SampleState.Parent(dep.parentFeatureVersion, aggregated, null);
+    }
+
+    private static final Comparator<List<Object>> MEMBER_ORDER = (a, b) -> {
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            int c = ProvenanceCalculator.ID_VALUE_ORDER.compare(a.get(i), b.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(a.size(), b.size());
+    };
+
+    private static List<Object> idValues(String idsJson, List<String> columns) throws IOException {
+        JsonNode ids = IDS.readTree(idsJson);
+        List<Object> values = new ArrayList<>(columns.size());
+        for (String column : columns) {
+            JsonNode v = ids.get(column);
+            values.add(v == null ? "" : v.isNumber() ? v.numberValue() : v.asText());
+        }
+        return values;
     }
 
     private void store(SampleState s) throws IOException {
@@ -280,7 +351,13 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             if (f == null || f.deps.size() != s.parents.length) {
                 // The feature left the graph (or its deps changed shape): its state means nothing now.
                 samples.clear();
+                members.clear();
                 continue;
+            }
+            for (int d = 0; d < f.deps.size(); d++) {
+                if (f.deps.get(d).isAggregation()) {
+                    s.parents[d] = aggregate(f, d);
+                }
             }
             reconcile(f, s, k.substring(cut + 1), false, null, -1, -1);
             store(s);

@@ -44,10 +44,15 @@ public final class RouteFunction implements FlatMapFunction<StampedRow, RoutedEv
             RoutedEvent e = base(row);
             e.target = link.child();
             e.depIndex = link.depIndex();
-            e.idsJson = RowParser.renameIds(row.idsJson, dep.rename);
+            if (dep.isAggregation()) {
+                e.idsJson = RowParser.projectIds(row.idsJson, dep.rename, dep.on);
+                e.memberIdsJson = row.idsJson;
+            } else {
+                e.idsJson = RowParser.renameIds(row.idsJson, dep.rename);
+                e.columnsJson = RowParser.selectColumns(row.columnsJson, dep.select, dep.rename);
+            }
             e.key = RoutedEvent.keyOf(link.child(), e.idsJson);
             e.dataVersionByField = row.dataVersionByField;
-            e.columnsJson = RowParser.selectColumns(row.columnsJson, dep.select, dep.rename);
             out.collect(e);
         }
     }

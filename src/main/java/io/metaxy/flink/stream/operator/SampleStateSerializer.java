@@ -67,16 +67,7 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
                 continue;
             }
             out.writeByte(1);
-            writeString(out, p.featureVersion());
-            out.writeByte(p.dataVersions().length);
-            for (String v : p.dataVersions()) {
-                writeString(out, v);
-            }
-            byte[] columns = p.columns();
-            writeVarInt(out, columns == null ? 0 : columns.length + 1);
-            if (columns != null) {
-                out.write(columns);
-            }
+            writeParent(p, out);
         }
         if (s.ownFeatureVersion == null) {
             out.writeByte(0);
@@ -102,18 +93,7 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
             if (in.readUnsignedByte() == 0) {
                 continue;
             }
-            String fv = readString(in);
-            String[] dv = new String[in.readUnsignedByte()];
-            for (int j = 0; j < dv.length; j++) {
-                dv[j] = readString(in);
-            }
-            int len = readVarInt(in);
-            byte[] columns = null;
-            if (len > 0) {
-                columns = new byte[len - 1];
-                in.readFully(columns);
-            }
-            s.parents[i] = new SampleState.Parent(fv, dv, columns);
+            s.parents[i] = readParent(in);
         }
         if (in.readUnsignedByte() == 1) {
             s.ownFeatureVersion = readString(in);
@@ -139,6 +119,34 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
     @Override
     public TypeSerializerSnapshot<SampleState> snapshotConfiguration() {
         return new Snapshot();
+    }
+
+    static void writeParent(SampleState.Parent p, DataOutputView out) throws IOException {
+        writeString(out, p.featureVersion());
+        out.writeByte(p.dataVersions().length);
+        for (String v : p.dataVersions()) {
+            writeString(out, v);
+        }
+        byte[] columns = p.columns();
+        writeVarInt(out, columns == null ? 0 : columns.length + 1);
+        if (columns != null) {
+            out.write(columns);
+        }
+    }
+
+    static SampleState.Parent readParent(DataInputView in) throws IOException {
+        String fv = readString(in);
+        String[] dv = new String[in.readUnsignedByte()];
+        for (int j = 0; j < dv.length; j++) {
+            dv[j] = readString(in);
+        }
+        int len = readVarInt(in);
+        byte[] columns = null;
+        if (len > 0) {
+            columns = new byte[len - 1];
+            in.readFully(columns);
+        }
+        return new SampleState.Parent(fv, dv, columns);
     }
 
     private static void writeString(DataOutputView out, String s) throws IOException {
