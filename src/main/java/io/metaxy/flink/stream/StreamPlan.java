@@ -113,7 +113,7 @@ public final class StreamPlan implements Serializable {
         return List.copyOf(byTopic.keySet());
     }
 
-    /** Non-root features this job cannot compute increments for yet (1:N / N:1 deps). */
+    /** Non-root features this job cannot compute increments for yet (1:N deps, sql_filters). */
     public List<String> featuresWithoutIncrements() {
         return features.values().stream().filter(f -> !f.incremental).map(f -> f.key).toList();
     }
@@ -144,8 +144,8 @@ public final class StreamPlan implements Serializable {
         public final ProvenanceCalculator calculator;
         /**
          * Whether this job computes increments for the feature: 1:1 deps, and N:1 deps whose
-         * {@code on} columns are the feature's id columns. Features with 1:N deps are still
-         * validated and passed to the store, but get no increments yet.
+         * {@code on} columns are the feature's id columns, without {@code sql_filters}. Other
+         * features are still validated and passed to the store, but get no increments yet.
          */
         public final boolean incremental;
         /** For each parent slot of the calculator: the dep index and the parent field index. */
@@ -167,8 +167,10 @@ public final class StreamPlan implements Serializable {
                 depList.add(new Dep(dep, upstream.get(dep.feature().toString())));
             }
             this.deps = List.copyOf(depList);
-            this.incremental = deps.stream().allMatch(d -> d.isIdentity()
-                    || d.isAggregation() && Set.copyOf(d.on).equals(Set.copyOf(idColumns)));
+            // sql_filters are SQL over upstream rows: the stream cannot evaluate them (yet).
+            this.incremental = spec.deps().stream().allMatch(d -> d.filters().isEmpty())
+                    && deps.stream().allMatch(d -> d.isIdentity()
+                            || d.isAggregation() && Set.copyOf(d.on).equals(Set.copyOf(idColumns)));
             List<FieldRef> slots = calculator.parentSlots();
             this.slotDep = new int[slots.size()];
             this.slotField = new int[slots.size()];

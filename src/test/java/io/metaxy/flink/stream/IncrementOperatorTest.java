@@ -59,7 +59,7 @@ class IncrementOperatorTest {
         assertThat(kinds(first)).containsExactly(CROP + ":new", STT + ":new");
         Event crop = first.get(0);
         assertThat(crop.json().get("feature_version").asText()).isEqualTo("34d75856");
-        assertThat(crop.json().get("upstream").get(VIDEO).get("path").asText()).isEqualTo("v1.mp4");
+        assertThat(crop.json().get("upstream").get("path").asText()).isEqualTo("v1.mp4");
         assertThat(crop.json().get("cause").get("topic").asText()).isEqualTo("metaxy.example__video");
         assertThat(crop.json().get("ids").get("sample_uid").asInt()).isEqualTo(1);
 

@@ -1,9 +1,9 @@
 package io.metaxy.flink.stream.operator;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.stream.IncrementRecord;
 import io.metaxy.flink.stream.RoutedEvent;
@@ -56,7 +56,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * <pre>{@code
  * {"kind":"new","feature":"example/crop","feature_version":"34d75856","ids":{"sample_uid":1},
  *  "metaxy_provenance_by_field":{"audio":"…","frames":"…"},"metaxy_provenance":"…",
- *  "recorded_metaxy_provenance":null,"upstream":{"example/video":{"path":"a.mp4"}},
+ *  "recorded_metaxy_provenance":null,"upstream":{"path":"a.mp4"},
  *  "cause":{"topic":"metaxy.example__video","partition":0,"offset":7}}
  * }</pre>
  */
@@ -74,7 +74,6 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             new ListStateDescriptor<>("metaxy-graph-version", Types.STRING);
     public static final ListStateDescriptor<Long> OUTSTANDING_STATE =
             new ListStateDescriptor<>("metaxy-outstanding", Types.LONG);
-    private static final JsonFactory JSON = new JsonFactory();
     private static final ObjectMapper IDS = new ObjectMapper();
 
     private final StreamPlan plan;
@@ -284,7 +283,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             String recorded, String retracts, SampleState s, String[][] dataVersions, String topic, int partition,
             long offset) {
         StringWriter text = new StringWriter(256);
-        try (JsonGenerator g = JSON.createGenerator(text)) {
+        try (JsonGenerator g = IDS.getFactory().createGenerator(text)) {
             g.writeStartObject();
             g.writeStringField("kind", kind);
             g.writeStringField("feature", f.key);
@@ -306,15 +305,8 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             if (retracts != null) {
                 g.writeStringField("retracts", retracts);
             }
-            g.writeObjectFieldStart("upstream");
-            for (int d = 0; d < f.deps.size(); d++) {
-                SampleState.Parent p = s.parents[d];
-                if (dataVersions[d] != null && p.columns() != null) {
-                    g.writeFieldName(f.deps.get(d).parent);
-                    g.writeRawValue(new String(p.columns(), StandardCharsets.UTF_8));
-                }
-            }
-            g.writeEndObject();
+            g.writeFieldName("upstream");
+            g.writeTree(upstreamColumns(f, s, dataVersions));
             g.writeObjectFieldStart("cause");
             if (topic == null) {
                 g.writeStringField("redeploy", plan.graphVersion());
@@ -331,6 +323,26 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         emitted.computeIfAbsent(f.key + '\u0000' + kind, k -> getMetricGroup().addGroup("feature", f.key)
                 .addGroup("kind", kind).counter("metaxyIncrementsEmitted")).inc();
         output.collect(reuse.replace(new IncrementRecord(f.incrementsTopic, f.key, kind, idsJson, text.toString())));
+    }
+
+    /**
+     * The parents' selected user columns, flat as {@code resolveUpdate} gives them: each dep's
+     * select after its rename, the first dep in spec order winning a name; N:1 deps carry none.
+     */
+    private static ObjectNode upstreamColumns(StreamPlan.Feature f, SampleState s, String[][] dataVersions)
+            throws IOException {
+        ObjectNode out = IDS.createObjectNode();
+        for (int d = 0; d < f.deps.size(); d++) {
+            SampleState.Parent p = s.parents[d];
+            if (dataVersions[d] != null && p.columns() != null) {
+                IDS.readTree(p.columns()).fields().forEachRemaining(e -> {
+                    if (!out.has(e.getKey())) {
+                        out.set(e.getKey(), e.getValue());
+                    }
+                });
+            }
+        }
+        return out;
     }
 
     private void reevaluateAllKeys() throws Exception {
