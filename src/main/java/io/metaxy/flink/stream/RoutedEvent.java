@@ -18,7 +18,10 @@ public class RoutedEvent {
     public String[] dataVersionByField;
     /** Selected (renamed) upstream user columns as a JSON object; only for parent rows. */
     public String columnsJson;
-    /** For an N:1 dep: the parent row's own ids (a member of the group); null otherwise. */
+    /**
+     * For an N:1 dep: the parent row's own ids (a member of the group); for a write of a 1:N
+     * feature: the child row's ids (the key is its parent's); null otherwise.
+     */
     public String memberIdsJson;
     /** The target sample's ids as canonical JSON. */
     public String idsJson;

@@ -113,7 +113,7 @@ public final class StreamPlan implements Serializable {
         return List.copyOf(byTopic.keySet());
     }
 
-    /** Non-root features this job cannot compute increments for yet (1:N deps, sql_filters). */
+    /** Non-root features this job cannot compute increments for yet (other lineage shapes, sql_filters). */
     public List<String> featuresWithoutIncrements() {
         return features.values().stream().filter(f -> !f.incremental).map(f -> f.key).toList();
     }
@@ -143,11 +143,18 @@ public final class StreamPlan implements Serializable {
         public final List<ChildLink> children = new ArrayList<>();
         public final ProvenanceCalculator calculator;
         /**
-         * Whether this job computes increments for the feature: 1:1 deps, and N:1 deps whose
-         * {@code on} columns are the feature's id columns, without {@code sql_filters}. Other
-         * features are still validated and passed to the store, but get no increments yet.
+         * Whether this job computes increments for the feature: 1:1 deps, N:1 deps whose
+         * {@code on} columns are the feature's id columns, or only 1:N deps on one set of columns
+         * that are their parents' id columns; never with {@code sql_filters}. Other features are
+         * still validated and passed to the store, but get no increments yet.
          */
         public final boolean incremental;
+        /**
+         * The granularity of increments: the id columns, or the {@code on} columns of a 1:N dep
+         * (increments of an expansion are per parent; the worker creates the children).
+         */
+        public final List<String> grain;
+        public final boolean expansion;
         /** For each parent slot of the calculator: the dep index and the parent field index. */
         final int[] slotDep;
         final int[] slotField;
@@ -167,10 +174,18 @@ public final class StreamPlan implements Serializable {
                 depList.add(new Dep(dep, upstream.get(dep.feature().toString())));
             }
             this.deps = List.copyOf(depList);
+            this.grain = deps.stream().filter(Dep::isExpansion).findFirst().map(d -> d.on).orElse(idColumns);
+            this.expansion = !grain.equals(idColumns);
             // sql_filters are SQL over upstream rows: the stream cannot evaluate them (yet).
-            this.incremental = spec.deps().stream().allMatch(d -> d.filters().isEmpty())
-                    && deps.stream().allMatch(d -> d.isIdentity()
-                            || d.isAggregation() && Set.copyOf(d.on).equals(Set.copyOf(idColumns)));
+            boolean noFilters = spec.deps().stream().allMatch(d -> d.filters().isEmpty());
+            if (expansion) {
+                // Every dep joins at the 'on' grain with exactly one parent row per grain key.
+                this.incremental = noFilters && deps.stream().allMatch(d -> d.isExpansion()
+                        && Set.copyOf(d.on).equals(Set.copyOf(grain)) && d.parentIdsOnGrain());
+            } else {
+                this.incremental = noFilters && deps.stream().allMatch(d -> d.isIdentity()
+                        || d.isAggregation() && Set.copyOf(d.on).equals(Set.copyOf(idColumns)));
+            }
             List<FieldRef> slots = calculator.parentSlots();
             this.slotDep = new int[slots.size()];
             this.slotField = new int[slots.size()];
@@ -231,6 +246,14 @@ public final class StreamPlan implements Serializable {
             this.rename = Map.copyOf(dep.rename());
             this.on = List.copyOf(dep.lineage().on());
             this.parentIdColumns = parentFeature.idColumns;
+        }
+
+        public boolean isExpansion() {
+            return "1:N".equals(lineage);
+        }
+
+        boolean parentIdsOnGrain() {
+            return Set.copyOf(parentIdColumns.stream().map(c -> rename.getOrDefault(c, c)).toList()).equals(Set.copyOf(on));
         }
 
         public boolean isAggregation() {

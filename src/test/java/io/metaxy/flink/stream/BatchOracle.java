@@ -18,6 +18,23 @@ import java.util.TreeMap;
 final class BatchOracle {
     private BatchOracle() {}
 
+    /**
+     * The feature's recorded provenance per grain key: per sample, or for a 1:N feature its
+     * children collapsed per parent (their common provenance, or "min..max" when they differ).
+     */
+    static Map<String, String> recorded(StreamPlan.Feature f, Map<String, StampedRow> rows) {
+        Map<String, String> out = new HashMap<>();
+        if (!f.expansion) {
+            rows.forEach((ids, r) -> out.put(ids, r.provenance));
+            return out;
+        }
+        Map<String, java.util.TreeSet<String>> groups = new HashMap<>();
+        rows.values().forEach(r -> groups.computeIfAbsent(RowParser.projectIds(r.idsJson, Map.of(), f.grain),
+                k -> new java.util.TreeSet<>()).add(r.provenance));
+        groups.forEach((g, p) -> out.put(g, p.size() == 1 ? p.first() : p.first() + ".." + p.last()));
+        return out;
+    }
+
     /** Members sorted by their id columns (numbers numerically), each field's versions joined and hashed. */
     private static String[] fold(StreamPlan.Feature f, StreamPlan.Dep dep, List<StampedRow> members) {
         List<StampedRow> sorted = new ArrayList<>(members);
@@ -73,13 +90,15 @@ final class BatchOracle {
             if (f.isRoot()) {
                 continue;
             }
-            Map<String, StampedRow> own = current.getOrDefault(f.key, Map.of());
+            Map<String, String> own = recorded(f, current.getOrDefault(f.key, Map.of()));
             // Per dep: child ids → the parent's data versions (N:1 groups folded first).
             List<Map<String, String[]>> parents = new ArrayList<>();
             for (StreamPlan.Dep dep : f.deps) {
                 Map<String, StampedRow> rows = current.getOrDefault(dep.parent, Map.of());
                 Map<String, String[]> byChild = new HashMap<>();
-                if (dep.isAggregation()) {
+                if (dep.isExpansion()) {
+                    rows.forEach((ids, r) -> byChild.put(RowParser.projectIds(ids, dep.rename, dep.on), r.dataVersionByField));
+                } else if (dep.isAggregation()) {
                     Map<String, List<StampedRow>> groups = new HashMap<>();
                     rows.values().forEach(r -> groups.computeIfAbsent(RowParser.projectIds(r.idsJson, dep.rename, dep.on),
                             k -> new ArrayList<>()).add(r));
@@ -108,10 +127,10 @@ final class BatchOracle {
                 }
                 expectedSamples.add(ids);
                 String expected = f.calculator.provenance(f.calculator.provenanceByField(f.parentSlotValues(versions)));
-                StampedRow mine = own.get(ids);
+                String mine = own.get(ids);
                 if (mine == null) {
                     out.put(f.key + " " + ids, "new " + expected);
-                } else if (!mine.provenance.equals(expected)) {
+                } else if (!mine.equals(expected)) {
                     out.put(f.key + " " + ids, "stale " + expected);
                 }
             }

@@ -182,6 +182,24 @@ final class HarnessDriver implements AutoCloseable {
     }
 
     private boolean answeredLater(Event e, int eventIndex) {
+        StreamPlan.Feature f = plan.feature(e.feature);
+        if (f.expansion) {
+            // The worker writes the children one by one: the group is answered once all of them are.
+            boolean touched = writes.subList(e.writesBefore, writes.size()).stream().anyMatch(w -> w.feature.equals(e.feature)
+                    && RowParser.projectIds(w.idsJson, Map.of(), f.grain).equals(e.ids));
+            Map<String, StampedRow> rows = new LinkedHashMap<>();
+            for (StampedRow w : writes) {
+                if (w.feature.equals(e.feature) && w.current) {
+                    if (w.op.isDelete()) {
+                        rows.remove(w.idsJson);
+                    } else {
+                        rows.put(w.idsJson, w);
+                    }
+                }
+            }
+            String recorded = BatchOracle.recorded(f, rows).get(e.ids);
+            return touched && (e.kind.equals("orphaned") ? recorded == null : e.provenance.equals(recorded));
+        }
         for (StampedRow w : writes.subList(e.writesBefore, writes.size())) {
             if (!w.feature.equals(e.feature) || !w.idsJson.equals(e.ids) || !w.current) {
                 continue;

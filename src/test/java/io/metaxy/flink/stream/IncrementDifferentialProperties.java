@@ -75,6 +75,47 @@ class IncrementDifferentialProperties {
         }
     }
 
+    static final StreamPlan CLIPS = StreamPlan.of(IncrementOperatorTest.clips());
+
+    /** The same contract through a 1:N expansion (increments per parent) and a 1:1 child of it. */
+    @Property(tries = 200)
+    void expansionOutstandingIncrementsEqualBatchResolve(
+            @ForAll @Size(max = 50) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
+        try (HarnessDriver d = new HarnessDriver(CLIPS)) {
+            for (int n : steps) {
+                int video = n % 2 + 1;
+                int clip = (n / 2) % 3 + 1;
+                int variant = (n / 6) % 3;
+                String parent = "{\"video_id\":" + video + "}";
+                String child = IncrementOperatorTest.clip(video, clip);
+                switch ((n / 18) % 6) {
+                    case 0 -> d.write("t/video", parent, Map.of("frames", "f" + variant));
+                    case 1 -> d.hardDelete("t/video", parent);
+                    case 2 -> {
+                        // A worker writing one child of the parent's latest announcement (or a wrong one).
+                        Event latest = d.events.stream().filter(e -> e.feature().equals("t/clips") && e.ids().equals(parent))
+                                .reduce((a, b) -> b).orElse(null);
+                        if (variant > 0 && latest != null && !latest.json().get("metaxy_provenance_by_field").isNull()) {
+                            d.write("t/clips", child, HarnessDriver.byField(latest.json().get("metaxy_provenance_by_field")));
+                        } else {
+                            d.write("t/clips", child, Map.of("clip", "w" + variant));
+                        }
+                    }
+                    case 3 -> {
+                        if (variant == 0) {
+                            d.softDelete("t/clips", child);
+                        } else {
+                            d.hardDelete("t/clips", child);
+                        }
+                    }
+                    case 4 -> answer(d, "t/caption", child, variant);
+                    default -> d.write("t/caption", child, Map.of("text", "w" + variant));
+                }
+                assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(CLIPS, d.writes));
+            }
+        }
+    }
+
     /** The soak variant: many more and longer interleavings ({@code mvn test -DexcludedTestGroups= -Dgroups=slow}). */
     @Property(tries = 5000)
     @Tag("slow")

@@ -286,4 +286,50 @@ class IncrementOperatorTest {
         assertThat(kinds(d.softDelete("t/utterance", utt(1, 10)))).containsExactly("t/speaker:orphaned");
         assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(plan, d.writes));
     }
+
+    static FeatureGraph clips() {
+        return FeatureGraph.of(List.of(
+                FeatureSpec.builder("t/video").idColumns("video_id").field(FieldSpec.of("frames")).build(),
+                FeatureSpec.builder("t/clips").idColumns("video_id", "clip_id")
+                        .dep(FeatureDep.on("t/video").lineage(Lineage.expansion(List.of("video_id"))).build())
+                        .field(FieldSpec.of("clip")).build(),
+                FeatureSpec.builder("t/caption").idColumns("video_id", "clip_id")
+                        .dep(FeatureDep.on("t/clips").build())
+                        .field(FieldSpec.of("text")).build()));
+    }
+
+    static String clip(int video, int clip) {
+        return "{\"clip_id\":" + clip + ",\"video_id\":" + video + "}";
+    }
+
+    @Test
+    void expansionIsAnnouncedPerParentAndChildrenCollapse() throws Exception {
+        StreamPlan plan = StreamPlan.of(clips());
+        d = new HarnessDriver(plan, true);
+        String v1 = "{\"video_id\":1}";
+        List<Event> first = d.write("t/video", v1, Map.of("frames", "f1"), Map.of("path", "v1.mp4"));
+        assertThat(kinds(first)).containsExactly("t/clips:new");
+        assertThat(first.get(0).ids()).isEqualTo(v1);
+        assertThat(first.get(0).json().get("upstream").get("path").asText()).isEqualTo("v1.mp4");
+        Map<String, String> expected = HarnessDriver.byField(first.get(0).json().get("metaxy_provenance_by_field"));
+        assertThat(kinds(d.write("t/clips", clip(1, 1), expected))).containsExactly("t/caption:new");
+        assertThat(kinds(d.write("t/clips", clip(1, 2), expected))).containsExactly("t/caption:new");
+        assertThat(d.outstanding()).containsOnlyKeys("t/caption " + clip(1, 1), "t/caption " + clip(1, 2));
+
+        List<Event> stale = d.write("t/video", v1, Map.of("frames", "f2"));
+        assertThat(kinds(stale)).containsExactly("t/clips:stale");
+        Map<String, String> next = HarnessDriver.byField(stale.get(0).json().get("metaxy_provenance_by_field"));
+        assertThat(d.write("t/clips", clip(1, 1), next)).as("one child redone, the other still stale")
+                .extracting(Event::kind).containsExactly("new");
+        assertThat(d.outstanding()).containsKey("t/clips " + v1);
+        d.write("t/clips", clip(1, 2), next);
+        assertThat(d.outstanding()).doesNotContainKey("t/clips " + v1);
+
+        assertThat(kinds(d.hardDelete("t/video", v1))).containsExactly("t/clips:orphaned");
+        d.hardDelete("t/clips", clip(1, 1));
+        assertThat(d.outstanding()).containsKey("t/clips " + v1);
+        d.hardDelete("t/clips", clip(1, 2));
+        assertThat(d.outstanding()).doesNotContainKey("t/clips " + v1);
+        assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(plan, d.writes));
+    }
 }

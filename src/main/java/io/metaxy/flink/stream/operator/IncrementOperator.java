@@ -67,7 +67,11 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     public static final String SAMPLE_STATE_NAME = "metaxy-sample";
     public static final ValueStateDescriptor<SampleState> SAMPLE_STATE =
             new ValueStateDescriptor<>(SAMPLE_STATE_NAME, SampleStateSerializer.INSTANCE);
-    /** N:1 group members per key: "<dep index>:<member ids JSON>" → the member's row. */
+    /**
+     * Rows under a key beyond the one sample: N:1 group members ("<dep index>:<member ids>" → the
+     * member's feature version and data versions) and a 1:N feature's own children
+     * ("own:<child ids>" → feature version and [provenance]).
+     */
     public static final MapStateDescriptor<String, SampleState.Parent> MEMBERS_STATE =
             new MapStateDescriptor<>("metaxy-members", StringSerializer.INSTANCE, ParentSerializer.INSTANCE);
     public static final ListStateDescriptor<String> GRAPH_VERSION_STATE =
@@ -75,6 +79,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     public static final ListStateDescriptor<Long> OUTSTANDING_STATE =
             new ListStateDescriptor<>("metaxy-outstanding", Types.LONG);
     private static final ObjectMapper IDS = new ObjectMapper();
+    private static final String OWN_CHILD = "own:";
 
     private final StreamPlan plan;
     private transient ValueState<SampleState> samples;
@@ -133,7 +138,15 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         if (s == null) {
             s = new SampleState(feature.deps.size());
         }
-        if (e.depIndex == RoutedEvent.SELF) {
+        if (e.depIndex == RoutedEvent.SELF && feature.expansion) {
+            String child = OWN_CHILD + e.memberIdsJson;
+            if (e.op.isDelete()) {
+                members.remove(child);
+            } else {
+                members.put(child, new SampleState.Parent(e.featureVersion, new String[] {e.provenance}, null));
+            }
+            collapseChildren(feature, s);
+        } else if (e.depIndex == RoutedEvent.SELF) {
             if (e.op.isDelete()) {
                 s.ownFeatureVersion = null;
                 s.ownProvenance = null;
@@ -188,6 +201,25 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             aggregated[j] = ProvenanceCalculator.aggregate(f.calculator.hasher(), versions);
         }
         return new SampleState.Parent(dep.parentFeatureVersion, aggregated, null);
+    }
+
+    /**
+     * A 1:N feature's children collapse to one recorded row per parent, as in
+     * {@code resolveUpdate}: present when any child of the current feature version is, with their
+     * common provenance — or "min..max" when they differ, which matches no expectation (stale).
+     */
+    private void collapseChildren(StreamPlan.Feature f, SampleState s) throws Exception {
+        String min = null;
+        String max = null;
+        for (Map.Entry<String, SampleState.Parent> m : members.entries()) {
+            if (m.getKey().startsWith(OWN_CHILD) && m.getValue().featureVersion().equals(f.featureVersion)) {
+                String p = m.getValue().dataVersions()[0];
+                min = min == null || p.compareTo(min) < 0 ? p : min;
+                max = max == null || p.compareTo(max) > 0 ? p : max;
+            }
+        }
+        s.ownFeatureVersion = min == null ? null : f.featureVersion;
+        s.ownProvenance = min == null ? null : min.equals(max) ? min : min + ".." + max;
     }
 
     private static final Comparator<List<Object>> MEMBER_ORDER = (a, b) -> {
@@ -370,6 +402,9 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
                 if (f.deps.get(d).isAggregation()) {
                     s.parents[d] = aggregate(f, d);
                 }
+            }
+            if (f.expansion) {
+                collapseChildren(f, s);
             }
             reconcile(f, s, k.substring(cut + 1), false, null, -1, -1);
             store(s);

@@ -30,8 +30,13 @@ public final class RouteFunction implements FlatMapFunction<StampedRow, RoutedEv
             RoutedEvent self = base(row);
             self.target = row.feature;
             self.depIndex = RoutedEvent.SELF;
-            self.idsJson = row.idsJson;
-            self.key = RoutedEvent.keyOf(row.feature, row.idsJson);
+            if (feature.expansion) {
+                self.idsJson = RowParser.projectIds(row.idsJson, java.util.Map.of(), feature.grain);
+                self.memberIdsJson = row.idsJson;
+            } else {
+                self.idsJson = row.idsJson;
+            }
+            self.key = RoutedEvent.keyOf(row.feature, self.idsJson);
             self.provenance = row.provenance;
             out.collect(self);
         }
@@ -47,6 +52,9 @@ public final class RouteFunction implements FlatMapFunction<StampedRow, RoutedEv
             if (dep.isAggregation()) {
                 e.idsJson = RowParser.projectIds(row.idsJson, dep.rename, dep.on);
                 e.memberIdsJson = row.idsJson;
+            } else if (dep.isExpansion()) {
+                e.idsJson = RowParser.projectIds(row.idsJson, dep.rename, dep.on);
+                e.columnsJson = RowParser.selectColumns(row.columnsJson, dep.select, dep.rename);
             } else {
                 e.idsJson = RowParser.renameIds(row.idsJson, dep.rename);
                 e.columnsJson = RowParser.selectColumns(row.columnsJson, dep.select, dep.rename);
