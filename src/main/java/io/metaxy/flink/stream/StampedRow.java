@@ -45,14 +45,24 @@ public class StampedRow {
 
     public StampedRow() {}
 
-    /** The row as the store API sees it; a hard delete has no system columns. */
+    /** Where the row came from, {@code topic/partition/offset}: unique per input record. */
+    public String sourcePosition() {
+        return topic + "/" + partition + "/" + offset;
+    }
+
+    /**
+     * The row as the store API sees it. Without a writer-given {@code metaxy_materialization_id}
+     * the source position takes its place, so a store sink replaying after a failure appends
+     * nothing twice ({@code MetadataStore.write} skips known materialization ids). A hard delete
+     * ({@link RowOp#HARD_DELETE}) has no system columns: a sink turns it into a delete by ids.
+     */
     public MetadataRow toMetadataRow(StreamPlan plan) {
         List<String> fields = plan.feature(feature).fields;
         MetadataRow.Builder b = MetadataRow.builder().ids(parseJsonObject(idsJson))
                 .featureVersion(featureVersion).provenance(provenance).dataVersion(dataVersion)
                 .createdAt(Instant.ofEpochMilli(createdAt)).updatedAt(Instant.ofEpochMilli(updatedAt))
                 .deletedAt(deletedAt == null ? null : Instant.ofEpochMilli(deletedAt))
-                .materializationId(materializationId);
+                .materializationId(materializationId != null ? materializationId : sourcePosition());
         if (columnsJson != null) {
             b.columns(parseJsonObject(columnsJson));
         }
