@@ -8,9 +8,10 @@ import java.util.Objects;
  * rows, the feature's own recorded row and the announcement still outstanding. Serialized by
  * {@link SampleStateSerializer}.
  *
- * <p>For 1:1 lineage a key is one sample. The layout is open for 1:N / N:1: a parent slot is
- * per dep, so an aggregation would keep a member map next to {@link #parents} and an expansion
- * one own/announced entry per child — the format byte of the serializer marks such a change.
+ * <p>For 1:1 lineage a key is one sample. For N:1 the key is the group: the members live in
+ * {@link IncrementOperator#MEMBERS_STATE} and their folded data versions in the dep's parent
+ * slot here. For 1:N the key is the parent: the children live in the same map state and their
+ * collapsed provenance in {@link #ownProvenance}. The serializer's format byte marks layout changes.
  */
 public final class SampleState {
     public static final byte NONE = 0;
