@@ -17,7 +17,10 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code run}: the increment job in a local Flink environment with the web UI, against a broker
@@ -31,6 +34,9 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the streaming increment job (Kafka feature topics → increment topics).")
 public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--graph", required = true, description = "Graph file (YAML or Metaxy JSON).")
     Path graph;
 
@@ -64,16 +70,19 @@ public final class RunCommand implements Callable<Integer> {
             description = "Flink managed memory, RocksDB's cache and write buffers (default ${DEFAULT-VALUE}).")
     String managedMemory;
 
+    @Option(names = "--restore", description = "Resume from this checkpoint or savepoint (a chk-N or savepoint directory).")
+    Path restore;
+
     @Option(names = "--store", description = "Metadata store URL for stamped writes (not wired yet: reserved).")
     String store;
 
     @Override
     public Integer call() throws Exception {
         if (embeddedKafka == (bootstrapServers != null)) {
-            throw new IllegalArgumentException("give exactly one of --bootstrap-servers and --embedded-kafka");
+            throw new ParameterException(spec.commandLine(), "give exactly one of --bootstrap-servers and --embedded-kafka");
         }
         if (store != null) {
-            throw new IllegalArgumentException("--store is not supported yet by this build");
+            throw new ParameterException(spec.commandLine(), "--store is not supported yet by this build");
         }
         FeatureGraph featureGraph = GraphReader.read(graph);
         StreamPlan plan = StreamPlan.of(featureGraph, topicPrefix);
@@ -86,10 +95,18 @@ public final class RunCommand implements Callable<Integer> {
         Path checkpoints = stateDir != null ? stateDir : Files.createTempDirectory("metaxy-state");
         Configuration config = IncrementJob.configuration(checkpointInterval, checkpoints.toUri().toString());
         config.set(RestOptions.PORT, webPort);
+        // Ctrl-C cancels the job: keep its last checkpoint so --restore can resume from it.
+        config.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+        if (restore != null) {
+            config.setString("execution.state-recovery.path", restore.toUri().toString());
+        }
         // The local default leaves RocksDB a small cache: throughput falls ~4x once state outgrows it.
         config.setString("taskmanager.memory.managed.size", managedMemory);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config);
-        KafkaConnections connections = new KafkaConnections(bootstrapServers, plan, "metaxy-" + plan.graphVersion());
+        // Stable across redeploys: a changed name would leave the old transactional ids' open
+        // transactions blocking read_committed consumers until they time out.
+        String jobName = "metaxy-" + topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
+        KafkaConnections connections = new KafkaConnections(bootstrapServers, plan, jobName);
         new IncrementJob(plan, connections.source(), connections.incrementSink(), connections.deadLetterSink(), null)
                 .build(env);
         JobClient job = env.executeAsync("metaxy increments " + plan.graphVersion());
@@ -100,7 +117,7 @@ public final class RunCommand implements Callable<Integer> {
         if (!plan.featuresWithoutIncrements().isEmpty()) {
             System.out.println("Note: no increments yet for 1:N / N:1 features " + plan.featuresWithoutIncrements());
         }
-        System.out.println("Checkpoints: " + checkpoints + "   (Ctrl-C stops)");
+        System.out.println("Checkpoints: " + checkpoints + " (resume with --restore <its chk-N directory>)   Ctrl-C stops");
         EmbeddedKafka broker = kafka;
         AtomicBoolean stopping = new AtomicBoolean();
         Thread stopper = new Thread(() -> {
