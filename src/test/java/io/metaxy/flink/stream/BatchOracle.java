@@ -73,6 +73,11 @@ final class BatchOracle {
 
     /** "feature ids" → "kind expectedProvenance" (null provenance for orphaned). */
     static Map<String, String> resolveAll(StreamPlan plan, Iterable<StampedRow> writes) {
+        return resolve(plan, currentRows(writes));
+    }
+
+    /** Feature → ids → the latest current row (deletes remove, soft deletes hide). */
+    static Map<String, Map<String, StampedRow>> currentRows(Iterable<StampedRow> writes) {
         Map<String, Map<String, StampedRow>> current = new HashMap<>();
         for (StampedRow w : writes) {
             if (!w.current) {
@@ -85,6 +90,10 @@ final class BatchOracle {
                 table.put(w.idsJson, w);
             }
         }
+        return current;
+    }
+
+    static Map<String, String> resolve(StreamPlan plan, Map<String, Map<String, StampedRow>> current) {
         Map<String, String> out = new TreeMap<>();
         for (StreamPlan.Feature f : plan.features()) {
             if (f.isRoot()) {

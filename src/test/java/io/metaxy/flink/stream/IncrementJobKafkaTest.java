@@ -29,6 +29,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,12 +86,17 @@ class IncrementJobKafkaTest {
 
     static Running start(FeatureGraph graph, String prefix, MapFunction<RawRecord, RawRecord> tap, String savepoint)
             throws Exception {
+        return start(graph, prefix, tap, savepoint, 1);
+    }
+
+    static Running start(FeatureGraph graph, String prefix, MapFunction<RawRecord, RawRecord> tap, String savepoint,
+            int parallelism) throws Exception {
         StreamPlan plan = StreamPlan.of(graph, prefix);
-        kafka.createTopics(plan.allTopics(), 1);
+        kafka.createTopics(plan.allTopics(), parallelism);
         Path checkpoints = Files.createTempDirectory("mxc");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 IncrementJob.configuration(Duration.ofMillis(300), checkpoints.toUri().toString()));
-        env.setParallelism(1);
+        env.setParallelism(parallelism);
         KafkaConnections connections = new KafkaConnections(kafka.bootstrapServers(), plan, prefix + "job");
         IncrementJob job = new IncrementJob(plan, connections.source(), connections.incrementSink(),
                 connections.deadLetterSink(), null);
@@ -103,7 +109,7 @@ class IncrementJobKafkaTest {
         }
         JobID client = flink.submitJob(streamGraph).get().getJobID();
         List<String> read = new ArrayList<>(plan.allTopics());
-        return new Running(plan, client, new KafkaTestClient(kafka.bootstrapServers(), read));
+        return new Running(plan, client, new KafkaTestClient(kafka.bootstrapServers(), read, parallelism));
     }
 
     static String videoRow(int id, String audio) throws Exception {
@@ -204,6 +210,102 @@ class IncrementJobKafkaTest {
             });
             Thread.sleep(1000);
             assertThat(r.client().on(r.incrementsOf("example/crop"))).hasSize(3);
+        }
+    }
+
+    @Test
+    void outstandingIncrementsEqualBatchResolveAfterRandomTraffic() throws Exception {
+        differential("d.", 2, 3, 30, 11L);
+    }
+
+    @Test
+    @Tag("slow")
+    void soakOutstandingIncrementsEqualBatchResolve() throws Exception {
+        differential("soak.", 2, 40, 200, 29L);
+    }
+
+    /**
+     * Random root writes, soft and hard deletes, and workers answering (rightly, wrongly, or by
+     * deleting) what the increments topics say, through the real job with two subtasks. At
+     * quiescence the changelog's outstanding work equals a batch resolve over every accepted row.
+     */
+    static void differential(String prefix, int parallelism, int rounds, int opsPerRound, long seed) throws Exception {
+        StreamPlan plan = StreamPlan.of(IncrementDifferentialProperties.graph(), prefix);
+        RowParser parser = new RowParser(plan, RowParser.DEFAULT_MAX_VALUE_BYTES);
+        java.util.Random random = new java.util.Random(seed);
+        List<StampedRow> accepted = new ArrayList<>();
+        try (Running r = start(IncrementDifferentialProperties.graph(), prefix, null, null, parallelism)) {
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < opsPerRound; i++) {
+                    String ids = HarnessDriver.ids(random.nextInt(30));
+                    int op = random.nextInt(10);
+                    String value = op == 0 ? null : op == 1 ? "{\"metaxy_deleted_at\":\"2026-01-01T00:00:00Z\"}"
+                            : videoRow(0, "a" + random.nextInt(3));
+                    send(r, parser, accepted, r.topicOf("example/video"), ids, value);
+                }
+                awaitQuiet(r);
+                for (Map.Entry<String, Received> latest : latestEvents(r).entrySet()) {
+                    Received e = latest.getValue();
+                    String feature = e.json().get("feature").asText();
+                    int choice = random.nextInt(10);
+                    if (choice < 6 && e.json().get("metaxy_provenance_by_field").isObject()) {
+                        send(r, parser, accepted, r.topicOf(feature), e.key(), answerTo(e));
+                    } else if (choice < 7 || e.json().get("kind").asText().equals("orphaned") && choice < 9) {
+                        send(r, parser, accepted, r.topicOf(feature), e.key(), null);
+                    } else if (choice < 8) {
+                        Map<String, String> bogus = new java.util.HashMap<>();
+                        r.plan().feature(feature).fields.forEach(f -> bogus.put(f, "w" + random.nextInt(2)));
+                        send(r, parser, accepted, r.topicOf(feature), e.key(),
+                                KafkaTestClient.row(Map.of("metaxy_provenance_by_field", bogus)));
+                    }
+                }
+                awaitQuiet(r);
+            }
+            Map<String, Map<String, StampedRow>> current = BatchOracle.currentRows(accepted);
+            Map<String, String> outstanding = new java.util.TreeMap<>();
+            for (Map.Entry<String, Received> latest : latestEvents(r).entrySet()) {
+                Received e = latest.getValue();
+                String kind = e.json().get("kind").asText();
+                String feature = e.json().get("feature").asText();
+                StampedRow recorded = current.getOrDefault(feature, Map.of()).get(e.key());
+                String expected = e.json().get("metaxy_provenance").isNull() ? null : e.json().get("metaxy_provenance").asText();
+                boolean answered = kind.equals("orphaned") ? recorded == null
+                        : recorded != null && recorded.provenance.equals(expected);
+                if (!kind.equals("retracted") && !answered) {
+                    outstanding.put(latest.getKey(), kind + " " + expected);
+                }
+            }
+            assertThat(outstanding).isEqualTo(BatchOracle.resolve(r.plan(), current));
+            assertThat(outstanding).isNotEmpty();
+        }
+    }
+
+    private static void send(Running r, RowParser parser, List<StampedRow> accepted, String topic, String key, String value)
+            throws Exception {
+        r.client().send(topic, key, value);
+        accepted.add(parser.parse(RawRecord.of(topic, 0, accepted.size(), key, value)));
+    }
+
+    /** Latest increment per (feature, ids) in topic order (one key always lands in one partition). */
+    private static Map<String, Received> latestEvents(Running r) throws Exception {
+        Map<String, Received> latest = new java.util.LinkedHashMap<>();
+        for (Received e : r.client().poll()) {
+            if (e.topic().endsWith(".increments")) {
+                latest.put(e.json().get("feature").asText() + " " + e.key(), e);
+            }
+        }
+        return latest;
+    }
+
+    /** Quiet = the increments topics stopped growing for a few checkpoint intervals. */
+    private static void awaitQuiet(Running r) throws Exception {
+        int seen = -1;
+        int stable = 0;
+        while (stable < 6) {
+            Thread.sleep(300);
+            int now = r.client().poll().size();
+            stable = now == seen ? stable + 1 : 0;
+            seen = now;
         }
     }
 

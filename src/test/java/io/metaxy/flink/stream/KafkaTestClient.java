@@ -28,6 +28,10 @@ final class KafkaTestClient implements AutoCloseable {
     record Received(String topic, String key, String value, JsonNode json) {}
 
     KafkaTestClient(String bootstrap, Collection<String> readTopics) {
+        this(bootstrap, readTopics, 1);
+    }
+
+    KafkaTestClient(String bootstrap, Collection<String> readTopics, int partitionsPerTopic) {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("acks", "all");
@@ -39,7 +43,9 @@ final class KafkaTestClient implements AutoCloseable {
         c.put("auto.offset.reset", "earliest");
         c.put("enable.auto.commit", "false");
         consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = readTopics.stream().map(t -> new TopicPartition(t, 0)).toList();
+        List<TopicPartition> partitions = readTopics.stream()
+                .flatMap(t -> java.util.stream.IntStream.range(0, partitionsPerTopic).mapToObj(i -> new TopicPartition(t, i)))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
     }
