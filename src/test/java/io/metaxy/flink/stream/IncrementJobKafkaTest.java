@@ -215,7 +215,7 @@ class IncrementJobKafkaTest {
 
     @Test
     void outstandingIncrementsEqualBatchResolveAfterRandomTraffic() throws Exception {
-        differential("d.", 2, 3, 30, 11L);
+        differential("d.", 2, 2, 40, 11L);
     }
 
     @Test
