@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             GraphCommand.class,
             ProvenanceCommand.class,
+            RunCommand.class,
             MetadataCommand.class,
         })
 public final class MetaxyCommand implements Runnable {

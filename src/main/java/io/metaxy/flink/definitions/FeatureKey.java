@@ -10,7 +10,7 @@ import java.util.List;
  * key.tableName(); // "example__video"
  * }</pre>
  */
-public record FeatureKey(List<String> parts) implements Comparable<FeatureKey> {
+public record FeatureKey(List<String> parts) implements Comparable<FeatureKey>, java.io.Serializable {
     public FeatureKey {
         parts = KeyParts.validate("feature", parts);
     }

@@ -9,7 +9,7 @@ import java.util.List;
  * FieldKey audio = FieldKey.of("audio");
  * }</pre>
  */
-public record FieldKey(List<String> parts) implements Comparable<FieldKey> {
+public record FieldKey(List<String> parts) implements Comparable<FieldKey>, java.io.Serializable {
     public FieldKey {
         parts = KeyParts.validate("field", parts);
     }

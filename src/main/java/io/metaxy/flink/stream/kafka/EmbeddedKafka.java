@@ -1,0 +1,167 @@
+package io.metaxy.flink.stream.kafka;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A single-node KRaft Kafka broker in this process, listening on 127.0.0.1. Used by
+ * {@code run --embedded-kafka} and by the tests (one per test class).
+ *
+ * <pre>{@code
+ * try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {   // 0 = any free port
+ *     kafka.createTopics(List.of("metaxy.example__video"), 1);
+ *     String servers = kafka.bootstrapServers();
+ * }
+ * }</pre>
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    /** Highest transaction timeout the broker accepts; sinks must stay below it. */
+    public static final int MAX_TRANSACTION_TIMEOUT_MS = 900_000;
+
+    private final KafkaRaftServer server;
+    private final Path dir;
+    private final int port;
+
+    private EmbeddedKafka(KafkaRaftServer server, Path dir, int port) {
+        this.server = server;
+        this.dir = dir;
+        this.port = port;
+    }
+
+    /** Formats a fresh log directory and starts the broker; {@code port} 0 picks a free one. */
+    public static EmbeddedKafka start(int port) throws Exception {
+        int brokerPort = port == 0 ? freePort() : port;
+        int controllerPort = freePort();
+        Path dir = Files.createTempDirectory("mxk");
+        String logDir = dir.resolve("log").toString();
+        Properties p = new Properties();
+        p.put("node.id", "1");
+        p.put("process.roles", "broker,controller");
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("log.dirs", logDir);
+        p.put("metadata.log.dir", logDir);
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "1");
+        p.put("transaction.max.timeout.ms", String.valueOf(MAX_TRANSACTION_TIMEOUT_MS));
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("num.partitions", "1");
+        p.put("auto.create.topics.enable", "false");
+        p.put("log.flush.interval.messages", "10000");
+        KafkaConfig config = KafkaConfig.fromProps(p, false);
+
+        Formatter formatter = new Formatter()
+                .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                .setNodeId(1)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setDirectories(List.of(logDir))
+                .setMetadataLogDirectory(logDir)
+                .setControllerListenerName("CONTROLLER")
+                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                .setReleaseVersion(MetadataVersion.latestProduction());
+        formatter.run();
+
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        EmbeddedKafka kafka = new EmbeddedKafka(server, dir, brokerPort);
+        kafka.awaitReady();
+        return kafka;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Creates missing topics and waits until every partition has a leader (KAFKA-15591). */
+    public void createTopics(Collection<String> topics, int partitions) throws Exception {
+        createTopics(bootstrapServers(), topics, partitions);
+    }
+
+    /** Same as {@link #createTopics(Collection, int)} against any broker. */
+    public static void createTopics(String bootstrapServers, Collection<String> topics, int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            for (String topic : topics) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (true) {
+                try {
+                    Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
+                    boolean led = described.values().stream()
+                            .allMatch(d -> d.partitions().stream().allMatch(pi -> pi.leader() != null && !pi.leader().isEmpty()));
+                    if (led && described.size() == topics.size()) {
+                        return;
+                    }
+                } catch (ExecutionException e) {
+                    // metadata not propagated yet: retry below
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics " + topics + " got no leader within 30 s");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private void awaitReady() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            admin.describeCluster().nodes().get();
+        }
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temp directory is harmless
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

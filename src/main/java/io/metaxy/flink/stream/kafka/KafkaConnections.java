@@ -1,0 +1,136 @@
+package io.metaxy.flink.stream.kafka;
+
+import io.metaxy.flink.stream.DeadLetter;
+import io.metaxy.flink.stream.IncrementRecord;
+import io.metaxy.flink.stream.RawRecord;
+import io.metaxy.flink.stream.StreamPlan;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The job's Kafka ends: a source over every feature topic and exactly-once sinks for increments
+ * and dead letters. Transactions commit with checkpoints, so consumers must read committed.
+ *
+ * <pre>{@code
+ * KafkaConnections kafka = new KafkaConnections("127.0.0.1:9092", plan, "metaxy-job");
+ * new IncrementJob(plan, kafka.source(), kafka.incrementSink(), kafka.deadLetterSink(), null).build(env);
+ * }</pre>
+ */
+public final class KafkaConnections {
+    /** Below the broker's default transaction.max.timeout.ms (15 min). */
+    public static final int TRANSACTION_TIMEOUT_MS = 600_000;
+
+    private final String bootstrapServers;
+    private final StreamPlan plan;
+    private final String jobName;
+
+    public KafkaConnections(String bootstrapServers, StreamPlan plan, String jobName) {
+        this.bootstrapServers = bootstrapServers;
+        this.plan = plan;
+        this.jobName = jobName;
+    }
+
+    public KafkaSource<RawRecord> source() {
+        return source(false);
+    }
+
+    /** With {@code bounded}, the source stops at the offsets that are latest when the job starts (benchmarks). */
+    public KafkaSource<RawRecord> source(boolean bounded) {
+        Properties props = new Properties();
+        props.put("isolation.level", "read_committed");
+        props.put("partition.discovery.interval.ms", "10000");
+        var builder = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(plan.metadataTopics())
+                .setGroupId(jobName)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setProperties(props)
+                .setDeserializer(new RawDeserializer());
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    public KafkaSink<IncrementRecord> incrementSink() {
+        return KafkaSink.<IncrementRecord>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setKafkaProducerConfig(producerProps())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(jobName + "-increments")
+                .setRecordSerializer(new IncrementSerializer())
+                .build();
+    }
+
+    public KafkaSink<DeadLetter> deadLetterSink() {
+        return KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setKafkaProducerConfig(producerProps())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(jobName + "-dlq")
+                .setRecordSerializer(new DeadLetterSerializer(plan.deadLetterTopic()))
+                .build();
+    }
+
+    private static Properties producerProps() {
+        Properties props = new Properties();
+        props.put("transaction.timeout.ms", String.valueOf(TRANSACTION_TIMEOUT_MS));
+        props.put("max.request.size", String.valueOf(4 * 1024 * 1024));
+        return props;
+    }
+
+    /** Keeps the bytes and the position; parsing happens in the job where failures become dead letters. */
+    static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
+            RawRecord r = new RawRecord();
+            r.topic = record.topic();
+            r.partition = record.partition();
+            r.offset = record.offset();
+            r.timestamp = record.timestamp();
+            r.key = record.key();
+            r.value = record.value();
+            out.collect(r);
+        }
+
+        @Override
+        public TypeInformation<RawRecord> getProducedType() {
+            return TypeInformation.of(RawRecord.class);
+        }
+    }
+
+    static final class IncrementSerializer implements KafkaRecordSerializationSchema<IncrementRecord> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(IncrementRecord r, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(r.topic, r.key.getBytes(StandardCharsets.UTF_8), r.value.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+        private static final long serialVersionUID = 1L;
+        private final String topic;
+
+        DeadLetterSerializer(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(topic, d.key, DeadLetterJson.render(d).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}

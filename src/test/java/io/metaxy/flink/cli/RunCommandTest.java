@@ -1,0 +1,36 @@
+package io.metaxy.flink.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Usage errors of {@code run} (the job itself is covered by the stream tests). */
+class RunCommandTest {
+    static int run(StringWriter err, String... args) {
+        CommandLine cli = MetaxyCommand.newCommandLine();
+        cli.setErr(new PrintWriter(err));
+        return cli.execute(args);
+    }
+
+    @Test
+    void needsExactlyOneBroker() {
+        StringWriter err = new StringWriter();
+        assertThat(run(err, "run", "--graph", "g.yaml")).isEqualTo(2);
+        assertThat(err.toString()).contains("exactly one of --bootstrap-servers and --embedded-kafka");
+        assertThat(run(new StringWriter(), "run", "--graph", "g.yaml", "--embedded-kafka", "--bootstrap-servers", "h:1"))
+                .isEqualTo(2);
+    }
+
+    @Test
+    void helpListsTheOptions() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = MetaxyCommand.newCommandLine();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute("run", "--help")).isZero();
+        assertThat(out.toString()).contains("--embedded-kafka", "--kafka-port", "--topic-prefix", "--checkpoint-interval",
+                "--state-dir", "--store", "--restore");
+    }
+}

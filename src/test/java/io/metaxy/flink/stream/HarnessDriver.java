@@ -1,0 +1,245 @@
+package io.metaxy.flink.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metaxy.flink.definitions.FeatureGraph;
+import io.metaxy.flink.definitions.GraphReader;
+import io.metaxy.flink.stream.operator.IncrementOperator;
+import io.metaxy.flink.stream.operator.RouteFunction;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
+
+/**
+ * Drives an {@link IncrementOperator} in Flink's keyed test harness the way the job does:
+ * rows are parsed and routed by the real functions, then fed in order.
+ */
+final class HarnessDriver implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final StreamPlan plan;
+    final RowParser parser;
+    final RouteFunction router;
+    KeyedOneInputStreamOperatorTestHarness<String, RoutedEvent, IncrementRecord> harness;
+    /** Every event emitted so far, in order. */
+    final List<Event> events = new ArrayList<>();
+    /** Every accepted write (stamped row), in order. */
+    final List<StampedRow> writes = new ArrayList<>();
+    private int seenOutputs;
+    private long offset;
+
+    record Event(String kind, String feature, String ids, String provenance, JsonNode json, int writesBefore) {}
+
+    final boolean rocksDb;
+
+    /** On the heap state backend: fast, for the property tests. */
+    HarnessDriver(StreamPlan plan) throws Exception {
+        this(plan, false, null);
+    }
+
+    HarnessDriver(StreamPlan plan, boolean rocksDb) throws Exception {
+        this(plan, rocksDb, null);
+    }
+
+    HarnessDriver(StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore) throws Exception {
+        this.plan = plan;
+        this.rocksDb = rocksDb;
+        this.parser = new RowParser(plan, RowParser.DEFAULT_MAX_VALUE_BYTES);
+        this.router = new RouteFunction(plan);
+        this.harness = newHarness(plan, rocksDb, restore);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, RoutedEvent, IncrementRecord> newHarness(
+            StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new IncrementOperator(plan), (RoutedEvent e) -> e.key, Types.STRING);
+        if (rocksDb) {
+            h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        }
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        return h;
+    }
+
+    /** Snapshots, closes and restores into an operator of {@code newPlan} (a redeploy). */
+    HarnessDriver redeploy(StreamPlan newPlan) throws Exception {
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+        HarnessDriver next = new HarnessDriver(newPlan, rocksDb, snapshot);
+        next.events.addAll(events);
+        next.writes.addAll(writes);
+        next.offset = offset;
+        next.collect();
+        return next;
+    }
+
+    /** Sends one record to the feature's topic; returns the events it caused. */
+    List<Event> send(String feature, String idsJson, String valueJson) throws Exception {
+        RawRecord raw = RawRecord.of(plan.feature(feature).topic, 0, offset++, idsJson, valueJson);
+        StampedRow row = parser.parse(raw);
+        writes.add(row);
+        List<RoutedEvent> routed = new ArrayList<>();
+        router.flatMap(row, new Collector<>() {
+            @Override
+            public void collect(RoutedEvent record) {
+                routed.add(record);
+            }
+
+            @Override
+            public void close() {}
+        });
+        for (RoutedEvent e : routed) {
+            harness.processElement(new StreamRecord<>(e));
+        }
+        return collect();
+    }
+
+    /** A root or write-back row with the given provenance by field (and optional extras). */
+    List<Event> write(String feature, Object id, Map<String, String> provenanceByField, Map<String, Object> extra)
+            throws Exception {
+        Map<String, Object> value = new LinkedHashMap<>(extra);
+        value.put("metaxy_provenance_by_field", provenanceByField);
+        return send(feature, ids(id), JSON.writeValueAsString(value));
+    }
+
+    List<Event> write(String feature, Object id, Map<String, String> provenanceByField) throws Exception {
+        return write(feature, id, provenanceByField, Map.of());
+    }
+
+    /** The worker's answer to the latest outstanding new/stale event of the sample. */
+    List<Event> answer(String feature, Object id) throws Exception {
+        Event e = latest(feature, ids(id));
+        return write(feature, id, byField(e.json.get("metaxy_provenance_by_field")));
+    }
+
+    List<Event> hardDelete(String feature, Object id) throws Exception {
+        return send(feature, ids(id), null);
+    }
+
+    List<Event> softDelete(String feature, Object id) throws Exception {
+        return send(feature, ids(id), "{\"metaxy_deleted_at\":\"2026-01-01T00:00:00Z\"}");
+    }
+
+    private List<Event> collect() {
+        List<IncrementRecord> out = harness.extractOutputValues();
+        List<Event> fresh = new ArrayList<>();
+        for (int i = seenOutputs; i < out.size(); i++) {
+            IncrementRecord r = out.get(i);
+            try {
+                JsonNode json = JSON.readTree(r.value);
+                JsonNode prov = json.get("metaxy_provenance");
+                fresh.add(new Event(r.kind, r.feature, r.key, prov == null || prov.isNull() ? null : prov.asText(), json, writes.size()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        seenOutputs = out.size();
+        events.addAll(fresh);
+        return fresh;
+    }
+
+    Event latest(String feature, String ids) {
+        for (int i = events.size() - 1; i >= 0; i--) {
+            Event e = events.get(i);
+            if (e.feature.equals(feature) && e.ids.equals(ids)) {
+                return e;
+            }
+        }
+        throw new AssertionError("no event for " + feature + " " + ids);
+    }
+
+    /**
+     * Outstanding work read off the changelog as a consumer would: per sample the latest event,
+     * unless retracted or answered by a later write (its provenance, or a delete for an orphan).
+     * Value: kind + " " + expected provenance.
+     */
+    Map<String, String> outstanding() {
+        Map<String, String> result = new java.util.TreeMap<>();
+        Map<String, Integer> latestEvent = new LinkedHashMap<>();
+        for (int i = 0; i < events.size(); i++) {
+            latestEvent.put(events.get(i).feature + " " + events.get(i).ids, i);
+        }
+        // Writes and events interleave; map each event to the writes after it through positions.
+        for (Map.Entry<String, Integer> entry : latestEvent.entrySet()) {
+            Event e = events.get(entry.getValue());
+            if (e.kind.equals("retracted") || answeredLater(e, entry.getValue())) {
+                continue;
+            }
+            result.put(entry.getKey(), e.kind + " " + e.provenance);
+        }
+        return result;
+    }
+
+    private boolean answeredLater(Event e, int eventIndex) {
+        StreamPlan.Feature f = plan.feature(e.feature);
+        if (f.expansion) {
+            // The worker writes the children one by one: the group is answered once all of them are.
+            boolean touched = writes.subList(e.writesBefore, writes.size()).stream().anyMatch(w -> w.feature.equals(e.feature)
+                    && RowParser.projectIds(w.idsJson, Map.of(), f.grain).equals(e.ids));
+            Map<String, StampedRow> rows = new LinkedHashMap<>();
+            for (StampedRow w : writes) {
+                if (w.feature.equals(e.feature) && w.current) {
+                    if (w.op.isDelete()) {
+                        rows.remove(w.idsJson);
+                    } else {
+                        rows.put(w.idsJson, w);
+                    }
+                }
+            }
+            String recorded = BatchOracle.recorded(f, rows).get(e.ids);
+            return touched && (e.kind.equals("orphaned") ? recorded == null : e.provenance.equals(recorded));
+        }
+        for (StampedRow w : writes.subList(e.writesBefore, writes.size())) {
+            if (!w.feature.equals(e.feature) || !w.idsJson.equals(e.ids) || !w.current) {
+                continue;
+            }
+            if (e.kind.equals("orphaned") ? w.op.isDelete() : w.op == RowOp.UPSERT && w.provenance.equals(e.provenance)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() throws Exception {
+        harness.close();
+    }
+
+    /** {@code {"sample_uid":id}}, or {@code id} itself when it already is an ids JSON object. */
+    static String ids(Object id) {
+        if (id instanceof String s && s.startsWith("{")) {
+            return s;
+        }
+        return id instanceof String s ? "{\"sample_uid\":\"" + s + "\"}" : "{\"sample_uid\":" + id + "}";
+    }
+
+    static Map<String, String> byField(JsonNode node) {
+        Map<String, String> out = new LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    static FeatureGraph overview(int state) {
+        try (InputStream in = HarnessDriver.class.getResourceAsStream("/conformance/definition-versions.json")) {
+            for (JsonNode c : JSON.readTree(in).get("cases")) {
+                if (c.get("name").asText().equals("example-overview state " + state)) {
+                    return GraphReader.fromTree(c.get("graph"));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError("no overview state " + state);
+    }
+}

@@ -1,0 +1,354 @@
+package io.metaxy.flink.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.metaxy.flink.stream.KafkaTestClient.Received;
+import io.metaxy.flink.stream.kafka.EmbeddedKafka;
+import io.metaxy.flink.stream.kafka.KafkaConnections;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import io.metaxy.flink.definitions.FeatureGraph;
+import io.metaxy.flink.definitions.FeatureSpec;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole job on a Flink MiniCluster (RocksDB, checkpoints, exactly-once Kafka sinks) against
+ * a real in-process broker; one broker and one MiniCluster for the class, a topic prefix per test.
+ */
+class IncrementJobKafkaTest {
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    static EmbeddedKafka kafka;
+    static MiniCluster flink;
+
+    static Configuration clusterConfig() {
+        Configuration c = new Configuration();
+        c.setString("state.backend.type", "rocksdb");
+        return c;
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(0);
+        // Started by hand: Flink's JUnit 5 MiniClusterExtension still needs JUnit 4 on the classpath.
+        flink = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(clusterConfig())
+                .setNumTaskManagers(1).setNumSlotsPerTaskManager(2).build());
+        flink.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        flink.close();
+        kafka.close();
+    }
+
+    /** A running job on its own topics. */
+    record Running(StreamPlan plan, JobID job, KafkaTestClient client) implements AutoCloseable {
+        String incrementsOf(String feature) {
+            return plan.feature(feature).incrementsTopic;
+        }
+
+        String topicOf(String feature) {
+            return plan.feature(feature).topic;
+        }
+
+        @Override
+        public void close() throws Exception {
+            flink.cancelJob(job).get();
+            client.close();
+        }
+    }
+
+    static Running start(String prefix, MapFunction<RawRecord, RawRecord> tap) throws Exception {
+        return start(HarnessDriver.overview(1), prefix, tap, null);
+    }
+
+    static Running start(FeatureGraph graph, String prefix, MapFunction<RawRecord, RawRecord> tap, String savepoint)
+            throws Exception {
+        return start(graph, prefix, tap, savepoint, 1);
+    }
+
+    static Running start(FeatureGraph graph, String prefix, MapFunction<RawRecord, RawRecord> tap, String savepoint,
+            int parallelism) throws Exception {
+        StreamPlan plan = StreamPlan.of(graph, prefix);
+        kafka.createTopics(plan.allTopics(), parallelism);
+        Path checkpoints = Files.createTempDirectory("mxc");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                IncrementJob.configuration(Duration.ofMillis(300), checkpoints.toUri().toString()));
+        env.setParallelism(parallelism);
+        KafkaConnections connections = new KafkaConnections(kafka.bootstrapServers(), plan, prefix + "job");
+        IncrementJob job = new IncrementJob(plan, connections.source(), connections.incrementSink(),
+                connections.deadLetterSink(), null);
+        DataStream<RawRecord> input = env.fromSource(connections.source(), WatermarkStrategy.noWatermarks(), "topics")
+                .uid(IncrementJob.UID_SOURCE);
+        job.attach(tap == null ? input : input.map(tap).uid("test-failure-injection"));
+        StreamGraph streamGraph = env.getStreamGraph();
+        if (savepoint != null) {
+            streamGraph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint));
+        }
+        JobID client = flink.submitJob(streamGraph).get().getJobID();
+        List<String> read = new ArrayList<>(plan.allTopics());
+        return new Running(plan, client, new KafkaTestClient(kafka.bootstrapServers(), read, parallelism));
+    }
+
+    static String videoRow(int id, String audio) throws Exception {
+        return KafkaTestClient.row(Map.of("path", "v" + id + ".mp4",
+                "metaxy_provenance_by_field", Map.of("audio", audio, "frames", "f1")));
+    }
+
+    static String answerTo(Received increment) throws Exception {
+        return KafkaTestClient.row(Map.of("metaxy_provenance_by_field",
+                KafkaTestClient.JSON.treeToValue(increment.json().get("metaxy_provenance_by_field"), Map.class)));
+    }
+
+    @Test
+    void cascadesThroughTheOverviewGraph() throws Exception {
+        try (Running r = start("c.", null)) {
+            for (int id = 1; id <= 3; id++) {
+                r.client().send(r.topicOf("example/video"), HarnessDriver.ids(id), videoRow(id, "a1"));
+            }
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop"), "new").size() == 3
+                    && r.client().on(r.incrementsOf("example/stt"), "new").size() == 3);
+            assertThat(r.client().on(r.incrementsOf("example/face_detection"))).isEmpty();
+            Received first = r.client().on(r.incrementsOf("example/crop")).get(0);
+            assertThat(first.json().get("upstream").get("path").asText()).startsWith("v");
+            for (Received crop : r.client().on(r.incrementsOf("example/crop"))) {
+                r.client().send(r.topicOf("example/crop"), crop.key(), answerTo(crop));
+            }
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/face_detection"), "new").size() == 3);
+            // An audio-only change reaches crop and stt, never face_detection.
+            r.client().send(r.topicOf("example/video"), HarnessDriver.ids(1), videoRow(1, "a2"));
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop"), "stale").size() == 1
+                    && r.client().on(r.incrementsOf("example/stt"), "new").size() == 4);
+            Received stale = r.client().on(r.incrementsOf("example/crop"), "stale").get(0);
+            r.client().send(r.topicOf("example/crop"), stale.key(), answerTo(stale));
+            r.client().send(r.topicOf("example/video"), HarnessDriver.ids(9), videoRow(9, "a1"));
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop"), "new").size() == 4);
+            assertThat(r.client().on(r.incrementsOf("example/face_detection"))).hasSize(3);
+        }
+    }
+
+    @Test
+    void malformedInputGoesToTheDeadLetterTopicAndTheJobKeepsRunning() throws Exception {
+        try (Running r = start("m.", null)) {
+            String video = r.topicOf("example/video");
+            r.client().send(video, HarnessDriver.ids(1), "this is not json");
+            r.client().send(video, "{}", videoRow(1, "a1"));
+            r.client().send(video, "{\"sample_uid\":[1]}", videoRow(1, "a1"));
+            r.client().send(video, HarnessDriver.ids(1), "{\"metaxy_provenance_by_field\":{\"audio\":1,\"frames\":\"f\"}}");
+            r.client().send(video, HarnessDriver.ids(1),
+                    "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\"},\"metaxy_colour\":\"red\"}");
+            r.client().send(video, HarnessDriver.ids(1),
+                    "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\",\"smell\":\"x\"}}");
+            r.client().send(video, HarnessDriver.ids(1), KafkaTestClient.row(Map.of("blob", "x".repeat(300_000),
+                    "metaxy_provenance_by_field", Map.of("audio", "a", "frames", "f"))));
+            r.client().send(video, HarnessDriver.ids(2), videoRow(2, "a1"));
+            String dlq = r.plan().deadLetterTopic();
+            await().atMost(WAIT).until(() -> r.client().on(dlq).size() == 7
+                    && r.client().on(r.incrementsOf("example/crop")).size() == 1);
+            List<String> reasons = r.client().on(dlq).stream().map(d -> d.json().get("reason").asText()).toList();
+            assertThat(reasons.get(0)).contains("example/video").contains("value is not JSON");
+            assertThat(reasons.get(1)).contains("id column 'sample_uid' is missing");
+            assertThat(reasons.get(2)).contains("id column 'sample_uid' must be a string or an integer");
+            assertThat(reasons.get(3)).contains("metaxy_provenance_by_field").contains("'audio'").contains("non-empty string");
+            assertThat(reasons.get(4)).contains("unknown system column 'metaxy_colour'");
+            assertThat(reasons.get(5)).contains("unknown field 'smell'");
+            assertThat(reasons.get(6)).contains("exceeds the limit");
+            Received first = r.client().on(dlq).get(0);
+            assertThat(first.json().get("topic").asText()).isEqualTo(video);
+            assertThat(first.json().get("partition").asInt()).isZero();
+            assertThat(first.json().get("offset").asLong()).isZero();
+            assertThat(flink.getJobStatus(r.job()).get().isGloballyTerminalState()).isFalse();
+        }
+    }
+
+    @Test
+    void redeployingChangedDefinitionsFromASavepointReannouncesOnlyTheChangedFeature() throws Exception {
+        FeatureGraph v1 = HarnessDriver.overview(1);
+        String savepoint;
+        try (Running r = start(v1, "s.", null, null)) {
+            for (int id = 1; id <= 3; id++) {
+                r.client().send(r.topicOf("example/video"), HarnessDriver.ids(id), videoRow(id, "a1"));
+            }
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/stt")).size() == 3
+                    && r.client().on(r.incrementsOf("example/crop")).size() == 3);
+            savepoint = flink.stopWithSavepoint(r.job(), Files.createTempDirectory("mxs").toUri().toString(), false,
+                    SavepointFormatType.CANONICAL).get();
+        }
+        FeatureSpec stt = v1.spec("example/stt");
+        FeatureSpec.Builder bumped = FeatureSpec.builder(stt.key()).idColumns(stt.idColumns());
+        stt.deps().forEach(bumped::dep);
+        stt.fields().forEach(f -> bumped.field(f.withCodeVersion("2")));
+        try (Running r = start(v1.with(bumped.build()), "s.", null, savepoint)) {
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/stt")).size() == 6);
+            List<Received> redeployed = r.client().on(r.incrementsOf("example/stt")).subList(3, 6);
+            assertThat(redeployed).allSatisfy(e -> {
+                assertThat(e.json().get("kind").asText()).isEqualTo("new");
+                assertThat(e.json().get("cause").has("redeploy")).isTrue();
+                assertThat(e.json().get("feature_version").asText()).isNotEqualTo("d953dea4");
+            });
+            Thread.sleep(1000);
+            assertThat(r.client().on(r.incrementsOf("example/crop"))).hasSize(3);
+        }
+    }
+
+    @Test
+    void outstandingIncrementsEqualBatchResolveAfterRandomTraffic() throws Exception {
+        differential("d.", 2, 2, 40, 11L);
+    }
+
+    @Test
+    @Tag("slow")
+    void soakOutstandingIncrementsEqualBatchResolve() throws Exception {
+        differential("soak.", 2, 40, 200, 29L);
+    }
+
+    /**
+     * Random root writes, soft and hard deletes, and workers answering (rightly, wrongly, or by
+     * deleting) what the increments topics say, through the real job with two subtasks. At
+     * quiescence the changelog's outstanding work equals a batch resolve over every accepted row.
+     */
+    static void differential(String prefix, int parallelism, int rounds, int opsPerRound, long seed) throws Exception {
+        StreamPlan plan = StreamPlan.of(IncrementDifferentialProperties.graph(), prefix);
+        RowParser parser = new RowParser(plan, RowParser.DEFAULT_MAX_VALUE_BYTES);
+        java.util.Random random = new java.util.Random(seed);
+        List<StampedRow> accepted = new ArrayList<>();
+        try (Running r = start(IncrementDifferentialProperties.graph(), prefix, null, null, parallelism)) {
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < opsPerRound; i++) {
+                    String ids = HarnessDriver.ids(random.nextInt(30));
+                    int op = random.nextInt(10);
+                    String value = op == 0 ? null : op == 1 ? "{\"metaxy_deleted_at\":\"2026-01-01T00:00:00Z\"}"
+                            : videoRow(0, "a" + random.nextInt(3));
+                    send(r, parser, accepted, r.topicOf("example/video"), ids, value);
+                }
+                awaitQuiet(r);
+                for (Map.Entry<String, Received> latest : latestEvents(r).entrySet()) {
+                    Received e = latest.getValue();
+                    String feature = e.json().get("feature").asText();
+                    int choice = random.nextInt(10);
+                    if (choice < 6 && e.json().get("metaxy_provenance_by_field").isObject()) {
+                        send(r, parser, accepted, r.topicOf(feature), e.key(), answerTo(e));
+                    } else if (choice < 7 || e.json().get("kind").asText().equals("orphaned") && choice < 9) {
+                        send(r, parser, accepted, r.topicOf(feature), e.key(), null);
+                    } else if (choice < 8) {
+                        Map<String, String> bogus = new java.util.HashMap<>();
+                        r.plan().feature(feature).fields.forEach(f -> bogus.put(f, "w" + random.nextInt(2)));
+                        send(r, parser, accepted, r.topicOf(feature), e.key(),
+                                KafkaTestClient.row(Map.of("metaxy_provenance_by_field", bogus)));
+                    }
+                }
+                awaitQuiet(r);
+            }
+            Map<String, Map<String, StampedRow>> current = BatchOracle.currentRows(accepted);
+            Map<String, String> outstanding = new java.util.TreeMap<>();
+            for (Map.Entry<String, Received> latest : latestEvents(r).entrySet()) {
+                Received e = latest.getValue();
+                String kind = e.json().get("kind").asText();
+                String feature = e.json().get("feature").asText();
+                StampedRow recorded = current.getOrDefault(feature, Map.of()).get(e.key());
+                String expected = e.json().get("metaxy_provenance").isNull() ? null : e.json().get("metaxy_provenance").asText();
+                boolean answered = kind.equals("orphaned") ? recorded == null
+                        : recorded != null && recorded.provenance.equals(expected);
+                if (!kind.equals("retracted") && !answered) {
+                    outstanding.put(latest.getKey(), kind + " " + expected);
+                }
+            }
+            assertThat(outstanding).isEqualTo(BatchOracle.resolve(r.plan(), current));
+            assertThat(outstanding).isNotEmpty();
+        }
+    }
+
+    private static void send(Running r, RowParser parser, List<StampedRow> accepted, String topic, String key, String value)
+            throws Exception {
+        r.client().send(topic, key, value);
+        accepted.add(parser.parse(RawRecord.of(topic, 0, accepted.size(), key, value)));
+    }
+
+    /** Latest increment per (feature, ids) in topic order (one key always lands in one partition). */
+    private static Map<String, Received> latestEvents(Running r) throws Exception {
+        Map<String, Received> latest = new java.util.LinkedHashMap<>();
+        for (Received e : r.client().poll()) {
+            if (e.topic().endsWith(".increments")) {
+                latest.put(e.json().get("feature").asText() + " " + e.key(), e);
+            }
+        }
+        return latest;
+    }
+
+    /** Quiet = the increments topics stopped growing for a few checkpoint intervals. */
+    private static void awaitQuiet(Running r) throws Exception {
+        int seen = -1;
+        int stable = 0;
+        while (stable < 6) {
+            Thread.sleep(300);
+            int now = r.client().poll().size();
+            stable = now == seen ? stable + 1 : 0;
+            seen = now;
+        }
+    }
+
+    /** Fails the job once, on the {@code n}-th record after it is armed. */
+    static final class FailOnce implements MapFunction<RawRecord, RawRecord> {
+        static final AtomicBoolean ARMED = new AtomicBoolean();
+        static final AtomicInteger SEEN = new AtomicInteger();
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        private final int n;
+
+        FailOnce(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public RawRecord map(RawRecord value) {
+            if (ARMED.get() && SEEN.incrementAndGet() == n && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure after " + n + " records");
+            }
+            return value;
+        }
+    }
+
+    @Test
+    void recoversFromACheckpointAndDeliversEveryIncrementExactlyOnce() throws Exception {
+        try (Running r = start("r.", new FailOnce(25))) {
+            String video = r.topicOf("example/video");
+            for (int id = 0; id < 20; id++) {
+                r.client().send(video, HarnessDriver.ids(id), videoRow(id, "a1"));
+            }
+            // Visible to read_committed = a checkpoint completed: the failure then rolls back to it.
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).size() == 20);
+            FailOnce.ARMED.set(true);
+            for (int id = 20; id < 60; id++) {
+                r.client().send(video, HarnessDriver.ids(id), videoRow(id, "a1"));
+            }
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).size() >= 60
+                    && r.client().on(r.incrementsOf("example/stt")).size() >= 60);
+            Thread.sleep(1500);
+            assertThat(FailOnce.FAILED).isTrue();
+            List<String> keys = r.client().on(r.incrementsOf("example/crop")).stream().map(Received::key).toList();
+            assertThat(keys).hasSize(60).doesNotHaveDuplicates();
+            assertThat(r.client().on(r.incrementsOf("example/stt"))).hasSize(60);
+        }
+    }
+}

@@ -1,0 +1,335 @@
+package io.metaxy.flink.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.metaxy.flink.definitions.FeatureDep;
+import io.metaxy.flink.definitions.FeatureGraph;
+import io.metaxy.flink.definitions.FeatureKey;
+import io.metaxy.flink.definitions.FeatureSpec;
+import io.metaxy.flink.definitions.FieldSpec;
+import io.metaxy.flink.definitions.Lineage;
+import io.metaxy.flink.stream.HarnessDriver.Event;
+import io.metaxy.flink.stream.operator.IncrementOperator;
+import org.apache.flink.runtime.state.VoidNamespace;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The increment semantics of design §4–5 on the overview graph, in Flink's keyed test harness
+ * with RocksDB state; redeploys go through a real snapshot and restore.
+ */
+class IncrementOperatorTest {
+    static final String VIDEO = "example/video";
+    static final String CROP = "example/crop";
+    static final String FACES = "example/face_detection";
+    static final String STT = "example/stt";
+
+    HarnessDriver d;
+
+    @AfterEach
+    void close() throws Exception {
+        if (d != null) {
+            d.close();
+        }
+    }
+
+    static Map<String, String> video(String audio, String frames) {
+        return Map.of("audio", audio, "frames", frames);
+    }
+
+    static List<String> kinds(List<Event> events) {
+        return events.stream().map(e -> e.feature() + ":" + e.kind()).toList();
+    }
+
+    /** Video s1 written and every feature answered: the quiet state. */
+    void quiet(Object id) throws Exception {
+        d.write(VIDEO, id, video("a1", "f1"), Map.of("path", "v" + id + ".mp4"));
+        d.answer(CROP, id);
+        d.answer(STT, id);
+        d.answer(FACES, id);
+        assertThat(d.outstanding()).isEmpty();
+    }
+
+    @Test
+    void newThenWrittenThenQuiet() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        List<Event> first = d.write(VIDEO, 1, video("a1", "f1"), Map.of("path", "v1.mp4"));
+        assertThat(kinds(first)).containsExactly(CROP + ":new", STT + ":new");
+        Event crop = first.get(0);
+        assertThat(crop.json().get("feature_version").asText()).isEqualTo("34d75856");
+        assertThat(crop.json().get("upstream").get("path").asText()).isEqualTo("v1.mp4");
+        assertThat(crop.json().get("cause").get("topic").asText()).isEqualTo("metaxy.example__video");
+        assertThat(crop.json().get("ids").get("sample_uid").asInt()).isEqualTo(1);
+
+        assertThat(kinds(d.answer(CROP, 1))).containsExactly(FACES + ":new");
+        assertThat(d.answer(STT, 1)).isEmpty();
+        assertThat(d.answer(FACES, 1)).isEmpty();
+        assertThat(d.outstanding()).isEmpty();
+        assertThat(d.write(VIDEO, 1, video("a1", "f1"), Map.of("path", "v1.mp4"))).isEmpty();
+        assertThat(d.answer(CROP, 1)).as("rewriting the same answer").isEmpty();
+    }
+
+    @Test
+    void eachExpectedProvenanceIsAnnouncedOnce() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        d.write(VIDEO, 1, video("a1", "f1"));
+        assertThat(d.write(VIDEO, 1, video("a1", "f1"))).isEmpty();
+        assertThat(kinds(d.write(VIDEO, 1, video("a2", "f1")))).containsExactly(CROP + ":new", STT + ":new");
+        assertThat(d.outstanding()).hasSize(2);
+    }
+
+    @Test
+    void audioOnlyChangeReachesCropAndSttButNotFaceDetection() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        quiet(1);
+        assertThat(kinds(d.write(VIDEO, 1, video("a2", "f1")))).containsExactly(CROP + ":stale", STT + ":stale");
+        Event stale = d.latest(CROP, HarnessDriver.ids(1));
+        assertThat(stale.json().get("recorded_metaxy_provenance").asText()).isNotEqualTo(stale.provenance());
+        // crop's frames data version is unchanged, so face_detection's expectation holds.
+        assertThat(d.answer(CROP, 1)).isEmpty();
+        assertThat(d.answer(STT, 1)).isEmpty();
+        assertThat(d.outstanding()).isEmpty();
+        assertThat(d.events).noneMatch(e -> e.feature().equals(FACES) && !e.kind().equals("new"));
+    }
+
+    @Test
+    void codeVersionBumpMakesEverySampleNew() throws Exception {
+        FeatureGraph v1 = HarnessDriver.overview(1);
+        d = new HarnessDriver(StreamPlan.of(v1), true);
+        quiet(1);
+        quiet(2);
+        FeatureSpec stt = v1.spec(STT);
+        FeatureGraph v2 = v1.with(rebuildWithCode(stt, "2"));
+        int before = d.events.size();
+        d = d.redeploy(StreamPlan.of(v2));
+        List<Event> redeploy = d.events.subList(before, d.events.size());
+        assertThat(kinds(redeploy)).containsExactlyInAnyOrder(STT + ":new", STT + ":new");
+        assertThat(redeploy.get(0).json().get("cause").has("redeploy")).isTrue();
+        d.answer(STT, 1);
+        d.answer(STT, 2);
+        assertThat(d.outstanding()).isEmpty();
+    }
+
+    private static FeatureSpec rebuildWithCode(FeatureSpec spec, String codeVersion) {
+        FeatureSpec.Builder b = FeatureSpec.builder(spec.key()).idColumns(spec.idColumns());
+        spec.deps().forEach(b::dep);
+        spec.fields().forEach(f -> b.field(f.withCodeVersion(codeVersion)));
+        return b.build();
+    }
+
+    @Test
+    void overviewStateTwoTouchesCropAndSttButNeverAsksFaceDetectionForWork() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        quiet(1);
+        int before = d.events.size();
+        d = d.redeploy(StreamPlan.of(HarnessDriver.overview(2)));
+        // video's version changed: its old rows are not current until re-ingested.
+        d.write(VIDEO, 1, video("a1-v2", "f1"));
+        assertThat(d.outstanding()).containsOnlyKeys(CROP + " " + HarnessDriver.ids(1), STT + " " + HarnessDriver.ids(1),
+                FACES + " " + HarnessDriver.ids(1));
+        assertThat(d.outstanding().get(CROP + " " + HarnessDriver.ids(1))).startsWith("new");
+        assertThat(d.outstanding().get(STT + " " + HarnessDriver.ids(1))).startsWith("new");
+        d.answer(CROP, 1);
+        d.answer(STT, 1);
+        assertThat(d.outstanding()).isEmpty();
+        List<Event> after = d.events.subList(before, d.events.size());
+        assertThat(after).noneMatch(e -> e.feature().equals(FACES) && (e.kind().equals("new") || e.kind().equals("stale")));
+    }
+
+    @Test
+    void hardDeleteOrphansChildrenAndDeletingTheOrphanAnswersIt() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        quiet(1);
+        assertThat(kinds(d.hardDelete(VIDEO, 1))).containsExactly(CROP + ":orphaned", STT + ":orphaned");
+        assertThat(d.latest(CROP, HarnessDriver.ids(1)).json().get("metaxy_provenance").isNull()).isTrue();
+        assertThat(kinds(d.hardDelete(CROP, 1))).containsExactly(FACES + ":orphaned");
+        d.hardDelete(STT, 1);
+        d.hardDelete(FACES, 1);
+        assertThat(d.outstanding()).isEmpty();
+    }
+
+    @Test
+    void softDeleteOrphansAndAnUnchangedReturnRetracts() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        quiet(1);
+        assertThat(kinds(d.softDelete(VIDEO, 1))).containsExactly(CROP + ":orphaned", STT + ":orphaned");
+        assertThat(kinds(d.write(VIDEO, 1, video("a1", "f1")))).containsExactly(CROP + ":retracted", STT + ":retracted");
+        assertThat(d.outstanding()).isEmpty();
+    }
+
+    @Test
+    void newWhoseParentVanishesIsRetracted() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        d.write(VIDEO, 1, video("a1", "f1"));
+        List<Event> gone = d.hardDelete(VIDEO, 1);
+        assertThat(kinds(gone)).containsExactly(CROP + ":retracted", STT + ":retracted");
+        assertThat(gone.get(0).json().get("retracts").asText()).isEqualTo("new");
+        assertThat(d.outstanding()).isEmpty();
+    }
+
+    @Test
+    void staleThatIsCurrentAgainIsRetracted() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        quiet(1);
+        d.write(VIDEO, 1, video("a2", "f1"));
+        assertThat(kinds(d.write(VIDEO, 1, video("a1", "f1")))).containsExactly(CROP + ":retracted", STT + ":retracted");
+        assertThat(d.outstanding()).isEmpty();
+    }
+
+    @Test
+    void optionalParentMissingContributesEmptyString() throws Exception {
+        FeatureGraph graph = FeatureGraph.of(List.of(
+                FeatureSpec.builder("t/a").field(FieldSpec.of("x")).build(),
+                FeatureSpec.builder("t/b").field(FieldSpec.of("y")).build(),
+                FeatureSpec.builder("t/c")
+                        .dep(FeatureDep.on("t/a").build())
+                        .dep(FeatureDep.on("t/b").optional(true).build())
+                        .field(FieldSpec.of("z")).build()));
+        StreamPlan plan = StreamPlan.of(graph);
+        d = new HarnessDriver(plan, true);
+        List<Event> onlyA = d.write("t/a", 1, Map.of("x", "x1"));
+        assertThat(kinds(onlyA)).containsExactly("t/c:new");
+        String expected = plan.feature("t/c").calculator.provenanceByField(new String[] {"x1", null})[0];
+        assertThat(onlyA.get(0).json().get("metaxy_provenance_by_field").get("z").asText()).isEqualTo(expected);
+        assertThat(d.write("t/b", 1, Map.of("y", "y1"))).extracting(Event::kind).containsExactly("new");
+        assertThat(d.write("t/b", 2, Map.of("y", "y1"))).as("b alone is not enough: a is required").isEmpty();
+    }
+
+    @Test
+    void dataVersionOverrideStopsPropagation() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        d.write(VIDEO, 1, video("a1", "f1"));
+        Event crop = d.latest(CROP, HarnessDriver.ids(1));
+        d.write(CROP, 1, HarnessDriver.byField(crop.json().get("metaxy_provenance_by_field")),
+                Map.of("metaxy_data_version_by_field", Map.of("audio", "ca", "frames", "content-hash")));
+        d.answer(FACES, 1);
+        d.answer(STT, 1);
+        assertThat(d.outstanding()).isEmpty();
+        assertThat(kinds(d.write(VIDEO, 1, video("a1", "f2")))).containsExactly(CROP + ":stale");
+        crop = d.latest(CROP, HarnessDriver.ids(1));
+        // The recomputed frames hash to the same content: face_detection needs nothing.
+        assertThat(d.write(CROP, 1, HarnessDriver.byField(crop.json().get("metaxy_provenance_by_field")),
+                Map.of("metaxy_data_version_by_field", Map.of("audio", "ca", "frames", "content-hash")))).isEmpty();
+        assertThat(d.outstanding()).isEmpty();
+    }
+
+    @Test
+    void rowsOfAnOlderFeatureVersionAreNotCurrent() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        assertThat(d.write(VIDEO, 1, video("a1", "f1"), Map.of("metaxy_feature_version", "00000000"))).isEmpty();
+        d.write(VIDEO, 1, video("a1", "f1"));
+        assertThat(kinds(d.write(CROP, 1, Map.of("audio", "x", "frames", "y"), Map.of("metaxy_feature_version", "00000000"))))
+                .as("an old-version write does not answer").isEmpty();
+        assertThat(d.outstanding()).hasSize(2);
+    }
+
+    @Test
+    void snapshotAndRestoreKeepState() throws Exception {
+        d = new HarnessDriver(StreamPlan.of(HarnessDriver.overview(1)), true);
+        d.write(VIDEO, 1, video("a1", "f1"));
+        d.answer(CROP, 1);
+        d = d.redeploy(d.plan);
+        assertThat(d.events).hasSize(3);
+        assertThat(kinds(d.answer(CROP, 1))).isEmpty();
+        assertThat(kinds(d.write(VIDEO, 1, video("a2", "f1")))).containsExactly(CROP + ":stale", STT + ":new");
+    }
+
+    @Test
+    void keysWhoseFeatureLeftTheGraphAreDropped() throws Exception {
+        FeatureGraph v1 = HarnessDriver.overview(1);
+        d = new HarnessDriver(StreamPlan.of(v1), true);
+        d.write(VIDEO, 1, video("a1", "f1"));
+        FeatureGraph smaller = FeatureGraph.of(v1.features().stream()
+                .filter(s -> !s.key().equals(FeatureKey.of(STT))).toList());
+        d = d.redeploy(StreamPlan.of(smaller));
+        IncrementOperator operator = (IncrementOperator) d.harness.getOperator();
+        try (var keys = operator.getKeyedStateBackend().getKeys(IncrementOperator.SAMPLE_STATE_NAME, VoidNamespace.INSTANCE)) {
+            assertThat(keys.map(String::valueOf)).containsExactly(RoutedEvent.keyOf(CROP, HarnessDriver.ids(1)));
+        }
+    }
+
+    static FeatureGraph speakers() {
+        return FeatureGraph.of(List.of(
+                FeatureSpec.builder("t/utterance").idColumns("speaker_id", "utt_id").field(FieldSpec.of("audio")).build(),
+                FeatureSpec.builder("t/speaker").idColumns("speaker_id")
+                        .dep(FeatureDep.on("t/utterance").lineage(Lineage.aggregation(List.of("speaker_id"))).build())
+                        .field(FieldSpec.of("embedding")).build(),
+                FeatureSpec.builder("t/report").idColumns("speaker_id")
+                        .dep(FeatureDep.on("t/speaker").build())
+                        .field(FieldSpec.of("summary")).build()));
+    }
+
+    static String utt(int speaker, int utt) {
+        return "{\"speaker_id\":" + speaker + ",\"utt_id\":" + utt + "}";
+    }
+
+    @Test
+    void aggregationFoldsMembersInIdOrder() throws Exception {
+        StreamPlan plan = StreamPlan.of(speakers());
+        d = new HarnessDriver(plan, true);
+        StreamPlan.Feature speaker = plan.feature("t/speaker");
+        var hasher = speaker.calculator.hasher();
+        List<Event> first = d.write("t/utterance", utt(1, 10), Map.of("audio", "x10"));
+        assertThat(kinds(first)).containsExactly("t/speaker:new");
+        assertThat(first.get(0).ids()).isEqualTo("{\"speaker_id\":1}");
+        List<Event> second = d.write("t/utterance", utt(1, 2), Map.of("audio", "x2"));
+        // Members ordered by their ids, numerically: utt 2 before utt 10.
+        String group = hasher.hash("x2|x10");
+        assertThat(second.get(0).provenance()).isEqualTo(speaker.calculator.provenance(
+                speaker.calculator.provenanceByField(new String[] {group})));
+        assertThat(kinds(d.answer("t/speaker", "{\"speaker_id\":1}"))).containsExactly("t/report:new");
+        assertThat(d.write("t/utterance", utt(2, 1), Map.of("audio", "y"))).extracting(Event::ids)
+                .containsExactly("{\"speaker_id\":2}");
+        assertThat(kinds(d.hardDelete("t/utterance", utt(1, 2)))).containsExactly("t/speaker:stale");
+        assertThat(kinds(d.softDelete("t/utterance", utt(1, 10)))).containsExactly("t/speaker:orphaned");
+        assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(plan, d.writes));
+    }
+
+    static FeatureGraph clips() {
+        return FeatureGraph.of(List.of(
+                FeatureSpec.builder("t/video").idColumns("video_id").field(FieldSpec.of("frames")).build(),
+                FeatureSpec.builder("t/clips").idColumns("video_id", "clip_id")
+                        .dep(FeatureDep.on("t/video").lineage(Lineage.expansion(List.of("video_id"))).build())
+                        .field(FieldSpec.of("clip")).build(),
+                FeatureSpec.builder("t/caption").idColumns("video_id", "clip_id")
+                        .dep(FeatureDep.on("t/clips").build())
+                        .field(FieldSpec.of("text")).build()));
+    }
+
+    static String clip(int video, int clip) {
+        return "{\"clip_id\":" + clip + ",\"video_id\":" + video + "}";
+    }
+
+    @Test
+    void expansionIsAnnouncedPerParentAndChildrenCollapse() throws Exception {
+        StreamPlan plan = StreamPlan.of(clips());
+        d = new HarnessDriver(plan, true);
+        String v1 = "{\"video_id\":1}";
+        List<Event> first = d.write("t/video", v1, Map.of("frames", "f1"), Map.of("path", "v1.mp4"));
+        assertThat(kinds(first)).containsExactly("t/clips:new");
+        assertThat(first.get(0).ids()).isEqualTo(v1);
+        assertThat(first.get(0).json().get("upstream").get("path").asText()).isEqualTo("v1.mp4");
+        Map<String, String> expected = HarnessDriver.byField(first.get(0).json().get("metaxy_provenance_by_field"));
+        assertThat(kinds(d.write("t/clips", clip(1, 1), expected))).containsExactly("t/caption:new");
+        assertThat(kinds(d.write("t/clips", clip(1, 2), expected))).containsExactly("t/caption:new");
+        assertThat(d.outstanding()).containsOnlyKeys("t/caption " + clip(1, 1), "t/caption " + clip(1, 2));
+
+        List<Event> stale = d.write("t/video", v1, Map.of("frames", "f2"));
+        assertThat(kinds(stale)).containsExactly("t/clips:stale");
+        Map<String, String> next = HarnessDriver.byField(stale.get(0).json().get("metaxy_provenance_by_field"));
+        assertThat(d.write("t/clips", clip(1, 1), next)).as("one child redone, the other still stale")
+                .extracting(Event::kind).containsExactly("new");
+        assertThat(d.outstanding()).containsKey("t/clips " + v1);
+        d.write("t/clips", clip(1, 2), next);
+        assertThat(d.outstanding()).doesNotContainKey("t/clips " + v1);
+
+        assertThat(kinds(d.hardDelete("t/video", v1))).containsExactly("t/clips:orphaned");
+        d.hardDelete("t/clips", clip(1, 1));
+        assertThat(d.outstanding()).containsKey("t/clips " + v1);
+        d.hardDelete("t/clips", clip(1, 2));
+        assertThat(d.outstanding()).doesNotContainKey("t/clips " + v1);
+        assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(plan, d.writes));
+    }
+}
