@@ -8,8 +8,6 @@ import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.definitions.GraphReader;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,17 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 class StoreConformanceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    static Path vectors() {
-        for (Path candidate : List.of(Path.of("..", "shared", "conformance", "sample-provenance.json"),
-                Path.of("shared", "conformance", "sample-provenance.json"),
-                Path.of("/work/shared/conformance/sample-provenance.json"))) {
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("sample-provenance.json not found beside the repository (../shared/conformance)");
-    }
 
     @Test
     void recordedCasesResolveToRecordedProvenanceOnDuckDb() throws IOException {
@@ -51,7 +38,7 @@ class StoreConformanceTest {
     }
 
     private static JsonNode cases() throws IOException {
-        JsonNode cases = JSON.readTree(vectors().toFile()).get("cases");
+        JsonNode cases = JSON.readTree(io.metaxy.flink.Conformance.file("sample-provenance.json").toFile()).get("cases");
         assertThat(cases).isNotEmpty();
         return cases;
     }

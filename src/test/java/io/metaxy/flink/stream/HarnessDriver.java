@@ -2,12 +2,12 @@ package io.metaxy.flink.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metaxy.flink.Conformance;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.GraphReader;
 import io.metaxy.flink.stream.operator.IncrementOperator;
 import io.metaxy.flink.stream.operator.RouteFunction;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -231,14 +231,10 @@ final class HarnessDriver implements AutoCloseable {
     }
 
     static FeatureGraph overview(int state) {
-        try (InputStream in = HarnessDriver.class.getResourceAsStream("/conformance/definition-versions.json")) {
-            for (JsonNode c : JSON.readTree(in).get("cases")) {
-                if (c.get("name").asText().equals("example-overview state " + state)) {
-                    return GraphReader.fromTree(c.get("graph"));
-                }
+        for (JsonNode c : Conformance.cases("definition-versions.json")) {
+            if (c.get("name").asText().equals("example-overview state " + state)) {
+                return GraphReader.fromTree(c.get("graph"));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         throw new AssertionError("no overview state " + state);
     }
