@@ -368,6 +368,11 @@ class IncrementJobKafkaTest {
         assertThat(StoreFailOnce.FAILED).isTrue();
     }
 
+    @Test
+    void outstandingIncrementsEqualTheStoresResolveUpdateOnPostgres() throws Exception {
+        differential("dp.", 2, 2, 40, 17L, null, io.metaxy.flink.store.PostgresServer.get().newDatabase());
+    }
+
     /** Fails the job once, on the n-th record (counted from the start). */
     static final class StoreFailOnce implements MapFunction<RawRecord, RawRecord> {
         static final AtomicInteger SEEN = new AtomicInteger();
