@@ -33,10 +33,10 @@ import picocli.CommandLine.Option;
  * {@code metadata read|resolve|delete|status}: the metadata store from the command line.
  *
  * <pre>{@code
- * java -jar metaxy-flink.jar metadata status  --store duckdb:metaxy.duckdb --graph graph.yaml
- * java -jar metaxy-flink.jar metadata read    --store duckdb:metaxy.duckdb --graph graph.yaml --feature example/video --filter 'sample_uid>=10'
+ * java -jar metaxy-flink.jar metadata status  --store duckdb:metaxy-data/metaxy.duckdb --graph graph.yaml
+ * java -jar metaxy-flink.jar metadata read    --store duckdb:metaxy-data/metaxy.duckdb --graph graph.yaml --feature example/video --filter 'sample_uid>=10'
  * java -jar metaxy-flink.jar metadata resolve --store postgresql://me@127.0.0.1:5432/meta --graph graph.yaml --feature example/crop --format table
- * java -jar metaxy-flink.jar metadata delete  --store duckdb:metaxy.duckdb --graph graph.yaml --feature example/crop --filter sample_uid=3 --hard
+ * java -jar metaxy-flink.jar metadata delete  --store duckdb:metaxy-data/metaxy.duckdb --graph graph.yaml --feature example/crop --filter sample_uid=3 --hard
  * }</pre>
  *
  * {@code --filter column OP value} (OP one of {@code = != <> < <= > >=}; repeat to AND them):

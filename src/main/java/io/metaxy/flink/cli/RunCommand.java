@@ -2,7 +2,10 @@ package io.metaxy.flink.cli;
 
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.GraphReader;
+import io.metaxy.flink.store.AccessMode;
+import io.metaxy.flink.store.MetadataStores;
 import io.metaxy.flink.stream.IncrementJob;
+import io.metaxy.flink.stream.StoreSink;
 import io.metaxy.flink.stream.StreamPlan;
 import io.metaxy.flink.stream.kafka.EmbeddedKafka;
 import io.metaxy.flink.stream.kafka.KafkaConnections;
@@ -29,7 +32,13 @@ import picocli.CommandLine.Spec;
  * <pre>{@code
  * java -jar target/metaxy-flink.jar run --graph graph.yaml --embedded-kafka --kafka-port 9092
  * java -jar target/metaxy-flink.jar run --graph graph.yaml --bootstrap-servers broker:9092
+ * java -jar target/metaxy-flink.jar run --graph graph.yaml --embedded-kafka --store postgresql://metaxy@db:5432/metaxy
+ * java -jar target/metaxy-flink.jar run --graph graph.yaml --embedded-kafka --no-store
  * }</pre>
+ *
+ * Every stamped write is appended to the metadata store ({@link StoreSink}); without
+ * {@code --store} that is the DuckDB file {@code metaxy-data/metaxy.duckdb} under the working
+ * directory ({@link MetadataStores#DEFAULT_URL}), the same default the {@code metadata} command reads.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the streaming increment job (Kafka feature topics → increment topics).")
@@ -73,18 +82,31 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--restore", description = "Resume from this checkpoint or savepoint (a chk-N or savepoint directory).")
     Path restore;
 
-    @Option(names = "--store", description = "Metadata store URL for stamped writes (not wired yet: reserved).")
+    @Option(names = "--store", description = "Metadata store URL every stamped write is appended to: duckdb:PATH or "
+            + "postgresql://user@host:port/db (default " + MetadataStores.DEFAULT_URL + ", under the working directory).")
     String store;
+
+    @Option(names = "--no-store", description = "Kafka only: do not append stamped writes to a metadata store.")
+    boolean noStore;
 
     @Override
     public Integer call() throws Exception {
         if (embeddedKafka == (bootstrapServers != null)) {
             throw new ParameterException(spec.commandLine(), "give exactly one of --bootstrap-servers and --embedded-kafka");
         }
-        if (store != null) {
-            throw new ParameterException(spec.commandLine(), "--store is not supported yet by this build");
+        if (store != null && noStore) {
+            throw new ParameterException(spec.commandLine(), "give at most one of --store and --no-store");
         }
         FeatureGraph featureGraph = GraphReader.read(graph);
+        String storeUrl = noStore ? null : store != null ? store : MetadataStores.DEFAULT_URL;
+        StoreSink storeSink = null;
+        if (storeUrl != null) {
+            // Open it once here: a bad URL or a locked DuckDB file fails now, with a clear message.
+            MetadataStores.open(storeUrl, featureGraph, AccessMode.WRITE).close();
+            String graphFile = graph.toAbsolutePath().toString();
+            storeSink = new StoreSink(storeUrl, StreamPlan.of(featureGraph, topicPrefix),
+                    () -> GraphReader.read(Path.of(graphFile)));
+        }
         StreamPlan plan = StreamPlan.of(featureGraph, topicPrefix);
         EmbeddedKafka kafka = null;
         if (embeddedKafka) {
@@ -107,13 +129,14 @@ public final class RunCommand implements Callable<Integer> {
         // transactions blocking read_committed consumers until they time out.
         String jobName = "metaxy-" + topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
         KafkaConnections connections = new KafkaConnections(bootstrapServers, plan, jobName);
-        new IncrementJob(plan, connections.source(), connections.incrementSink(), connections.deadLetterSink(), null)
+        new IncrementJob(plan, connections.source(), connections.incrementSink(), connections.deadLetterSink(), storeSink)
                 .build(env);
         JobClient job = env.executeAsync("metaxy increments " + plan.graphVersion());
         System.out.println("Kafka broker: " + bootstrapServers + (embeddedKafka ? " (embedded)" : ""));
         System.out.println("Flink web UI: http://localhost:" + webPort);
         System.out.println("Feature topics: " + plan.metadataTopics());
         System.out.println("Dead letters: " + plan.deadLetterTopic() + "; increments: <feature topic>.increments");
+        System.out.println("Metadata store: " + (storeUrl == null ? "none (--no-store)" : describe(storeUrl)));
         if (!plan.featuresWithoutIncrements().isEmpty()) {
             System.out.println("Note: no increments yet for 1:N / N:1 features " + plan.featuresWithoutIncrements());
         }
@@ -141,5 +164,13 @@ public final class RunCommand implements Callable<Integer> {
             // Cancelled by Ctrl-C: a clean stop.
         }
         return 0;
+    }
+
+    private static String describe(String url) {
+        if (url.startsWith("duckdb:") && !url.equals("duckdb:memory:")) {
+            return url + " (" + Path.of(url.substring("duckdb:".length())).toAbsolutePath()
+                    + "; locked by this process while the job runs)";
+        }
+        return url.replaceAll(":[^:@/]*@", ":***@");
     }
 }

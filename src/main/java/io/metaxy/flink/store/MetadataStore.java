@@ -40,15 +40,26 @@ public interface MetadataStore extends AutoCloseable {
      * {@link SchemaMismatchException}. New user columns are added to the table
      * (type from the values: BIGINT, DOUBLE, BOOLEAN, else VARCHAR).
      *
-     * <p><b>Idempotent appends.</b> A row with a non-null {@code metaxy_materialization_id} is
-     * skipped when a row with that id is already in the table or earlier in the same call. A
-     * writer replaying from a source position (the stream sink uses
-     * {@code topic/partition/offset}) therefore never adds duplicates. Rows without one are
-     * always appended. The check assumes a single writer per table at a time.
+     * <p>Every row is appended: {@code metaxy_materialization_id} is plain data here (in Metaxy
+     * a run or batch id shared by many rows). For replay-safe appends see
+     * {@link #write(String, List, WriteOptions)} with {@link WriteOptions#idempotent()}.
+     *
+     * @return the number of rows appended
+     */
+    default int write(String feature, List<MetadataRow> rows) {
+        return write(feature, rows, WriteOptions.append());
+    }
+
+    /**
+     * As {@link #write(String, List)}; with {@link WriteOptions#idempotent()} a row with a non-null
+     * {@code metaxy_materialization_id} is skipped when a row with that id is already in the table
+     * or earlier in the same call, so a writer replaying from a source position (the stream sink
+     * uses {@code topic/partition/offset}) never adds duplicates. Rows without one are always
+     * appended. The check assumes a single writer per table at a time.
      *
      * @return the number of rows appended (skipped replays not counted)
      */
-    int write(String feature, List<MetadataRow> rows);
+    int write(String feature, List<MetadataRow> rows, WriteOptions options);
 
     default int write(FeatureKey feature, List<MetadataRow> rows) {
         return write(feature.toString(), rows);
@@ -56,6 +67,14 @@ public interface MetadataStore extends AutoCloseable {
 
     default int write(FeatureSpec feature, List<MetadataRow> rows) {
         return write(feature.key().toString(), rows);
+    }
+
+    default int write(FeatureKey feature, List<MetadataRow> rows, WriteOptions options) {
+        return write(feature.toString(), rows, options);
+    }
+
+    default int write(FeatureSpec feature, List<MetadataRow> rows, WriteOptions options) {
+        return write(feature.key().toString(), rows, options);
     }
 
     /** Rows of the feature, as {@link ReadOptions} says; empty when the feature has no table yet. */

@@ -18,7 +18,7 @@ import java.util.Properties;
 /**
  * Opens a {@link MetadataStore} from a URL:
  * <ul>
- *   <li>{@code duckdb:PATH} — an embedded DuckDB file (created on first write);</li>
+ *   <li>{@code duckdb:PATH} — an embedded DuckDB file (it and its directory created when opened for writing);</li>
  *   <li>{@code duckdb:memory:} — an in-memory DuckDB, gone when closed (tests);</li>
  *   <li>{@code postgresql://user[:password]@host:port/db} or {@code jdbc:postgresql://…}
  *       (JDBC query parameters such as {@code ?user=…&password=…} pass through).</li>
@@ -35,8 +35,11 @@ import java.util.Properties;
  * stores (READ or WRITE) may be open on the same file at once: they share DuckDB's instance.
  */
 public final class MetadataStores {
-    /** The embedded default when no store URL is given: a DuckDB file in the working directory. */
-    public static final String DEFAULT_URL = "duckdb:metaxy.duckdb";
+    /**
+     * The embedded default when no store URL is given: a DuckDB file under the working directory
+     * (the streaming job's default store too; the directory is created on first open for writing).
+     */
+    public static final String DEFAULT_URL = "duckdb:metaxy-data/metaxy.duckdb";
 
     private MetadataStores() {}
 
@@ -66,6 +69,16 @@ public final class MetadataStores {
                 throw new StoreConnectionException("cannot open DuckDB store '" + path + "' for reading: no such file", null);
             }
             props.setProperty("duckdb.read_only", "true");
+        }
+        if (!memory && mode == AccessMode.WRITE) {
+            Path parent = Path.of(path).toAbsolutePath().getParent();
+            try {
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+            } catch (java.io.IOException e) {
+                throw new StoreConnectionException("cannot create the directory of DuckDB store '" + path + "': " + e, e);
+            }
         }
         String jdbc = memory ? "jdbc:duckdb:" : "jdbc:duckdb:" + path;
         try {

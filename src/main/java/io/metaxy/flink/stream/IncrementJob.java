@@ -73,7 +73,8 @@ public final class IncrementJob {
         streams.increments.sinkTo(incrementSink).uid(UID_INCREMENT_SINK).name("increments");
         streams.deadLetters.sinkTo(deadLetterSink).uid(UID_DLQ_SINK).name("dead letters");
         if (storeSink != null) {
-            streams.stamped.sinkTo(storeSink).uid(UID_STORE_SINK).name("store");
+            // One writer: DuckDB is single-writer, and one writer applies every sample's rows in order.
+            streams.stamped.sinkTo(storeSink).uid(UID_STORE_SINK).name("store").setParallelism(1);
         }
     }
 

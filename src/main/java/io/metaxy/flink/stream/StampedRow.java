@@ -51,10 +51,40 @@ public class StampedRow {
     }
 
     /**
-     * The row as the store API sees it. Without a writer-given {@code metaxy_materialization_id}
-     * the source position takes its place, so a store sink replaying after a failure appends
-     * nothing twice ({@code MetadataStore.write} skips known materialization ids). A hard delete
-     * ({@link RowOp#HARD_DELETE}) has no system columns: a sink turns it into a delete by ids.
+     * The row's key for idempotent store appends, unique per source record:
+     * {@code <writer's materialization id>@<topic>/<partition>/<offset>}, or just the source
+     * position when the writer gave none. Writers' run ids stay recognisable (a prefix), and a
+     * replay of the same record yields the same key. Kafka topic names cannot contain '@' or '/',
+     * so {@link #parsePosition} recovers the position from the part after the last '@'.
+     */
+    public String storeMaterializationId() {
+        return materializationId == null ? sourcePosition() : materializationId + "@" + sourcePosition();
+    }
+
+    /** The {@code {topic, partition, offset}} of a key made by {@link #storeMaterializationId}, or null. */
+    public static Object[] parsePosition(String materializationId) {
+        if (materializationId == null) {
+            return null;
+        }
+        String position = materializationId.substring(materializationId.lastIndexOf('@') + 1);
+        String[] parts = position.split("/", -1);
+        if (parts.length != 3) {
+            return null;
+        }
+        try {
+            return new Object[] {parts[0], Integer.parseInt(parts[1]), Long.parseLong(parts[2])};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The row as the store API sees it, with {@link #storeMaterializationId()} as its
+     * {@code metaxy_materialization_id}, so a store sink writing with
+     * {@code WriteOptions.idempotent()} appends nothing twice when it replays after a failure. A
+     * hard delete ({@link RowOp#HARD_DELETE}) has no system columns: a sink turns it into a
+     * delete by ids. A soft delete without provenance carries none either: the sink tombstones
+     * the sample's latest row.
      */
     public MetadataRow toMetadataRow(StreamPlan plan) {
         List<String> fields = plan.feature(feature).fields;
@@ -62,7 +92,7 @@ public class StampedRow {
                 .featureVersion(featureVersion).provenance(provenance).dataVersion(dataVersion)
                 .createdAt(Instant.ofEpochMilli(createdAt)).updatedAt(Instant.ofEpochMilli(updatedAt))
                 .deletedAt(deletedAt == null ? null : Instant.ofEpochMilli(deletedAt))
-                .materializationId(materializationId != null ? materializationId : sourcePosition());
+                .materializationId(storeMaterializationId());
         if (columnsJson != null) {
             b.columns(parseJsonObject(columnsJson));
         }
@@ -73,6 +103,11 @@ public class StampedRow {
             b.dataVersionByField(byField(fields, dataVersionByField));
         }
         return b.build();
+    }
+
+    /** The sample's id columns as Java values (numbers as Integer/Long, text as String). */
+    public Map<String, Object> idsMap() {
+        return parseJsonObject(idsJson);
     }
 
     private static Map<String, String> byField(List<String> fields, String[] values) {

@@ -25,12 +25,26 @@ class RunCommandTest {
     }
 
     @Test
+    void storeOptionsAreCheckedBeforeAnythingStarts() {
+        StringWriter err = new StringWriter();
+        assertThat(run(err, "run", "--graph", "g.yaml", "--embedded-kafka", "--store", "duckdb:x.duckdb", "--no-store"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("at most one of --store and --no-store");
+        StringWriter bad = new StringWriter();
+        String graph = java.nio.file.Path.of("examples", "overview.yaml").toString();
+        // A bad URL fails before any broker or job starts (the broker address is unreachable on purpose).
+        assertThat(run(bad, "run", "--graph", graph, "--bootstrap-servers", "127.0.0.1:1", "--store", "nope:x"))
+                .isNotZero();
+        assertThat(bad.toString()).contains("unsupported store URL 'nope:x'");
+    }
+
+    @Test
     void helpListsTheOptions() {
         StringWriter out = new StringWriter();
         CommandLine cli = MetaxyCommand.newCommandLine();
         cli.setOut(new PrintWriter(out));
         assertThat(cli.execute("run", "--help")).isZero();
         assertThat(out.toString()).contains("--embedded-kafka", "--kafka-port", "--topic-prefix", "--checkpoint-interval",
-                "--state-dir", "--store", "--restore");
+                "--state-dir", "--store", "--no-store", "--restore");
     }
 }

@@ -30,10 +30,20 @@ class DuckDbStoreTest extends MetadataStoreContract {
     }
 
     @org.junit.jupiter.api.Test
-    void unopenableFileIsAConnectionFailure() {
-        String bad = "duckdb:" + dir.resolve("missing-dir").resolve("s.duckdb");
+    void unopenableFileIsAConnectionFailure() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("not-a-dir"), "x");
+        String bad = "duckdb:" + dir.resolve("not-a-dir").resolve("s.duckdb");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> MetadataStores.open(bad, graph, AccessMode.WRITE))
-                .isInstanceOf(StoreConnectionException.class).hasMessageContaining("missing-dir");
+                .isInstanceOf(StoreConnectionException.class).hasMessageContaining("not-a-dir");
+    }
+
+    @org.junit.jupiter.api.Test
+    void openingForWritingCreatesTheDirectory() {
+        String nested = "duckdb:" + dir.resolve("metaxy-data").resolve("deeper").resolve("s.duckdb");
+        try (MetadataStore s = MetadataStores.open(nested, graph, AccessMode.WRITE)) {
+            s.write(TestGraphs.VIDEO, java.util.List.of(TestGraphs.video(1, "a", "f")));
+        }
+        org.assertj.core.api.Assertions.assertThat(dir.resolve("metaxy-data").resolve("deeper").resolve("s.duckdb")).exists();
     }
 
     @org.junit.jupiter.api.Test

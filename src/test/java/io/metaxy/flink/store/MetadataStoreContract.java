@@ -16,6 +16,7 @@ import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.versioning.DefinitionVersions;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -356,17 +357,36 @@ abstract class MetadataStoreContract {
     }
 
     @Test
-    void replayWithMaterializationIdsAddsNoDuplicates() {
+    void plainWritesKeepEveryRowSharingOneMaterializationId() {
+        // In Metaxy the materialization id is a run id: many rows share it, and all of them land.
+        List<MetadataRow> run = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            run.add(video(i, "a" + i, "f" + i).toBuilder().materializationId("run-42").build());
+        }
+        assertThat(store.write(VIDEO, run)).isEqualTo(5);
+        assertThat(store.write(VIDEO, List.of(video(6, "a6", "f6").toBuilder().materializationId("run-42").build())))
+                .isEqualTo(1);
+        assertThat(store.read(VIDEO)).hasSize(6).extracting(MetadataRow::materializationId).containsOnly("run-42");
+        // A plain replay appends again (a new row per sample; reads still show one per sample).
+        assertThat(store.write(VIDEO, run)).isEqualTo(5);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).hasSize(11);
+        assertThat(store.read(VIDEO)).hasSize(6);
+    }
+
+    @Test
+    void idempotentWritesSkipReplaysOfKnownMaterializationIds() {
         List<MetadataRow> batch = List.of(
                 video(1, "a1", "f1").toBuilder().materializationId("videos/0/100").build(),
                 video(2, "a2", "f2").toBuilder().materializationId("videos/0/101").build());
-        assertThat(store.write(VIDEO, batch)).isEqualTo(2);
-        assertThat(store.write(VIDEO, batch)).isZero();
+        assertThat(store.write(VIDEO, batch, WriteOptions.idempotent())).isEqualTo(2);
+        assertThat(store.write(VIDEO, batch, WriteOptions.idempotent())).isZero();
         List<MetadataRow> overlapping = List.of(batch.get(1),
                 video(3, "a3", "f3").toBuilder().materializationId("videos/0/102").build(),
-                video(3, "a3", "f3").toBuilder().materializationId("videos/0/102").build());
-        assertThat(store.write(VIDEO, overlapping)).isEqualTo(1);
+                video(3, "a3", "f3").toBuilder().materializationId("videos/0/102").build(),
+                video(4, "a4", "f4"));
+        assertThat(store.write(VIDEO, overlapping, WriteOptions.idempotent())).isEqualTo(2);
+        assertThat(store.write(VIDEO, List.of(video(4, "a4", "f4")), WriteOptions.idempotent())).isEqualTo(1);
         assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).extracting(MetadataRow::materializationId)
-                .containsExactly("videos/0/100", "videos/0/101", "videos/0/102");
+                .containsExactly("videos/0/100", "videos/0/101", "videos/0/102", null, null);
     }
 }

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * when the JVM is root the binaries run as user {@code postgres} via {@code runuser}.
  * Every {@link #newDatabase()} is a fresh, empty database.
  */
-final class PostgresServer {
+public final class PostgresServer {
     private static PostgresServer instance;
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
@@ -39,7 +39,7 @@ final class PostgresServer {
         this.asPostgresUser = asPostgresUser;
     }
 
-    static synchronized PostgresServer get() {
+    public static synchronized PostgresServer get() {
         if (instance == null) {
             instance = start();
             Runtime.getRuntime().addShutdownHook(new Thread(instance::stop));
@@ -48,7 +48,7 @@ final class PostgresServer {
     }
 
     /** Creates an empty database and returns its store URL, e.g. {@code postgresql://postgres@127.0.0.1:5599/t3}. */
-    String newDatabase() {
+    public String newDatabase() {
         String name = "t" + DATABASES.incrementAndGet();
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
                 Statement st = c.createStatement()) {

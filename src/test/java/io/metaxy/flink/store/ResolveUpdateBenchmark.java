@@ -122,13 +122,13 @@ public final class ResolveUpdateBenchmark {
                     rows.add(MetadataRow.builder().ids(Map.of("sample_uid", (long) i)).column("path", "s3://b/" + i)
                             .provenanceByField(Map.of("meta", "m" + i)).materializationId("extra/0/" + i).build());
                 }
-                store.write(TestGraphs.EXTRA, rows);
+                store.write(TestGraphs.EXTRA, rows, WriteOptions.idempotent());
                 last = rows;
             }
             long ms = (System.nanoTime() - start) / 1_000_000;
             System.out.printf("%-9d %-38s %10d %10s %10d%n", n, "write: " + total / batch + " batches of " + batch, ms, "", total);
             start = System.nanoTime();
-            int written = store.write(TestGraphs.EXTRA, last);
+            int written = store.write(TestGraphs.EXTRA, last, WriteOptions.idempotent());
             System.out.printf("%-9d %-38s %10d %10s %10d%n", n, "write: replay of one batch (skipped)",
                     (System.nanoTime() - start) / 1_000_000, "", written);
         }

@@ -91,6 +91,12 @@ class IncrementJobKafkaTest {
 
     static Running start(FeatureGraph graph, String prefix, MapFunction<RawRecord, RawRecord> tap, String savepoint,
             int parallelism) throws Exception {
+        return start(graph, prefix, tap, savepoint, parallelism, null);
+    }
+
+    /** {@code storeUrl} non-null wires the store sink (small batches, so rows reach the store between checkpoints). */
+    static Running start(FeatureGraph graph, String prefix, MapFunction<RawRecord, RawRecord> tap, String savepoint,
+            int parallelism, String storeUrl) throws Exception {
         StreamPlan plan = StreamPlan.of(graph, prefix);
         kafka.createTopics(plan.allTopics(), parallelism);
         Path checkpoints = Files.createTempDirectory("mxc");
@@ -98,8 +104,10 @@ class IncrementJobKafkaTest {
                 IncrementJob.configuration(Duration.ofMillis(300), checkpoints.toUri().toString()));
         env.setParallelism(parallelism);
         KafkaConnections connections = new KafkaConnections(kafka.bootstrapServers(), plan, prefix + "job");
+        StoreSink storeSink = storeUrl == null ? null
+                : new StoreSink(storeUrl, plan, IncrementDifferentialProperties::graph, 7);
         IncrementJob job = new IncrementJob(plan, connections.source(), connections.incrementSink(),
-                connections.deadLetterSink(), null);
+                connections.deadLetterSink(), storeSink);
         DataStream<RawRecord> input = env.fromSource(connections.source(), WatermarkStrategy.noWatermarks(), "topics")
                 .uid(IncrementJob.UID_SOURCE);
         job.attach(tap == null ? input : input.map(tap).uid("test-failure-injection"));
@@ -230,11 +238,21 @@ class IncrementJobKafkaTest {
      * quiescence the changelog's outstanding work equals a batch resolve over every accepted row.
      */
     static void differential(String prefix, int parallelism, int rounds, int opsPerRound, long seed) throws Exception {
+        differential(prefix, parallelism, rounds, opsPerRound, seed, null, null);
+    }
+
+    /**
+     * With {@code storeUrl}, the store sink is wired too, and at quiescence the outstanding work
+     * must also equal the store's own {@code resolveUpdate} for every non-root feature, and the
+     * store must hold each accepted record once.
+     */
+    static void differential(String prefix, int parallelism, int rounds, int opsPerRound, long seed,
+            MapFunction<RawRecord, RawRecord> tap, String storeUrl) throws Exception {
         StreamPlan plan = StreamPlan.of(IncrementDifferentialProperties.graph(), prefix);
         RowParser parser = new RowParser(plan, RowParser.DEFAULT_MAX_VALUE_BYTES);
         java.util.Random random = new java.util.Random(seed);
         List<StampedRow> accepted = new ArrayList<>();
-        try (Running r = start(IncrementDifferentialProperties.graph(), prefix, null, null, parallelism)) {
+        try (Running r = start(IncrementDifferentialProperties.graph(), prefix, tap, null, parallelism, storeUrl)) {
             for (int round = 0; round < rounds; round++) {
                 for (int i = 0; i < opsPerRound; i++) {
                     String ids = HarnessDriver.ids(random.nextInt(30));
@@ -277,6 +295,102 @@ class IncrementJobKafkaTest {
             }
             assertThat(outstanding).isEqualTo(BatchOracle.resolve(r.plan(), current));
             assertThat(outstanding).isNotEmpty();
+            if (storeUrl != null) {
+                assertStoreAgrees(r.plan(), storeUrl, outstanding, accepted);
+            }
+        }
+    }
+
+    /**
+     * The design's contract on the real store: the stream's outstanding increments equal
+     * {@code store.resolveUpdate(feature)} for every non-root feature; and the store holds each
+     * accepted record once (no replay duplicates), exactly the rows an in-order replay of the
+     * accepted records leaves (hard deletes remove, soft deletes tombstone the visible row).
+     */
+    static void assertStoreAgrees(StreamPlan plan, String storeUrl, Map<String, String> outstanding,
+            List<StampedRow> accepted) throws Exception {
+        Map<String, String> fromStore = new java.util.TreeMap<>();
+        Map<String, List<String>> expectedHistory = new java.util.TreeMap<>();
+        for (StampedRow w : accepted) {
+            List<String> rows = expectedHistory.computeIfAbsent(w.feature + " " + w.idsJson, k -> new ArrayList<>());
+            if (w.op == RowOp.HARD_DELETE) {
+                rows.clear();
+            } else if (w.op == RowOp.UPSERT) {
+                rows.add(w.provenance);
+            } else if (!rows.isEmpty() && !rows.get(rows.size() - 1).startsWith("deleted ")) {
+                rows.add("deleted " + rows.get(rows.size() - 1));
+            }
+        }
+        expectedHistory.values().removeIf(List::isEmpty);
+        Map<String, List<String>> storedHistory = new java.util.TreeMap<>();
+        try (io.metaxy.flink.store.MetadataStore store = io.metaxy.flink.store.MetadataStores.open(storeUrl,
+                IncrementDifferentialProperties.graph(), io.metaxy.flink.store.AccessMode.READ)) {
+            for (StreamPlan.Feature f : plan.features()) {
+                List<io.metaxy.flink.store.MetadataRow> history = store.read(f.key, io.metaxy.flink.store.ReadOptions.defaults()
+                        .history(true).includeDeleted(true).allFeatureVersions(true));
+                assertThat(history).extracting(io.metaxy.flink.store.MetadataRow::materializationId)
+                        .as("each source record stored once in %s", f.key).doesNotHaveDuplicates().doesNotContainNull();
+                for (io.metaxy.flink.store.MetadataRow row : history) {
+                    storedHistory.computeIfAbsent(f.key + " " + idsJson(row.ids()), k -> new ArrayList<>())
+                            .add((row.deletedAt() != null ? "deleted " : "") + row.provenance());
+                }
+                if (f.isRoot()) {
+                    continue;
+                }
+                io.metaxy.flink.store.Increment inc = store.resolveUpdate(f.key);
+                inc.added().forEach(x -> fromStore.put(f.key + " " + idsJson(x.ids()), "new " + x.provenance()));
+                inc.stale().forEach(x -> fromStore.put(f.key + " " + idsJson(x.ids()), "stale " + x.provenance()));
+                inc.orphaned().forEach(x -> fromStore.put(f.key + " " + idsJson(x.ids()), "orphaned null"));
+            }
+        }
+        assertThat(fromStore).as("store.resolveUpdate vs the stream's outstanding increments").isEqualTo(outstanding);
+        assertThat(storedHistory).as("rows in the store vs the accepted records").isEqualTo(expectedHistory);
+    }
+
+    static String idsJson(Map<String, Object> ids) {
+        try {
+            return KafkaTestClient.JSON.writeValueAsString(new java.util.TreeMap<>(ids));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void outstandingIncrementsEqualTheStoresResolveUpdate(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        differential("ds.", 2, 2, 40, 11L, null, "duckdb:" + dir.resolve("store.duckdb"));
+    }
+
+    @Test
+    void afterRecoveryTheStoreHasNoDuplicatesAndStillAgreesWithTheStream(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        StoreFailOnce.reset(45);
+        differential("dr.", 2, 2, 40, 13L, new StoreFailOnce(), "duckdb:" + dir.resolve("store.duckdb"));
+        assertThat(StoreFailOnce.FAILED).isTrue();
+    }
+
+    @Test
+    void outstandingIncrementsEqualTheStoresResolveUpdateOnPostgres() throws Exception {
+        differential("dp.", 2, 2, 40, 17L, null, io.metaxy.flink.store.PostgresServer.get().newDatabase());
+    }
+
+    /** Fails the job once, on the n-th record (counted from the start). */
+    static final class StoreFailOnce implements MapFunction<RawRecord, RawRecord> {
+        static final AtomicInteger SEEN = new AtomicInteger();
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        static volatile int n;
+
+        static void reset(int at) {
+            n = at;
+            SEEN.set(0);
+            FAILED.set(false);
+        }
+
+        @Override
+        public RawRecord map(RawRecord value) {
+            if (SEEN.incrementAndGet() == n && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure after " + n + " records");
+            }
+            return value;
         }
     }
 

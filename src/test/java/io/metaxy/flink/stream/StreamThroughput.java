@@ -34,7 +34,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * mvn -o -q test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.metaxy.flink.stream.StreamThroughput -Dexec.args="200000 1"
  * </pre>
- * Arguments: number of root rows (default 200000), parallelism (default 1).
+ * Arguments: number of root rows (default 200000), parallelism (default 1), and optionally a
+ * store URL (e.g. {@code duckdb:/tmp/mxt.duckdb}, a fresh file) to wire the {@link StoreSink} too.
  */
 public final class StreamThroughput {
     private StreamThroughput() {}
@@ -53,6 +54,7 @@ public final class StreamThroughput {
         }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int parallelism = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        String storeUrl = args.length > 2 && !args[2].equals("none") ? args[2] : null;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
             StreamPlan plan = StreamPlan.of(HarnessDriver.overview(1));
             kafka.createTopics(plan.allTopics(), parallelism);
@@ -68,7 +70,8 @@ public final class StreamThroughput {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
             env.setParallelism(parallelism);
             KafkaConnections connections = new KafkaConnections(kafka.bootstrapServers(), plan, "throughput");
-            new IncrementJob(plan, connections.source(true), connections.incrementSink(), connections.deadLetterSink(), null)
+            StoreSink storeSink = storeUrl == null ? null : new StoreSink(storeUrl, plan, () -> HarnessDriver.overview(1));
+            new IncrementJob(plan, connections.source(true), connections.incrementSink(), connections.deadLetterSink(), storeSink)
                     .build(env);
             long start = System.nanoTime();
             env.execute("throughput");
@@ -77,6 +80,12 @@ public final class StreamThroughput {
             long stt = count(kafka.bootstrapServers(), plan.feature("example/stt").incrementsTopic, parallelism);
             System.out.printf("job: %d root rows in %.1f s (incl. ~startup) = %.0f root events/s; increments crop=%d stt=%d%n",
                     n, seconds, n / seconds, crop, stt);
+            if (storeUrl != null) {
+                try (io.metaxy.flink.store.MetadataStore store = io.metaxy.flink.store.MetadataStores.open(storeUrl,
+                        HarnessDriver.overview(1), io.metaxy.flink.store.AccessMode.READ)) {
+                    System.out.printf("store %s: %d example/video rows%n", storeUrl, store.read("example/video").size());
+                }
+            }
         }
     }
 

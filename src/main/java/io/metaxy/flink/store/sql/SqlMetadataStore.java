@@ -18,6 +18,7 @@ import io.metaxy.flink.store.SchemaMismatchException;
 import io.metaxy.flink.store.StoreConnectionException;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.store.UnknownFeatureException;
+import io.metaxy.flink.store.WriteOptions;
 import io.metaxy.flink.versioning.DefinitionVersions;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
@@ -115,7 +116,8 @@ public final class SqlMetadataStore implements MetadataStore {
     // ---------------------------------------------------------------- write
 
     @Override
-    public synchronized int write(String feature, List<MetadataRow> rows) {
+    public synchronized int write(String feature, List<MetadataRow> rows, WriteOptions options) {
+        Objects.requireNonNull(options, "options");
         // Other stores (the job's sink, another process) may have added tables or columns since.
         schemas.clear();
         FeatureSpec spec = spec(feature);
@@ -150,7 +152,7 @@ public final class SqlMetadataStore implements MetadataStore {
             connection.setAutoCommit(false);
             try {
                 ensureTable(spec, idTypes, userColumns);
-                List<MetadataRow> fresh = dropReplays(spec.key(), stamped);
+                List<MetadataRow> fresh = options.skipKnownMaterializationIds() ? dropReplays(spec.key(), stamped) : stamped;
                 int n = insert(spec, new ArrayList<>(userColumns.keySet()), fresh);
                 connection.commit();
                 return n;
