@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
-import io.metaxy.flink.definitions.GraphReader;
 import io.metaxy.flink.store.AccessMode;
 import io.metaxy.flink.store.DeleteMode;
 import io.metaxy.flink.store.Filter;
@@ -17,7 +16,6 @@ import io.metaxy.flink.store.ReadOptions;
 import io.metaxy.flink.store.ResolveOptions;
 import io.metaxy.flink.store.SystemColumns;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -65,8 +63,8 @@ public final class MetadataCommand implements Runnable {
                 description = "Store URL: duckdb:PATH, duckdb:memory: or postgresql://user@host:port/db (default: ${DEFAULT-VALUE}).")
         String store;
 
-        @Option(names = "--graph", required = true, description = "Feature graph file (YAML/JSON or a Metaxy snapshot).")
-        Path graph;
+        @Mixin
+        GraphOption graph;
 
         @Option(names = "--filter", description = "column OP value; repeat to combine with AND.")
         List<String> filters = new ArrayList<>();
@@ -75,7 +73,7 @@ public final class MetadataCommand implements Runnable {
         Format format;
 
         FeatureGraph readGraph() {
-            return GraphReader.read(graph);
+            return graph.load();
         }
 
         Filter filter(CommandLine cli) {

@@ -21,6 +21,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -46,8 +47,8 @@ public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--graph", required = true, description = "Graph file (YAML or Metaxy JSON).")
-    Path graph;
+    @Mixin
+    GraphOption graph;
 
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (HOST:PORT).")
     String bootstrapServers;
@@ -97,13 +98,13 @@ public final class RunCommand implements Callable<Integer> {
         if (store != null && noStore) {
             throw new ParameterException(spec.commandLine(), "give at most one of --store and --no-store");
         }
-        FeatureGraph featureGraph = GraphReader.read(graph);
+        FeatureGraph featureGraph = graph.load();
         String storeUrl = noStore ? null : store != null ? store : MetadataStores.DEFAULT_URL;
         StoreSink storeSink = null;
         if (storeUrl != null) {
             // Open it once here: a bad URL or a locked DuckDB file fails now, with a clear message.
             MetadataStores.open(storeUrl, featureGraph, AccessMode.WRITE).close();
-            String graphFile = graph.toAbsolutePath().toString();
+            String graphFile = graph.file.toAbsolutePath().toString();
             storeSink = new StoreSink(storeUrl, StreamPlan.of(featureGraph, topicPrefix),
                     () -> GraphReader.read(Path.of(graphFile)));
         }
