@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -125,7 +126,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         // The local default leaves RocksDB a small cache: throughput falls ~4x once state outgrows it.
         config.setString("taskmanager.memory.managed.size", managedMemory);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config);
+        StreamExecutionEnvironment env = environment(config);
+        boolean local = env instanceof LocalStreamEnvironment;
         // Stable across redeploys: a changed name would leave the old transactional ids' open
         // transactions blocking read_committed consumers until they time out.
         String jobName = "metaxy-" + topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
@@ -134,14 +136,19 @@ public final class RunCommand implements Callable<Integer> {
                 .build(env);
         JobClient job = env.executeAsync("metaxy increments " + plan.graphVersion());
         System.out.println("Kafka broker: " + bootstrapServers + (embeddedKafka ? " (embedded)" : ""));
-        System.out.println("Flink web UI: http://localhost:" + webPort);
+        System.out.println(local ? "Flink web UI: http://localhost:" + webPort : "Submitted to the Flink cluster: job " + job.getJobID());
         System.out.println("Feature topics: " + plan.metadataTopics());
         System.out.println("Dead letters: " + plan.deadLetterTopic() + "; increments: <feature topic>.increments");
         System.out.println("Metadata store: " + (storeUrl == null ? "none (--no-store)" : describe(storeUrl)));
         if (!plan.featuresWithoutIncrements().isEmpty()) {
-            System.out.println("Note: no increments yet for 1:N / N:1 features " + plan.featuresWithoutIncrements());
+            System.out.println("Note: no increments yet for features with sql_filters or mixed lineage "
+                    + plan.featuresWithoutIncrements());
         }
         System.out.println("Checkpoints: " + checkpoints + " (resume with --restore <its chk-N directory>)   Ctrl-C stops");
+        if (!local) {
+            // The job lives on the cluster: leaving the client must not cancel it.
+            return 0;
+        }
         EmbeddedKafka broker = kafka;
         AtomicBoolean stopping = new AtomicBoolean();
         Thread stopper = new Thread(() -> {
@@ -173,5 +180,17 @@ public final class RunCommand implements Callable<Integer> {
                     + "; locked by this process while the job runs)";
         }
         return url.replaceAll(":[^:@/]*@", ":***@");
+    }
+
+    /**
+     * Under {@code flink run} the program sees the cluster's context environment and submits to
+     * it; run with {@code java -jar} it gets a local one, which we replace by a local cluster
+     * with the web UI.
+     */
+    private static StreamExecutionEnvironment environment(Configuration config) {
+        StreamExecutionEnvironment context = StreamExecutionEnvironment.getExecutionEnvironment(config);
+        return context instanceof LocalStreamEnvironment
+                ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config)
+                : context;
     }
 }
