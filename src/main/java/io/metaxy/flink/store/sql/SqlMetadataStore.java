@@ -75,6 +75,7 @@ public final class SqlMetadataStore implements MetadataStore {
     private final Map<FeatureKey, LinkedHashMap<String, String>> schemas = new HashMap<>();
     private final Map<FeatureKey, ProvenanceCalculator> calculators = new HashMap<>();
     private Instant lastStamp = Instant.EPOCH;
+    private boolean hashPrepared;
 
     public SqlMetadataStore(Connection connection, SqlDialect dialect, FeatureGraph graph, SampleHasher hasher,
             AccessMode mode, String description) {
@@ -107,6 +108,24 @@ public final class SqlMetadataStore implements MetadataStore {
 
     SampleHasher hasher() {
         return hasher;
+    }
+
+    /**
+     * Whether resolveUpdate hashes in SQL: when the dialect can and the system property
+     * {@code metaxy.store.javaHash} is not {@code true} (that forces the Java fallback, for
+     * comparison and benchmarks).
+     */
+    boolean hashesInSql() {
+        return !Boolean.getBoolean("metaxy.store.javaHash") && dialect.hashSql(hasher, "x") != null;
+    }
+
+    /** The dialect's SQL hash of {@code argument}, preparing the connection on first use. */
+    String hashSql(String argument) throws SQLException {
+        if (!hashPrepared) {
+            dialect.prepareHash(connection, hasher);
+            hashPrepared = true;
+        }
+        return dialect.hashSql(hasher, argument);
     }
 
     Connection connection() {
