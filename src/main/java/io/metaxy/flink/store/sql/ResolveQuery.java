@@ -25,8 +25,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the one query behind {@code resolveUpdate} (see {@link SqlMetadataStore} for why the
- * hash itself runs in Java):
+ * Builds the one query behind {@code resolveUpdate} (see {@link SqlMetadataStore} for which
+ * backend hashes in SQL and which in Java):
  *
  * <pre>
  * WITH p0 AS (parent 0's current rows at the grain: grain keys, data version of each parent slot
@@ -36,6 +36,9 @@ import java.util.Map;
  *      cur AS (the feature's current rows at the grain: recorded provenance, staleness flag)
  * SELECT … FROM exp FULL OUTER JOIN cur ON grain keys  [WHERE target filter]  ORDER BY grain keys
  * </pre>
+ *
+ * When hashing in SQL, {@code exph} adds the provenance to {@code exp}, the N:1 slots are hashed
+ * in {@code p<i>}, and the select classifies and keeps only changed samples (see {@link #hashedQuery}).
  *
  * The grain is the feature's id columns, or the 'on' columns of a 1:N dep (increments of an
  * expansion are per parent; the children of one parent collapse to one current row, stale if

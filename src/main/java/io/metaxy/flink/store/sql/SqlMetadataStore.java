@@ -53,12 +53,12 @@ import java.util.regex.Pattern;
  * <p>{@code resolveUpdate} runs as one SQL query that selects the current rows of the parents
  * and of the feature, joins the parents on the lineage keys and full-outer-joins the result
  * with the feature's current rows; for N:1 the members' data versions are concatenated in SQL
- * ({@code string_agg} ordered by the members' ids). The rows are streamed to Java, which hashes
- * them with {@link ProvenanceCalculator} and classifies each as new/stale/orphaned. The hash is
- * not computed in SQL because neither backend has xxhash32 built in (Metaxy loads DuckDB's
- * {@code hashfuncs} community extension, which cannot be installed here), and duckdb_jdbc 1.4
- * has no API to register a Java scalar function; computing it in Java over the joined rows
- * keeps one code path, identical to the streaming job's, for every hash algorithm.
+ * ({@code string_agg} ordered by the members' ids). When the dialect can hash in SQL
+ * ({@link SqlDialect#hashSql}: DuckDB, through a registered Java scalar function for xxhash and
+ * built-ins for md5/sha256) the query also computes the provenance and the new/stale/orphaned
+ * classification, and Java only maps rows. Otherwise (PostgreSQL, which has no xxhash32, or
+ * {@code -Dmetaxy.store.javaHash=true}) the joined rows are streamed to Java, which hashes them
+ * with {@link ProvenanceCalculator} and classifies each. See docs/metadata-store.md.
  */
 public final class SqlMetadataStore implements MetadataStore {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
