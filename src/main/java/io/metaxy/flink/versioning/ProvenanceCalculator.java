@@ -91,6 +91,19 @@ public final class ProvenanceCalculator implements Serializable {
         return parentSlots;
     }
 
+    /**
+     * The fixed start of field {@code i}'s hash input, {@code "<field>|<code_version>"} (fields
+     * ordered like {@link #fields()}); the SQL form of the formula builds on it.
+     */
+    public String fieldPrefix(int i) {
+        return new String(fieldPrefixes[i], StandardCharsets.UTF_8);
+    }
+
+    /** The indexes into {@link #parentSlots()} that field {@code i} reads, in hash-input order. */
+    public int[] fieldSlots(int i) {
+        return fieldSlots[i].clone();
+    }
+
     /** Upstream features declared optional: when absent, their fields contribute "". */
     public List<FeatureKey> optionalParents() {
         return optionalParents;

@@ -1,6 +1,10 @@
 package io.metaxy.flink.store.sql;
 
+import io.metaxy.flink.versioning.HashAlgorithm;
+import io.metaxy.flink.versioning.SampleHasher;
 import java.sql.Connection;
+import org.duckdb.DuckDBFunctions;
+import org.duckdb.DuckDBScalarFunctionBuilder;
 import java.util.List;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -62,6 +66,39 @@ public final class DuckDbDialect implements SqlDialect {
     public void bindTextArray(Connection connection, PreparedStatement statement, int index, java.util.List<String> values)
             throws SQLException {
         statement.setArray(index, connection.createArrayOf("VARCHAR", values.toArray()));
+    }
+
+    /**
+     * md5 and sha256 are DuckDB built-ins (lowercase hex of the UTF-8 bytes, as Java's); xxhash32
+     * and xxhash64 are not (Metaxy loads the {@code hashfuncs} community extension), so
+     * {@link #prepareHash} registers the store's own {@link SampleHasher} as a scalar function
+     * {@code metaxy_hash_<algorithm>_<length>(VARCHAR) -> VARCHAR}. Registered functions belong to
+     * the database instance (shared by connections to the same file in this JVM), hence a name per
+     * algorithm and length; registering it again replaces it with an identical one.
+     */
+    @Override
+    public String hashSql(SampleHasher hasher, String argument) {
+        return switch (hasher.algorithm()) {
+            case MD5, SHA256 -> "left(" + hasher.algorithm().id() + "(" + argument + "), " + hasher.length() + ")";
+            case XXHASH32, XXHASH64 -> functionName(hasher) + "(" + argument + ")";
+        };
+    }
+
+    @Override
+    public void prepareHash(Connection connection, SampleHasher hasher) throws SQLException {
+        if (hasher.algorithm() == HashAlgorithm.XXHASH32 || hasher.algorithm() == HashAlgorithm.XXHASH64) {
+            try (DuckDBScalarFunctionBuilder builder = DuckDBFunctions.scalarFunction()) {
+                builder.withName(functionName(hasher))
+                        .withParameter(String.class)
+                        .withReturnType(String.class)
+                        .withFunction((String text) -> text == null ? null : hasher.hash(text))
+                        .register(connection);
+            }
+        }
+    }
+
+    static String functionName(SampleHasher hasher) {
+        return "metaxy_hash_" + hasher.algorithm().id() + "_" + hasher.length();
     }
 
     @Override

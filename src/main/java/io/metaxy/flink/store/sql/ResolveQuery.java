@@ -25,8 +25,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the one query behind {@code resolveUpdate} (see {@link SqlMetadataStore} for why the
- * hash itself runs in Java):
+ * Builds the one query behind {@code resolveUpdate} (see {@link SqlMetadataStore} for which
+ * backend hashes in SQL and which in Java):
  *
  * <pre>
  * WITH p0 AS (parent 0's current rows at the grain: grain keys, data version of each parent slot
@@ -36,6 +36,9 @@ import java.util.Map;
  *      cur AS (the feature's current rows at the grain: recorded provenance, staleness flag)
  * SELECT … FROM exp FULL OUTER JOIN cur ON grain keys  [WHERE target filter]  ORDER BY grain keys
  * </pre>
+ *
+ * When hashing in SQL, {@code exph} adds the provenance to {@code exp}, the N:1 slots are hashed
+ * in {@code p<i>}, and the select classifies and keeps only changed samples (see {@link #hashedQuery}).
  *
  * The grain is the feature's id columns, or the 'on' columns of a 1:N dep (increments of an
  * expansion are per parent; the children of one parent collapse to one current row, stale if
@@ -50,6 +53,8 @@ final class ResolveQuery {
     private final List<String> grain;
     private final List<FieldRef> slots;
     private final boolean[] aggregated;
+    /** Hash and classify in SQL (DuckDB) rather than in Java over the joined rows (PostgreSQL). */
+    private final boolean sqlHash;
     /** Upstream user columns carried to the increment: output name and the parent CTE providing it. */
     private final List<String> upstreamNames = new ArrayList<>();
     private final List<String> upstreamSources = new ArrayList<>();
@@ -63,6 +68,7 @@ final class ResolveQuery {
         this.grain = grainOf(spec);
         this.slots = calc.parentSlots();
         this.aggregated = new boolean[slots.size()];
+        this.sqlHash = store.hashesInSql();
     }
 
     private static List<String> grainOf(FeatureSpec spec) {
@@ -77,7 +83,7 @@ final class ResolveQuery {
     LazyIncrement build() throws SQLException {
         if (spec.isRoot()) {
             // A root's samples come from outside the graph: nothing upstream to compare with.
-            return new Lazy(null, List.of(), false);
+            return new Lazy(null, List.of(), false, sqlHash);
         }
         List<Object> params = new ArrayList<>();
         List<String> ctes = new ArrayList<>();
@@ -109,6 +115,8 @@ final class ResolveQuery {
         String sql;
         if (!hasExpected && !hasCurrent) {
             sql = null;
+        } else if (sqlHash) {
+            sql = hashedQuery(ctes, hasExpected, hasCurrent, params);
         } else {
             List<String> select = new ArrayList<>();
             for (int g = 0; g < grain.size(); g++) {
@@ -147,7 +155,76 @@ final class ResolveQuery {
             text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
             sql = text.toString();
         }
-        return new Lazy(sql, List.copyOf(params), hasExpected);
+        return new Lazy(sql, List.copyOf(params), hasExpected, sqlHash);
+    }
+
+    /**
+     * The whole of resolveUpdate in SQL: {@code exph} adds to each expected row its provenance by
+     * field ({@code __pf<i>}, design §3's first formula over the slots {@code __s<j>}) and its
+     * provenance ({@code __p}); the outer select classifies ({@code __kind}: new, stale, orphaned)
+     * and drops unchanged samples, so Java only maps rows.
+     */
+    private String hashedQuery(List<String> ctes, boolean hasExpected, boolean hasCurrent, List<Object> params)
+            throws SQLException {
+        List<String> all = new ArrayList<>(ctes);
+        if (hasExpected) {
+            List<String> byField = new ArrayList<>();
+            List<String> pfs = new ArrayList<>();
+            for (int f = 0; f < calc.fields().size(); f++) {
+                StringBuilder input = new StringBuilder(literal(calc.fieldPrefix(f)));
+                for (int slot : calc.fieldSlots(f)) {
+                    input.append(" || ").append(literal("|" + slots.get(slot) + "|"))
+                            .append(" || coalesce(__s").append(slot).append(", '')");
+                }
+                byField.add(store.hashSql(input.toString()) + " AS __pf" + f);
+                pfs.add("__pf" + f);
+            }
+            all.add("exph AS (SELECT *, " + store.hashSql(String.join(" || '|' || ", pfs)) + " AS __p FROM (SELECT *, "
+                    + String.join(", ", byField) + " FROM exp) h)");
+        }
+        List<String> select = new ArrayList<>();
+        for (int g = 0; g < grain.size(); g++) {
+            String e = "e.__g" + g;
+            String c = "c.__g" + g;
+            String value = hasExpected && hasCurrent ? "coalesce(" + e + ", " + c + ")" : hasExpected ? e : c;
+            select.add(value + " AS " + q(grain.get(g)));
+        }
+        for (int f = 0; f < calc.fields().size(); f++) {
+            select.add((hasExpected ? "e.__pf" + f : "CAST(NULL AS VARCHAR)") + " AS __pf" + f);
+            select.add((hasCurrent ? "c.__cpbf" + f : "CAST(NULL AS VARCHAR)") + " AS __cpbf" + f);
+        }
+        select.add((hasExpected ? "e.__p" : "CAST(NULL AS VARCHAR)") + " AS __p");
+        if (hasExpected) {
+            for (int u = 0; u < upstreamNames.size(); u++) {
+                select.add("e.__u" + u);
+            }
+        }
+        String kind;
+        String from;
+        if (hasExpected && hasCurrent) {
+            kind = "CASE WHEN c.__c IS NULL THEN 'new' WHEN e.__e IS NULL THEN 'orphaned'"
+                    + " WHEN e.__p IS DISTINCT FROM c.__cp OR e.__p IS DISTINCT FROM c.__cp2 OR c.__sp = 1 THEN 'stale' END";
+            // The recorded provenance reported for a stale row: the one that differs (1:N keeps min and max).
+            select.add("CASE WHEN e.__p = c.__cp THEN c.__cp2 ELSE c.__cp END AS __rp");
+            from = "exph e FULL OUTER JOIN cur c ON " + joinOn("e", "c");
+        } else if (hasExpected) {
+            kind = "'new'";
+            select.add("CAST(NULL AS VARCHAR) AS __rp");
+            from = "exph e";
+        } else {
+            kind = "'orphaned'";
+            select.add("c.__cp AS __rp");
+            from = "cur c";
+        }
+        select.add(kind + " AS __kind");
+        StringBuilder text = new StringBuilder("WITH ").append(String.join(",\n  ", all))
+                .append("\nSELECT * FROM (SELECT ").append(String.join(", ", select)).append(" FROM ").append(from)
+                .append(") r WHERE r.__kind IS NOT NULL");
+        if (options.targetFilter() != null) {
+            text.append(" AND (").append(SqlMetadataStore.renderFilter(options.targetFilter(), "r", params)).append(")");
+        }
+        text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
+        return text.toString();
     }
 
     private String nullOf(String column) {
@@ -158,7 +235,7 @@ final class ResolveQuery {
     }
 
     private String parentCte(FeatureDep dep, FeatureSpec parent, Map<String, String> parentSchema, String alias,
-            String[] slotSource, List<Object> params) {
+            String[] slotSource, List<Object> params) throws SQLException {
         Map<String, String> toParent = new HashMap<>();
         for (String column : parentSchema.keySet()) {
             toParent.put(dep.rename().getOrDefault(column, column), column);
@@ -184,8 +261,14 @@ final class ResolveQuery {
                 continue;
             }
             String element = dialect.byFieldElement("x." + q(SystemColumns.DATA_VERSION_BY_FIELD), literal(slot.field().toString()));
-            parts.add((aggregate ? "string_agg(" + element + ", '|' ORDER BY " + memberOrder + ")" : element) + " AS __s" + j);
-            aggregated[j] = aggregate;
+            String value = element;
+            if (aggregate) {
+                // N:1: the group's data version, H(members' versions joined by '|' in id order).
+                String joined = "string_agg(" + element + ", '|' ORDER BY " + memberOrder + ")";
+                value = sqlHash ? store.hashSql(joined) : joined;
+            }
+            parts.add(value + " AS __s" + j);
+            aggregated[j] = aggregate && !sqlHash;
             slotSource[j] = alias;
         }
         if (!aggregate) {
@@ -307,11 +390,13 @@ final class ResolveQuery {
         private final String sql;
         private final List<Object> parameters;
         private final boolean carriesUpstream;
+        private final boolean hashed;
 
-        Lazy(String sql, List<Object> parameters, boolean carriesUpstream) {
+        Lazy(String sql, List<Object> parameters, boolean carriesUpstream, boolean hashed) {
             this.sql = sql;
             this.parameters = parameters;
             this.carriesUpstream = carriesUpstream;
+            this.hashed = hashed;
         }
 
         @Override
@@ -331,7 +416,7 @@ final class ResolveQuery {
             }
             synchronized (store) {
                 try (PreparedStatement ps = store.prepare(sql, parameters); ResultSet rs = ps.executeQuery()) {
-                    return classify(rs);
+                    return hashed ? mapRows(rs) : classify(rs);
                 } catch (SQLException e) {
                     throw store.failure("resolveUpdate of feature '" + spec.key() + "' failed", e);
                 }
@@ -396,6 +481,57 @@ final class ResolveQuery {
                     }
                 } else if (current) {
                     orphaned.add(new IncrementRow(ids, null, null, recordedByField(rs, cpbfIdx), rs.getString(cpIdx)));
+                }
+            }
+            return new Increment(added, stale, orphaned);
+        }
+
+        /** Maps the rows of {@link #hashedQuery}: hashes and classification were computed in SQL. */
+        private Increment mapRows(ResultSet rs) throws SQLException {
+            int[] grainIdx = new int[grain.size()];
+            for (int g = 0; g < grainIdx.length; g++) {
+                grainIdx[g] = rs.findColumn(grain.get(g));
+            }
+            int[] pfIdx = new int[calc.fields().size()];
+            int[] cpbfIdx = new int[calc.fields().size()];
+            for (int f = 0; f < pfIdx.length; f++) {
+                pfIdx[f] = rs.findColumn("__pf" + f);
+                cpbfIdx[f] = rs.findColumn("__cpbf" + f);
+            }
+            int pIdx = rs.findColumn("__p");
+            int rpIdx = rs.findColumn("__rp");
+            int kindIdx = rs.findColumn("__kind");
+            int[] upstreamIdx = new int[carriesUpstream ? upstreamNames.size() : 0];
+            for (int u = 0; u < upstreamIdx.length; u++) {
+                upstreamIdx[u] = rs.findColumn("__u" + u);
+            }
+            List<IncrementRow> added = new ArrayList<>();
+            List<IncrementRow> stale = new ArrayList<>();
+            List<IncrementRow> orphaned = new ArrayList<>();
+            String[] byField = new String[pfIdx.length];
+            while (rs.next()) {
+                Map<String, Object> ids = new LinkedHashMap<>();
+                for (int g = 0; g < grainIdx.length; g++) {
+                    ids.put(grain.get(g), SqlMetadataStore.normalize(rs.getObject(grainIdx[g])));
+                }
+                String kind = rs.getString(kindIdx);
+                if (kind.equals("orphaned")) {
+                    orphaned.add(new IncrementRow(ids, null, null, recordedByField(rs, cpbfIdx), rs.getString(rpIdx)));
+                    continue;
+                }
+                for (int f = 0; f < byField.length; f++) {
+                    byField[f] = rs.getString(pfIdx[f]);
+                }
+                Map<String, String> byFieldMap = calc.byFieldMap(byField);
+                Map<String, Object> upstream = new LinkedHashMap<>();
+                for (int u = 0; u < upstreamIdx.length; u++) {
+                    upstream.put(upstreamNames.get(u), SqlMetadataStore.normalize(rs.getObject(upstreamIdx[u])));
+                }
+                if (kind.equals("new")) {
+                    added.add(new IncrementRow(ids, byFieldMap, rs.getString(pIdx), null, null, upstream));
+                } else {
+                    stale.add(new IncrementRow(ids, byFieldMap, rs.getString(pIdx), recordedByField(rs, cpbfIdx),
+                            rs.getString(rpIdx), upstream));
                 }
             }
             return new Increment(added, stale, orphaned);

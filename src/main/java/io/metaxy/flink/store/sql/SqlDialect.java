@@ -52,6 +52,19 @@ public interface SqlDialect {
     /** SQL type for a user or id column holding values of this Java class. */
     String sqlType(Class<?> javaType);
 
+    /**
+     * SQL computing {@code hasher}'s rendering of the text expression {@code argument} (UTF-8
+     * bytes, truncated like {@link io.metaxy.flink.versioning.SampleHasher}), or null when this
+     * backend cannot: resolveUpdate then hashes in Java over the joined rows.
+     * {@link #prepareHash} has run on the connection before the expression is used.
+     */
+    default String hashSql(io.metaxy.flink.versioning.SampleHasher hasher, String argument) {
+        return null;
+    }
+
+    /** Makes {@link #hashSql} usable on {@code connection} (e.g. registers a function); called once per store. */
+    default void prepareHash(Connection connection, io.metaxy.flink.versioning.SampleHasher hasher) throws SQLException {}
+
     /** An ORDER BY term that sorts text as Java's String.compareTo (code units), e.g. with a C collation. */
     default String textOrder(String columnRef, String sqlType) {
         return columnRef;

@@ -53,12 +53,12 @@ import java.util.regex.Pattern;
  * <p>{@code resolveUpdate} runs as one SQL query that selects the current rows of the parents
  * and of the feature, joins the parents on the lineage keys and full-outer-joins the result
  * with the feature's current rows; for N:1 the members' data versions are concatenated in SQL
- * ({@code string_agg} ordered by the members' ids). The rows are streamed to Java, which hashes
- * them with {@link ProvenanceCalculator} and classifies each as new/stale/orphaned. The hash is
- * not computed in SQL because neither backend has xxhash32 built in (Metaxy loads DuckDB's
- * {@code hashfuncs} community extension, which cannot be installed here), and duckdb_jdbc 1.4
- * has no API to register a Java scalar function; computing it in Java over the joined rows
- * keeps one code path, identical to the streaming job's, for every hash algorithm.
+ * ({@code string_agg} ordered by the members' ids). When the dialect can hash in SQL
+ * ({@link SqlDialect#hashSql}: DuckDB, through a registered Java scalar function for xxhash and
+ * built-ins for md5/sha256) the query also computes the provenance and the new/stale/orphaned
+ * classification, and Java only maps rows. Otherwise (PostgreSQL, which has no xxhash32, or
+ * {@code -Dmetaxy.store.javaHash=true}) the joined rows are streamed to Java, which hashes them
+ * with {@link ProvenanceCalculator} and classifies each. See docs/metadata-store.md.
  */
 public final class SqlMetadataStore implements MetadataStore {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -75,6 +75,7 @@ public final class SqlMetadataStore implements MetadataStore {
     private final Map<FeatureKey, LinkedHashMap<String, String>> schemas = new HashMap<>();
     private final Map<FeatureKey, ProvenanceCalculator> calculators = new HashMap<>();
     private Instant lastStamp = Instant.EPOCH;
+    private boolean hashPrepared;
 
     public SqlMetadataStore(Connection connection, SqlDialect dialect, FeatureGraph graph, SampleHasher hasher,
             AccessMode mode, String description) {
@@ -107,6 +108,24 @@ public final class SqlMetadataStore implements MetadataStore {
 
     SampleHasher hasher() {
         return hasher;
+    }
+
+    /**
+     * Whether resolveUpdate hashes in SQL: when the dialect can and the system property
+     * {@code metaxy.store.javaHash} is not {@code true} (that forces the Java fallback, for
+     * comparison and benchmarks).
+     */
+    boolean hashesInSql() {
+        return !Boolean.getBoolean("metaxy.store.javaHash") && dialect.hashSql(hasher, "x") != null;
+    }
+
+    /** The dialect's SQL hash of {@code argument}, preparing the connection on first use. */
+    String hashSql(String argument) throws SQLException {
+        if (!hashPrepared) {
+            dialect.prepareHash(connection, hasher);
+            hashPrepared = true;
+        }
+        return dialect.hashSql(hasher, argument);
     }
 
     Connection connection() {
