@@ -424,36 +424,21 @@ final class ResolveQuery {
         }
 
         private Increment classify(ResultSet rs) throws SQLException {
-            int[] grainIdx = new int[grain.size()];
-            for (int g = 0; g < grainIdx.length; g++) {
-                grainIdx[g] = rs.findColumn(grain.get(g));
-            }
-            int[] slotIdx = new int[slots.size()];
-            for (int j = 0; j < slotIdx.length; j++) {
-                slotIdx[j] = rs.findColumn("__s" + j);
-            }
+            int[] grainIdx = columns(rs, grain);
+            int[] slotIdx = columns(rs, "__s", slots.size());
             int eIdx = rs.findColumn("__e");
             int cIdx = rs.findColumn("__c");
             int cpIdx = rs.findColumn("__cp");
             int cp2Idx = rs.findColumn("__cp2");
-            int[] cpbfIdx = new int[calc.fields().size()];
-            for (int f = 0; f < cpbfIdx.length; f++) {
-                cpbfIdx[f] = rs.findColumn("__cpbf" + f);
-            }
+            int[] cpbfIdx = columns(rs, "__cpbf", calc.fields().size());
             int spIdx = rs.findColumn("__sp");
-            int[] upstreamIdx = new int[carriesUpstream ? upstreamNames.size() : 0];
-            for (int u = 0; u < upstreamIdx.length; u++) {
-                upstreamIdx[u] = rs.findColumn("__u" + u);
-            }
+            int[] upstreamIdx = columns(rs, "__u", carriesUpstream ? upstreamNames.size() : 0);
             List<IncrementRow> added = new ArrayList<>();
             List<IncrementRow> stale = new ArrayList<>();
             List<IncrementRow> orphaned = new ArrayList<>();
             String[] versions = new String[slots.size()];
             while (rs.next()) {
-                Map<String, Object> ids = new LinkedHashMap<>();
-                for (int g = 0; g < grainIdx.length; g++) {
-                    ids.put(grain.get(g), SqlMetadataStore.normalize(rs.getObject(grainIdx[g])));
-                }
+                Map<String, Object> ids = values(rs, grain, grainIdx);
                 boolean expected = rs.getObject(eIdx) != null;
                 boolean current = rs.getObject(cIdx) != null;
                 if (expected) {
@@ -465,10 +450,7 @@ final class ResolveQuery {
                     String[] byField = calc.provenanceByField(versions);
                     String provenance = calc.provenance(byField);
                     Map<String, String> byFieldMap = calc.byFieldMap(byField);
-                    Map<String, Object> upstream = new LinkedHashMap<>();
-                    for (int u = 0; u < upstreamIdx.length; u++) {
-                        upstream.put(upstreamNames.get(u), SqlMetadataStore.normalize(rs.getObject(upstreamIdx[u])));
-                    }
+                    Map<String, Object> upstream = values(rs, upstreamNames, upstreamIdx);
                     if (!current) {
                         added.add(new IncrementRow(ids, byFieldMap, provenance, null, null, upstream));
                     } else {
@@ -488,32 +470,19 @@ final class ResolveQuery {
 
         /** Maps the rows of {@link #hashedQuery}: hashes and classification were computed in SQL. */
         private Increment mapRows(ResultSet rs) throws SQLException {
-            int[] grainIdx = new int[grain.size()];
-            for (int g = 0; g < grainIdx.length; g++) {
-                grainIdx[g] = rs.findColumn(grain.get(g));
-            }
-            int[] pfIdx = new int[calc.fields().size()];
-            int[] cpbfIdx = new int[calc.fields().size()];
-            for (int f = 0; f < pfIdx.length; f++) {
-                pfIdx[f] = rs.findColumn("__pf" + f);
-                cpbfIdx[f] = rs.findColumn("__cpbf" + f);
-            }
+            int[] grainIdx = columns(rs, grain);
+            int[] pfIdx = columns(rs, "__pf", calc.fields().size());
+            int[] cpbfIdx = columns(rs, "__cpbf", calc.fields().size());
             int pIdx = rs.findColumn("__p");
             int rpIdx = rs.findColumn("__rp");
             int kindIdx = rs.findColumn("__kind");
-            int[] upstreamIdx = new int[carriesUpstream ? upstreamNames.size() : 0];
-            for (int u = 0; u < upstreamIdx.length; u++) {
-                upstreamIdx[u] = rs.findColumn("__u" + u);
-            }
+            int[] upstreamIdx = columns(rs, "__u", carriesUpstream ? upstreamNames.size() : 0);
             List<IncrementRow> added = new ArrayList<>();
             List<IncrementRow> stale = new ArrayList<>();
             List<IncrementRow> orphaned = new ArrayList<>();
             String[] byField = new String[pfIdx.length];
             while (rs.next()) {
-                Map<String, Object> ids = new LinkedHashMap<>();
-                for (int g = 0; g < grainIdx.length; g++) {
-                    ids.put(grain.get(g), SqlMetadataStore.normalize(rs.getObject(grainIdx[g])));
-                }
+                Map<String, Object> ids = values(rs, grain, grainIdx);
                 String kind = rs.getString(kindIdx);
                 if (kind.equals("orphaned")) {
                     orphaned.add(new IncrementRow(ids, null, null, recordedByField(rs, cpbfIdx), rs.getString(rpIdx)));
@@ -523,10 +492,7 @@ final class ResolveQuery {
                     byField[f] = rs.getString(pfIdx[f]);
                 }
                 Map<String, String> byFieldMap = calc.byFieldMap(byField);
-                Map<String, Object> upstream = new LinkedHashMap<>();
-                for (int u = 0; u < upstreamIdx.length; u++) {
-                    upstream.put(upstreamNames.get(u), SqlMetadataStore.normalize(rs.getObject(upstreamIdx[u])));
-                }
+                Map<String, Object> upstream = values(rs, upstreamNames, upstreamIdx);
                 if (kind.equals("new")) {
                     added.add(new IncrementRow(ids, byFieldMap, rs.getString(pIdx), null, null, upstream));
                 } else {
@@ -535,6 +501,32 @@ final class ResolveQuery {
                 }
             }
             return new Increment(added, stale, orphaned);
+        }
+
+        private static int[] columns(ResultSet rs, List<String> names) throws SQLException {
+            int[] out = new int[names.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = rs.findColumn(names.get(i));
+            }
+            return out;
+        }
+
+        /** Indexes of the numbered result columns {@code prefix0 … prefix(n-1)}. */
+        private static int[] columns(ResultSet rs, String prefix, int n) throws SQLException {
+            int[] out = new int[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = rs.findColumn(prefix + i);
+            }
+            return out;
+        }
+
+        /** name → value of the given result columns (the first {@code columns.length} names). */
+        private static Map<String, Object> values(ResultSet rs, List<String> names, int[] columns) throws SQLException {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (int i = 0; i < columns.length; i++) {
+                out.put(names.get(i), SqlMetadataStore.normalize(rs.getObject(columns[i])));
+            }
+            return out;
         }
 
         /** The recorded provenance by field, or null when collapsed (1:N) or absent. */
