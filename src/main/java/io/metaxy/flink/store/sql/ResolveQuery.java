@@ -118,13 +118,7 @@ final class ResolveQuery {
         } else if (sqlHash) {
             sql = hashedQuery(ctes, hasExpected, hasCurrent, params);
         } else {
-            List<String> select = new ArrayList<>();
-            for (int g = 0; g < grain.size(); g++) {
-                String e = "e.__g" + g;
-                String c = "c.__g" + g;
-                String value = hasExpected && hasCurrent ? "coalesce(" + e + ", " + c + ")" : hasExpected ? e : c;
-                select.add(value + " AS " + q(grain.get(g)));
-            }
+            List<String> select = grainColumns(hasExpected, hasCurrent);
             for (int j = 0; j < slots.size(); j++) {
                 select.add((hasExpected ? "e.__s" + j : "CAST(NULL AS VARCHAR)") + " AS __s" + j);
             }
@@ -182,13 +176,7 @@ final class ResolveQuery {
             all.add("exph AS (SELECT *, " + store.hashSql(String.join(" || '|' || ", pfs)) + " AS __p FROM (SELECT *, "
                     + String.join(", ", byField) + " FROM exp) h)");
         }
-        List<String> select = new ArrayList<>();
-        for (int g = 0; g < grain.size(); g++) {
-            String e = "e.__g" + g;
-            String c = "c.__g" + g;
-            String value = hasExpected && hasCurrent ? "coalesce(" + e + ", " + c + ")" : hasExpected ? e : c;
-            select.add(value + " AS " + q(grain.get(g)));
-        }
+        List<String> select = grainColumns(hasExpected, hasCurrent);
         for (int f = 0; f < calc.fields().size(); f++) {
             select.add((hasExpected ? "e.__pf" + f : "CAST(NULL AS VARCHAR)") + " AS __pf" + f);
             select.add((hasCurrent ? "c.__cpbf" + f : "CAST(NULL AS VARCHAR)") + " AS __cpbf" + f);
@@ -225,6 +213,18 @@ final class ResolveQuery {
         }
         text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
         return text.toString();
+    }
+
+    /** The sample's grain columns of the outer select, from whichever side of the join has them. */
+    private List<String> grainColumns(boolean hasExpected, boolean hasCurrent) {
+        List<String> select = new ArrayList<>();
+        for (int g = 0; g < grain.size(); g++) {
+            String e = "e.__g" + g;
+            String c = "c.__g" + g;
+            String value = hasExpected && hasCurrent ? "coalesce(" + e + ", " + c + ")" : hasExpected ? e : c;
+            select.add(value + " AS " + q(grain.get(g)));
+        }
+        return select;
     }
 
     private String nullOf(String column) {
