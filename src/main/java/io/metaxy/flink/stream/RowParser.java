@@ -75,7 +75,6 @@ public final class RowParser implements Serializable {
             row.idsJson = canonicalIds(f, key, "key");
             row.op = RowOp.HARD_DELETE;
             row.featureVersion = f.featureVersion;
-            row.current = true;
             return row;
         }
         JsonNode value = readObject(f, "value", raw.value);
@@ -115,7 +114,6 @@ public final class RowParser implements Serializable {
         if (row.featureVersion == null) {
             row.featureVersion = f.featureVersion;
         }
-        row.current = row.featureVersion.equals(f.featureVersion);
         row.materializationId = optionalText(f, value, SystemColumns.MATERIALIZATION_ID);
         Long created = optionalInstant(f, value, SystemColumns.CREATED_AT);
         Long updated = optionalInstant(f, value, SystemColumns.UPDATED_AT);

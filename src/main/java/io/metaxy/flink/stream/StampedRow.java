@@ -33,8 +33,6 @@ public class StampedRow {
     public String[] dataVersionByField;
     public String dataVersion;
     public String featureVersion;
-    /** Whether {@link #featureVersion} is the feature's current version in the plan. */
-    public boolean current;
     public long createdAt;
     public long updatedAt;
     public Long deletedAt;

@@ -73,33 +73,84 @@ final class BatchOracle {
 
     /** "feature ids" → "kind expectedProvenance" (null provenance for orphaned). */
     static Map<String, String> resolveAll(StreamPlan plan, Iterable<StampedRow> writes) {
-        return resolve(plan, currentRows(writes));
+        return resolve(plan, currentRows(plan, writes));
     }
 
-    /** Feature → ids → the latest current row (deletes remove, soft deletes hide). */
-    static Map<String, Map<String, StampedRow>> currentRows(Iterable<StampedRow> writes) {
+    /**
+     * Feature → ids → the latest row of the feature's version in {@code plan}, as the store reads
+     * it: rows of every version are kept, a hard delete removes all of the sample's rows, a soft
+     * delete hides the row of its own version.
+     */
+    static Map<String, Map<String, StampedRow>> currentRows(StreamPlan plan, Iterable<StampedRow> writes) {
         Map<String, Map<String, StampedRow>> current = new HashMap<>();
-        for (StampedRow w : writes) {
-            if (!w.current) {
-                continue;
-            }
-            Map<String, StampedRow> table = current.computeIfAbsent(w.feature, k -> new HashMap<>());
-            if (w.op.isDelete()) {
-                table.remove(w.idsJson);
-            } else {
-                table.put(w.idsJson, w);
+        for (StreamPlan.Feature f : plan.features()) {
+            Map<String, StampedRow> rows = rowsOfVersion(f.key, f.featureVersion, writes);
+            if (!rows.isEmpty()) {
+                current.put(f.key, rows);
             }
         }
         return current;
     }
 
+    /** Ids → the latest live row of {@code feature} under {@code version}. */
+    static Map<String, StampedRow> rowsOfVersion(String feature, String version, Iterable<StampedRow> writes) {
+        Map<String, StampedRow> rows = new HashMap<>();
+        for (StampedRow w : writes) {
+            if (!w.feature.equals(feature)) {
+                continue;
+            }
+            if (w.op == RowOp.HARD_DELETE) {
+                rows.remove(w.idsJson);
+            } else if (w.featureVersion.equals(version)) {
+                if (w.op == RowOp.SOFT_DELETE) {
+                    rows.remove(w.idsJson);
+                } else {
+                    rows.put(w.idsJson, w);
+                }
+            }
+        }
+        return rows;
+    }
+
     static Map<String, String> resolve(StreamPlan plan, Map<String, Map<String, StampedRow>> current) {
         Map<String, String> out = new TreeMap<>();
+        Map<String, String[]> expected = expectedByField(plan, current);
         for (StreamPlan.Feature f : plan.features()) {
             if (f.isRoot()) {
                 continue;
             }
             Map<String, String> own = recorded(f, current.getOrDefault(f.key, Map.of()));
+            expected.forEach((sample, byField) -> {
+                if (!sample.startsWith(f.key + " ")) {
+                    return;
+                }
+                String provenance = f.calculator.provenance(byField);
+                String mine = own.get(sample.substring(f.key.length() + 1));
+                if (mine == null) {
+                    out.put(sample, "new " + provenance);
+                } else if (!mine.equals(provenance)) {
+                    out.put(sample, "stale " + provenance);
+                }
+            });
+            for (String ids : own.keySet()) {
+                if (!expected.containsKey(f.key + " " + ids)) {
+                    out.put(f.key + " " + ids, "orphaned null");
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * "feature ids" → the expected provenance by field (in the feature's field order) of every
+     * sample of a non-root feature whose required parents are present.
+     */
+    static Map<String, String[]> expectedByField(StreamPlan plan, Map<String, Map<String, StampedRow>> current) {
+        Map<String, String[]> out = new TreeMap<>();
+        for (StreamPlan.Feature f : plan.features()) {
+            if (f.isRoot()) {
+                continue;
+            }
             // Per dep: child ids → the parent's data versions (N:1 groups folded first).
             List<Map<String, String[]>> parents = new ArrayList<>();
             for (StreamPlan.Dep dep : f.deps) {
@@ -119,7 +170,6 @@ final class BatchOracle {
             }
             Set<String> candidates = new HashSet<>();
             parents.forEach(p -> candidates.addAll(p.keySet()));
-            Set<String> expectedSamples = new HashSet<>();
             for (String ids : candidates) {
                 String[][] versions = new String[f.deps.size()][];
                 boolean complete = true;
@@ -131,21 +181,8 @@ final class BatchOracle {
                         complete = false;
                     }
                 }
-                if (!complete) {
-                    continue;
-                }
-                expectedSamples.add(ids);
-                String expected = f.calculator.provenance(f.calculator.provenanceByField(f.parentSlotValues(versions)));
-                String mine = own.get(ids);
-                if (mine == null) {
-                    out.put(f.key + " " + ids, "new " + expected);
-                } else if (!mine.equals(expected)) {
-                    out.put(f.key + " " + ids, "stale " + expected);
-                }
-            }
-            for (String ids : own.keySet()) {
-                if (!expectedSamples.contains(ids)) {
-                    out.put(f.key + " " + ids, "orphaned null");
+                if (complete) {
+                    out.put(f.key + " " + ids, f.calculator.provenanceByField(f.parentSlotValues(versions)));
                 }
             }
         }

@@ -161,8 +161,8 @@ final class HarnessDriver implements AutoCloseable {
 
     /**
      * Outstanding work read off the changelog as a consumer would: per sample the latest event,
-     * unless retracted or answered by a later write (its provenance, or a delete for an orphan).
-     * Value: kind + " " + expected provenance.
+     * unless retracted or answered by a later write of the event's feature version (its
+     * provenance, or a delete for an orphan). Value: kind + " " + expected provenance.
      */
     Map<String, String> outstanding() {
         Map<String, String> result = new java.util.TreeMap<>();
@@ -170,10 +170,9 @@ final class HarnessDriver implements AutoCloseable {
         for (int i = 0; i < events.size(); i++) {
             latestEvent.put(events.get(i).feature + " " + events.get(i).ids, i);
         }
-        // Writes and events interleave; map each event to the writes after it through positions.
         for (Map.Entry<String, Integer> entry : latestEvent.entrySet()) {
             Event e = events.get(entry.getValue());
-            if (e.kind.equals("retracted") || answeredLater(e, entry.getValue())) {
+            if (e.kind.equals("retracted") || answeredLater(e)) {
                 continue;
             }
             result.put(entry.getKey(), e.kind + " " + e.provenance);
@@ -181,27 +180,21 @@ final class HarnessDriver implements AutoCloseable {
         return result;
     }
 
-    private boolean answeredLater(Event e, int eventIndex) {
+    private boolean answeredLater(Event e) {
         StreamPlan.Feature f = plan.feature(e.feature);
+        String version = e.json.get("feature_version").asText();
+        List<StampedRow> later = writes.subList(e.writesBefore, writes.size());
         if (f.expansion) {
             // The worker writes the children one by one: the group is answered once all of them are.
-            boolean touched = writes.subList(e.writesBefore, writes.size()).stream().anyMatch(w -> w.feature.equals(e.feature)
+            boolean touched = later.stream().anyMatch(w -> w.feature.equals(e.feature)
                     && RowParser.projectIds(w.idsJson, Map.of(), f.grain).equals(e.ids));
-            Map<String, StampedRow> rows = new LinkedHashMap<>();
-            for (StampedRow w : writes) {
-                if (w.feature.equals(e.feature) && w.current) {
-                    if (w.op.isDelete()) {
-                        rows.remove(w.idsJson);
-                    } else {
-                        rows.put(w.idsJson, w);
-                    }
-                }
-            }
+            Map<String, StampedRow> rows = BatchOracle.rowsOfVersion(e.feature, version, writes);
             String recorded = BatchOracle.recorded(f, rows).get(e.ids);
             return touched && (e.kind.equals("orphaned") ? recorded == null : e.provenance.equals(recorded));
         }
-        for (StampedRow w : writes.subList(e.writesBefore, writes.size())) {
-            if (!w.feature.equals(e.feature) || !w.idsJson.equals(e.ids) || !w.current) {
+        for (StampedRow w : later) {
+            if (!w.feature.equals(e.feature) || !w.idsJson.equals(e.ids)
+                    || w.op != RowOp.HARD_DELETE && !w.featureVersion.equals(version)) {
                 continue;
             }
             if (e.kind.equals("orphaned") ? w.op.isDelete() : w.op == RowOp.UPSERT && w.provenance.equals(e.provenance)) {

@@ -44,51 +44,70 @@ class IncrementDifferentialProperties {
         }
     }
 
-    static final StreamPlan SPEAKERS = StreamPlan.of(IncrementOperatorTest.speakers());
+    static final StreamPlan[] SPEAKERS = {StreamPlan.of(IncrementOperatorTest.speakers()),
+            StreamPlan.of(withCodeVersion(IncrementOperatorTest.speakers(), "t/utterance", "audio", "2"))};
 
-    /** The same contract through an N:1 aggregation and a 1:1 child of it. */
+    /**
+     * The same contract through an N:1 aggregation and a 1:1 child of it, with redeploys back and
+     * forth between two versions of the members' feature (group keys then hold only members of
+     * the version that is not current, until a rollback makes them count again).
+     */
     @Property(tries = 200)
     void aggregationOutstandingIncrementsEqualBatchResolve(
             @ForAll @Size(max = 50) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
-        try (HarnessDriver d = new HarnessDriver(SPEAKERS)) {
+        HarnessDriver d = new HarnessDriver(SPEAKERS[0]);
+        try {
+            int active = 0;
             for (int n : steps) {
                 int speaker = n % 2 + 1;
                 int utt = (n / 2) % 3 + 1;
                 int variant = (n / 6) % 3;
                 String worker = (n / 18) % 2 == 0 ? "t/speaker" : "t/report";
                 String group = "{\"speaker_id\":" + speaker + "}";
-                switch ((n / 36) % 5) {
+                switch ((n / 36) % 6) {
                     case 0, 1 -> d.write("t/utterance", IncrementOperatorTest.utt(speaker, utt * (variant == 2 ? 10 : 1)),
                             Map.of("audio", "a" + variant));
                     case 2 -> d.hardDelete("t/utterance", IncrementOperatorTest.utt(speaker, utt));
                     case 3 -> answer(d, worker, group, variant);
-                    default -> {
+                    case 4 -> {
                         if (variant == 0) {
                             d.hardDelete(worker, group);
                         } else {
                             d.write(worker, group, Map.of(worker.equals("t/speaker") ? "embedding" : "summary", "w" + variant));
                         }
                     }
+                    default -> {
+                        active = 1 - active;
+                        d = d.redeploy(SPEAKERS[active]);
+                    }
                 }
-                assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(SPEAKERS, d.writes));
+                assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(SPEAKERS[active], d.writes));
             }
+        } finally {
+            d.close();
         }
     }
 
-    static final StreamPlan CLIPS = StreamPlan.of(IncrementOperatorTest.clips());
+    static final StreamPlan[] CLIPS = {StreamPlan.of(IncrementOperatorTest.clips()),
+            StreamPlan.of(withCodeVersion(IncrementOperatorTest.clips(), "t/clips", "clip", "2"))};
 
-    /** The same contract through a 1:N expansion (increments per parent) and a 1:1 child of it. */
+    /**
+     * The same contract through a 1:N expansion (increments per parent) and a 1:1 child of it,
+     * with redeploys back and forth between two versions of the expanded feature.
+     */
     @Property(tries = 200)
     void expansionOutstandingIncrementsEqualBatchResolve(
             @ForAll @Size(max = 50) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
-        try (HarnessDriver d = new HarnessDriver(CLIPS)) {
+        HarnessDriver d = new HarnessDriver(CLIPS[0]);
+        try {
+            int active = 0;
             for (int n : steps) {
                 int video = n % 2 + 1;
                 int clip = (n / 2) % 3 + 1;
                 int variant = (n / 6) % 3;
                 String parent = "{\"video_id\":" + video + "}";
                 String child = IncrementOperatorTest.clip(video, clip);
-                switch ((n / 18) % 6) {
+                switch ((n / 18) % 7) {
                     case 0 -> d.write("t/video", parent, Map.of("frames", "f" + variant));
                     case 1 -> d.hardDelete("t/video", parent);
                     case 2 -> {
@@ -109,11 +128,100 @@ class IncrementDifferentialProperties {
                         }
                     }
                     case 4 -> answer(d, "t/caption", child, variant);
-                    default -> d.write("t/caption", child, Map.of("text", "w" + variant));
+                    case 5 -> d.write("t/caption", child, Map.of("text", "w" + variant));
+                    default -> {
+                        active = 1 - active;
+                        d = d.redeploy(CLIPS[active]);
+                    }
                 }
-                assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(CLIPS, d.writes));
+                assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(CLIPS[active], d.writes));
             }
+        } finally {
+            d.close();
         }
+    }
+
+    /** Definitions B: video's audio code changed, which changes video, crop, stt and summary but not face_detection. */
+    static final StreamPlan[] DEPLOYS = {PLAN, StreamPlan.of(withCodeVersion(graph(), "example/video", "audio", "2"))};
+
+    /**
+     * Redeploys between two definitions, with workers on either code writing rows of either
+     * feature version at any time (a rolling deploy writes the next version's rows before the
+     * job is redeployed; a rollback returns to the previous one). After every step, also right
+     * after a redeploy, the outstanding increments equal a batch resolve under the definitions
+     * the job runs now.
+     */
+    @Property(tries = 200)
+    void redeploysConvergeToBatchResolveUnderTheNewDefinitions(
+            @ForAll @Size(max = 60) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
+        HarnessDriver d = new HarnessDriver(DEPLOYS[0]);
+        try {
+            int active = 0;
+            for (int n : steps) {
+                int id = (n / 8) % 3 + 1;
+                StreamPlan as = DEPLOYS[(n / 24) % 2];
+                int variant = (n / 48) % 3;
+                String worker = WORKERS.get((n / 144) % WORKERS.size());
+                String video = "example/video";
+                switch (n % 8) {
+                    case 0, 1 -> d.write(video, id, Map.of("audio", "a" + (variant & 1), "frames", "f" + (variant >> 1)),
+                            Map.of("metaxy_feature_version", as.feature(video).featureVersion));
+                    case 2 -> deleteAs(d, as, video, id, variant);
+                    case 3, 4 -> {
+                        // A worker running the code of 'as' answers what that code expects.
+                        String[] expected = BatchOracle.expectedByField(as, BatchOracle.currentRows(as, d.writes))
+                                .get(worker + " " + HarnessDriver.ids(id));
+                        if (expected != null) {
+                            Map<String, Object> extra = new LinkedHashMap<>();
+                            extra.put("metaxy_feature_version", as.feature(worker).featureVersion);
+                            if (worker.equals("example/crop") && variant == 2) {
+                                extra.put("metaxy_data_version_by_field", Map.of("audio", "content-a", "frames", "content-f"));
+                            }
+                            d.write(worker, id, byField(as.feature(worker), expected), extra);
+                        }
+                    }
+                    case 5 -> deleteAs(d, as, worker, id, variant);
+                    case 6 -> {
+                        Map<String, String> bogus = new LinkedHashMap<>();
+                        as.feature(worker).fields.forEach(f -> bogus.put(f, "w" + variant));
+                        d.write(worker, id, bogus, Map.of("metaxy_feature_version", as.feature(worker).featureVersion));
+                    }
+                    default -> {
+                        active = 1 - active;
+                        d = d.redeploy(DEPLOYS[active]);
+                    }
+                }
+                assertThat(d.outstanding()).as("after step %d (%d), running definitions %s", n, n % 8, active)
+                        .isEqualTo(BatchOracle.resolveAll(DEPLOYS[active], d.writes));
+            }
+        } finally {
+            d.close();
+        }
+    }
+
+    private static void deleteAs(HarnessDriver d, StreamPlan as, String feature, int id, int variant) throws Exception {
+        if (variant == 0) {
+            d.hardDelete(feature, id);
+        } else {
+            d.send(feature, HarnessDriver.ids(id), "{\"metaxy_deleted_at\":\"2026-01-01T00:00:00Z\",\"metaxy_feature_version\":\""
+                    + as.feature(feature).featureVersion + "\"}");
+        }
+    }
+
+    private static Map<String, String> byField(StreamPlan.Feature f, String[] values) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < values.length; i++) {
+            out.put(f.fields.get(i), values[i]);
+        }
+        return out;
+    }
+
+    static FeatureGraph withCodeVersion(FeatureGraph graph, String feature, String field, String codeVersion) {
+        FeatureSpec spec = graph.spec(feature);
+        FeatureSpec.Builder b = FeatureSpec.builder(spec.key()).idColumns(spec.idColumns());
+        spec.deps().forEach(b::dep);
+        spec.fields().forEach(f -> b.field(f.key().toString().equals(field) ? f.withCodeVersion(codeVersion) : f));
+        return graph.with(b.build());
     }
 
     /** The soak variant: many more and longer interleavings ({@code mvn test -DexcludedTestGroups= -Dgroups=slow}). */

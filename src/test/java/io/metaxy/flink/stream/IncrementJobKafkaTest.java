@@ -289,7 +289,7 @@ class IncrementJobKafkaTest {
                 }
                 awaitQuiet(r);
             }
-            Map<String, Map<String, StampedRow>> current = BatchOracle.currentRows(accepted);
+            Map<String, Map<String, StampedRow>> current = BatchOracle.currentRows(r.plan(), accepted);
             Map<String, String> outstanding = new java.util.TreeMap<>();
             for (Map.Entry<String, Received> latest : latestEvents(r).entrySet()) {
                 Received e = latest.getValue();

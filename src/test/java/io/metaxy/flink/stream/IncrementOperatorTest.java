@@ -250,6 +250,54 @@ class IncrementOperatorTest {
         }
     }
 
+    static final String SUMMARY = "example/summary";
+
+    static FeatureGraph withSummaryDeps(FeatureDep... deps) {
+        FeatureSpec.Builder b = FeatureSpec.builder(SUMMARY).field(FieldSpec.of("text", "1"));
+        for (FeatureDep dep : deps) {
+            b.dep(dep);
+        }
+        return IncrementDifferentialProperties.graph().with(b.build());
+    }
+
+    @Test
+    void redeploysWithReorderedRemovedOrNoLongerOptionalDepsKeepEachParentsRows() throws Exception {
+        FeatureDep stt = FeatureDep.on(STT).build();
+        FeatureDep faces = FeatureDep.on(FACES).optional(true).build();
+        d = new HarnessDriver(StreamPlan.of(withSummaryDeps(stt, faces)), true);
+        for (int id = 1; id <= 2; id++) {
+            d.write(VIDEO, id, video("a1", "f1"));
+            d.answer(CROP, id);
+            d.answer(STT, id);
+            if (id == 1) {
+                d.answer(FACES, id);
+            }
+            d.answer(SUMMARY, id);
+        }
+        assertThat(d.outstanding()).containsOnlyKeys(FACES + " " + HarnessDriver.ids(2));
+
+        // Reordered deps change no version, but the slots must follow their parents.
+        int before = d.events.size();
+        d = d.redeploy(StreamPlan.of(withSummaryDeps(faces, stt)));
+        assertThat(d.events.subList(before, d.events.size())).isEmpty();
+        d.write(VIDEO, 1, video("a2", "f1"));
+        d.answer(STT, 1);
+        assertThat(kinds(d.events.subList(d.events.size() - 1, d.events.size()))).containsExactly(SUMMARY + ":stale");
+        assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(d.plan, d.writes));
+
+        // face_detection no longer optional: sample 2 lacks it, so its summary is orphaned; versions are unchanged.
+        d = d.redeploy(StreamPlan.of(withSummaryDeps(stt, faces.toBuilder().optional(false).build())));
+        assertThat(d.outstanding()).containsEntry(SUMMARY + " " + HarnessDriver.ids(2), "orphaned null")
+                .isEqualTo(BatchOracle.resolveAll(d.plan, d.writes));
+
+        // Removing a dep changes summary's version: every sample is new, computed from stt alone.
+        d = d.redeploy(StreamPlan.of(withSummaryDeps(stt)));
+        assertThat(d.outstanding()).containsEntry(SUMMARY + " " + HarnessDriver.ids(1),
+                BatchOracle.resolveAll(d.plan, d.writes).get(SUMMARY + " " + HarnessDriver.ids(1)))
+                .isEqualTo(BatchOracle.resolveAll(d.plan, d.writes));
+        assertThat(d.outstanding().get(SUMMARY + " " + HarnessDriver.ids(1))).startsWith("new ");
+    }
+
     static FeatureGraph speakers() {
         return FeatureGraph.of(List.of(
                 FeatureSpec.builder("t/utterance").idColumns("speaker_id", "utt_id").field(FieldSpec.of("audio")).build(),

@@ -19,7 +19,6 @@ class RowParserTest {
         StampedRow row = parse("{\"sample_uid\":1}",
                 "{\"path\":\"a\",\"metaxy_provenance_by_field\":{\"frames\":\"f\",\"audio\":\"a\"}}");
         assertThat(row.featureVersion).isEqualTo("c2ac395f");
-        assertThat(row.current).isTrue();
         assertThat(row.provenanceByField).containsExactly("a", "f");
         assertThat(row.dataVersionByField).containsExactly("a", "f");
         assertThat(row.provenance).isEqualTo(PLAN.feature("example/video").calculator.provenance(new String[] {"a", "f"}));

@@ -17,8 +17,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -35,11 +37,14 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Keeps per (feature, sample) the parents' current rows, the feature's recorded row and the
- * outstanding announcement, and emits increment events the moment what batch
- * {@code resolveUpdate} would say for the sample changes (design §4–5):
+ * Keeps per (feature, sample) the parents' rows, the feature's recorded rows (each the latest of
+ * at most two feature versions, {@link VersionedRows}) and the outstanding announcement, and
+ * emits increment events the moment what batch {@code resolveUpdate} would say for the sample
+ * changes (design §4–5):
  *
  * <ul>
  *   <li>{@code new}: every required parent has a row of its current feature version and the
@@ -48,8 +53,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *   <li>Each distinct (kind, expected provenance) is announced once. A write of the feature that
  *       satisfies the announcement (its provenance, or a delete for an orphan) clears it silently;
  *       any other way of it ceasing to hold emits {@code retracted}.</li>
- *   <li>On start from a checkpoint or savepoint taken under another graph version, every key is
- *       re-evaluated, so changed definitions converge without new input.</li>
+ *   <li>On start from a checkpoint or savepoint taken under other definitions, every key is
+ *       re-evaluated, so changed definitions converge without new input: rows of the version
+ *       that is current now count (also rows written under it before the redeploy), and parent
+ *       slots follow their parent when deps are removed or reordered ({@link PlanShape}).</li>
  * </ul>
  *
  * Event value, e.g.:
@@ -68,25 +75,39 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     public static final ValueStateDescriptor<SampleState> SAMPLE_STATE =
             new ValueStateDescriptor<>(SAMPLE_STATE_NAME, SampleStateSerializer.INSTANCE);
     /**
-     * Rows under a key beyond the one sample: N:1 group members ("<dep index>:<member ids>" → the
-     * member's feature version and data versions) and a 1:N feature's own children
-     * ("own:<child ids>" → feature version and [provenance]).
+     * Rows under a key beyond the one sample, as {@link VersionedRows}: N:1 group members
+     * ("<dep index>:<member ids>" → the member's rows) and a 1:N feature's own children
+     * ("own:<child ids>" → the child's rows, each with its [provenance]).
      */
-    public static final MapStateDescriptor<String, SampleState.Parent> MEMBERS_STATE =
-            new MapStateDescriptor<>("metaxy-members", StringSerializer.INSTANCE, ParentSerializer.INSTANCE);
-    public static final ListStateDescriptor<String> GRAPH_VERSION_STATE =
-            new ListStateDescriptor<>("metaxy-graph-version", Types.STRING);
+    public static final String MEMBERS_STATE_NAME = "metaxy-members";
+    public static final MapStateDescriptor<String, SampleState.Parent[]> MEMBERS_STATE =
+            new MapStateDescriptor<>(MEMBERS_STATE_NAME, StringSerializer.INSTANCE, VersionedRowsSerializer.INSTANCE);
+    /**
+     * The shape of every feature when the snapshot was taken ({@link PlanShape}): on a restore
+     * under changed definitions, parent slots follow their parent when deps are removed or
+     * reordered, and keys of a feature whose grain changed are dropped.
+     */
+    public static final ListStateDescriptor<String> PLAN_SHAPE_STATE =
+            new ListStateDescriptor<>("metaxy-plan-shape", Types.STRING);
     public static final ListStateDescriptor<Long> OUTSTANDING_STATE =
             new ListStateDescriptor<>("metaxy-outstanding", Types.LONG);
+    /**
+     * Increments above this size go out without their {@code upstream} columns (flagged
+     * {@code "upstream_omitted": true}): a default broker refuses messages over 1 MiB, and a
+     * refused increment would fail the job on every retry. The worker reads them from the store.
+     */
+    public static final int MAX_INCREMENT_BYTES = 900 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(IncrementOperator.class);
     private static final ObjectMapper IDS = new ObjectMapper();
     private static final String OWN_CHILD = "own:";
 
     private final StreamPlan plan;
     private transient ValueState<SampleState> samples;
-    private transient MapState<String, SampleState.Parent> members;
-    private transient ListState<String> graphVersionState;
+    private transient MapState<String, SampleState.Parent[]> members;
+    private transient ListState<String> planShapeState;
     private transient ListState<Long> outstandingState;
-    private transient boolean reevaluate;
+    /** The shape the restored state was laid out by; null when nothing changed since it was taken. */
+    private transient PlanShape restoredShape;
     private transient long outstanding;
     private transient Map<String, Counter> emitted;
     private transient StreamRecord<IncrementRecord> reuse;
@@ -98,11 +119,12 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        graphVersionState = context.getOperatorStateStore().getUnionListState(GRAPH_VERSION_STATE);
+        planShapeState = context.getOperatorStateStore().getUnionListState(PLAN_SHAPE_STATE);
         outstandingState = context.getOperatorStateStore().getListState(OUTSTANDING_STATE);
         if (context.isRestored()) {
-            for (String version : graphVersionState.get()) {
-                reevaluate |= !version.equals(plan.graphVersion());
+            PlanShape shape = PlanShape.decode(planShapeState.get());
+            if (shape.differsFrom(plan)) {
+                restoredShape = shape;
             }
             for (Long n : outstandingState.get()) {
                 outstanding += n;
@@ -118,16 +140,22 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         emitted = new HashMap<>();
         reuse = new StreamRecord<>(null);
         getMetricGroup().gauge("metaxyOutstandingIncrements", () -> outstanding);
-        if (reevaluate) {
-            reevaluateAllKeys();
+        if (restoredShape != null) {
+            reevaluateAllKeys(restoredShape);
+            restoredShape = null;
         }
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        graphVersionState.update(List.of(plan.graphVersion()));
+        planShapeState.update(PlanShape.encode(plan));
         outstandingState.update(List.of(outstanding));
+    }
+
+    /** Announcements this subtask has outstanding (also the {@code metaxyOutstandingIncrements} gauge). */
+    public long outstanding() {
+        return outstanding;
     }
 
     @Override
@@ -140,36 +168,46 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         }
         if (e.depIndex == RoutedEvent.SELF && feature.expansion) {
             String child = OWN_CHILD + e.memberIdsJson;
-            if (e.op.isDelete()) {
-                members.remove(child);
-            } else {
-                members.put(child, new SampleState.Parent(e.featureVersion, new String[] {e.provenance}, null));
-            }
+            putMember(child, apply(members.get(child), e, SampleState.ownRow(e.featureVersion, e.provenance),
+                    feature.featureVersion));
             collapseChildren(feature, s);
         } else if (e.depIndex == RoutedEvent.SELF) {
-            if (e.op.isDelete()) {
-                s.ownFeatureVersion = null;
-                s.ownProvenance = null;
-            } else {
-                s.ownFeatureVersion = e.featureVersion;
-                s.ownProvenance = e.provenance;
-            }
+            s.own = apply(s.own, e, SampleState.ownRow(e.featureVersion, e.provenance), feature.featureVersion);
         } else if (feature.deps.get(e.depIndex).isAggregation()) {
             String member = e.depIndex + ":" + e.memberIdsJson;
-            if (e.op.isDelete()) {
-                members.remove(member);
-            } else {
-                members.put(member, new SampleState.Parent(e.featureVersion, e.dataVersionByField, null));
-            }
+            StreamPlan.Dep dep = feature.deps.get(e.depIndex);
+            putMember(member, apply(members.get(member), e,
+                    new SampleState.Parent(e.featureVersion, e.dataVersionByField, null), dep.parentFeatureVersion));
             s.parents[e.depIndex] = aggregate(feature, e.depIndex);
-        } else if (e.op.isDelete()) {
-            s.parents[e.depIndex] = null;
         } else {
-            s.parents[e.depIndex] = new SampleState.Parent(e.featureVersion, e.dataVersionByField,
-                    e.columnsJson == null ? null : e.columnsJson.getBytes(StandardCharsets.UTF_8));
+            StreamPlan.Dep dep = feature.deps.get(e.depIndex);
+            s.parents[e.depIndex] = apply(s.parents[e.depIndex], e, new SampleState.Parent(e.featureVersion,
+                    e.dataVersionByField, e.columnsJson == null ? null : e.columnsJson.getBytes(StandardCharsets.UTF_8)),
+                    dep.parentFeatureVersion);
         }
-        reconcile(feature, s, e.idsJson, e.depIndex == RoutedEvent.SELF, e.topic, e.partition, e.offset);
+        reconcile(feature, s, e.idsJson, e.depIndex == RoutedEvent.SELF, false, e.topic, e.partition, e.offset);
         store(s);
+    }
+
+    /**
+     * A slot's rows after the event: a hard delete removes every version (the store deletes all
+     * the sample's rows), a soft delete the row of its version, a write replaces its version's row.
+     */
+    private static SampleState.Parent[] apply(SampleState.Parent[] rows, RoutedEvent e, SampleState.Parent row,
+            String current) {
+        return switch (e.op) {
+            case HARD_DELETE -> null;
+            case SOFT_DELETE -> VersionedRows.remove(rows, e.featureVersion);
+            case UPSERT -> VersionedRows.put(rows, row, current);
+        };
+    }
+
+    private void putMember(String member, SampleState.Parent[] rows) throws Exception {
+        if (rows == null) {
+            members.remove(member);
+        } else {
+            members.put(member, rows);
+        }
     }
 
     /**
@@ -177,14 +215,16 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
      * data versions ordered by the members' id columns, joined with "|" and hashed. Null when
      * no member of the parent's current feature version is left.
      */
-    private SampleState.Parent aggregate(StreamPlan.Feature f, int depIndex) throws Exception {
+    private SampleState.Parent[] aggregate(StreamPlan.Feature f, int depIndex) throws Exception {
         StreamPlan.Dep dep = f.deps.get(depIndex);
         String prefix = depIndex + ":";
         List<Map.Entry<List<Object>, String[]>> current = new ArrayList<>();
-        for (Map.Entry<String, SampleState.Parent> m : members.entries()) {
-            if (m.getKey().startsWith(prefix) && m.getValue().featureVersion().equals(dep.parentFeatureVersion)) {
+        for (Map.Entry<String, SampleState.Parent[]> m : members.entries()) {
+            SampleState.Parent row = m.getKey().startsWith(prefix)
+                    ? VersionedRows.current(m.getValue(), dep.parentFeatureVersion) : null;
+            if (row != null) {
                 current.add(Map.entry(idValues(m.getKey().substring(prefix.length()), dep.parentIdColumns),
-                        m.getValue().dataVersions()));
+                        row.dataVersions()));
             }
         }
         if (current.isEmpty()) {
@@ -200,7 +240,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             }
             aggregated[j] = ProvenanceCalculator.aggregate(f.calculator.hasher(), versions);
         }
-        return new SampleState.Parent(dep.parentFeatureVersion, aggregated, null);
+        return new SampleState.Parent[] {new SampleState.Parent(dep.parentFeatureVersion, aggregated, null)};
     }
 
     /**
@@ -211,15 +251,17 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     private void collapseChildren(StreamPlan.Feature f, SampleState s) throws Exception {
         String min = null;
         String max = null;
-        for (Map.Entry<String, SampleState.Parent> m : members.entries()) {
-            if (m.getKey().startsWith(OWN_CHILD) && m.getValue().featureVersion().equals(f.featureVersion)) {
-                String p = m.getValue().dataVersions()[0];
+        for (Map.Entry<String, SampleState.Parent[]> m : members.entries()) {
+            SampleState.Parent row = m.getKey().startsWith(OWN_CHILD)
+                    ? VersionedRows.current(m.getValue(), f.featureVersion) : null;
+            if (row != null) {
+                String p = row.dataVersions()[0];
                 min = min == null || p.compareTo(min) < 0 ? p : min;
                 max = max == null || p.compareTo(max) > 0 ? p : max;
             }
         }
-        s.ownFeatureVersion = min == null ? null : f.featureVersion;
-        s.ownProvenance = min == null ? null : min.equals(max) ? min : min + ".." + max;
+        s.own = min == null ? null
+                : new SampleState.Parent[] {SampleState.ownRow(f.featureVersion, min.equals(max) ? min : min + ".." + max)};
     }
 
     private static final Comparator<List<Object>> MEMBER_ORDER = (a, b) -> {
@@ -250,18 +292,23 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         }
     }
 
-    /** Converges one sample to what the current definitions say, emitting what changed. */
-    private void reconcile(StreamPlan.Feature f, SampleState s, String idsJson, boolean selfWrite,
+    /**
+     * Converges one sample to what the current definitions say, emitting what changed. With
+     * {@code reannounce} (the feature's version changed in a redeploy) an announcement that still
+     * holds is made again: it now names the new feature version, whose rows alone answer it.
+     */
+    private void reconcile(StreamPlan.Feature f, SampleState s, String idsJson, boolean selfWrite, boolean reannounce,
             String topic, int partition, long offset) {
-        boolean ownCurrent = s.ownFeatureVersion != null && s.ownFeatureVersion.equals(f.featureVersion);
+        String ownProvenance = s.ownProvenance(f.featureVersion);
+        SampleState.Parent[] parents = new SampleState.Parent[f.deps.size()];
         String[][] dataVersions = new String[f.deps.size()][];
         boolean anyParent = false;
         boolean complete = true;
         for (int d = 0; d < dataVersions.length; d++) {
-            SampleState.Parent p = s.parents[d];
             StreamPlan.Dep dep = f.deps.get(d);
-            if (p != null && p.featureVersion().equals(dep.parentFeatureVersion)) {
-                dataVersions[d] = p.dataVersions();
+            parents[d] = VersionedRows.current(s.parents[d], dep.parentFeatureVersion);
+            if (parents[d] != null) {
+                dataVersions[d] = parents[d].dataVersions();
                 anyParent = true;
             } else if (!dep.optional) {
                 complete = false;
@@ -274,23 +321,23 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             ProvenanceCalculator calc = f.calculator;
             expectedByField = calc.provenanceByField(f.parentSlotValues(dataVersions));
             expected = calc.provenance(expectedByField);
-            if (!ownCurrent) {
+            if (ownProvenance == null) {
                 kind = SampleState.NEW;
-            } else if (!expected.equals(s.ownProvenance)) {
+            } else if (!expected.equals(ownProvenance)) {
                 kind = SampleState.STALE;
             }
-        } else if (ownCurrent) {
+        } else if (ownProvenance != null) {
             kind = SampleState.ORPHANED;
         }
 
         if (kind == SampleState.NONE) {
             if (s.announcedKind != SampleState.NONE) {
                 boolean answered = selfWrite && (s.announcedKind == SampleState.ORPHANED
-                        ? !ownCurrent
-                        : ownCurrent && s.announcedProvenance.equals(s.ownProvenance));
+                        ? ownProvenance == null
+                        : s.announcedProvenance.equals(ownProvenance));
                 if (!answered) {
-                    emit(f, "retracted", idsJson, null, s.announcedProvenance, s.ownProvenance,
-                            SampleState.kindName(s.announcedKind), s, dataVersions, topic, partition, offset);
+                    emit(f, "retracted", idsJson, null, s.announcedProvenance, ownProvenance,
+                            SampleState.kindName(s.announcedKind), parents, topic, partition, offset);
                 }
                 s.announcedKind = SampleState.NONE;
                 s.announcedProvenance = null;
@@ -299,7 +346,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             return;
         }
         String announcedProvenance = kind == SampleState.ORPHANED ? null : expected;
-        if (kind == s.announcedKind && java.util.Objects.equals(announcedProvenance, s.announcedProvenance)) {
+        if (kind == s.announcedKind && Objects.equals(announcedProvenance, s.announcedProvenance) && !reannounce) {
             return;
         }
         if (s.announcedKind == SampleState.NONE) {
@@ -307,13 +354,28 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         }
         s.announcedKind = kind;
         s.announcedProvenance = announcedProvenance;
-        emit(f, SampleState.kindName(kind), idsJson, expectedByField, announcedProvenance, s.ownProvenance, null, s,
-                dataVersions, topic, partition, offset);
+        emit(f, SampleState.kindName(kind), idsJson, expectedByField, announcedProvenance, ownProvenance, null,
+                parents, topic, partition, offset);
     }
 
     private void emit(StreamPlan.Feature f, String kind, String idsJson, String[] expectedByField, String expected,
-            String recorded, String retracts, SampleState s, String[][] dataVersions, String topic, int partition,
-            long offset) {
+            String recorded, String retracts, SampleState.Parent[] parents, String topic, int partition, long offset) {
+        String text = render(f, kind, idsJson, expectedByField, expected, recorded, retracts, parents, topic, partition,
+                offset, true);
+        if (text.length() > MAX_INCREMENT_BYTES) {
+            LOG.warn("increment of feature '{}' sample {} is {} characters: sent without its upstream columns",
+                    f.key, idsJson, text.length());
+            text = render(f, kind, idsJson, expectedByField, expected, recorded, retracts, parents, topic, partition,
+                    offset, false);
+        }
+        emitted.computeIfAbsent(f.key + '\u0000' + kind, k -> getMetricGroup().addGroup("feature", f.key)
+                .addGroup("kind", kind).counter("metaxyIncrementsEmitted")).inc();
+        output.collect(reuse.replace(new IncrementRecord(f.incrementsTopic, f.key, kind, idsJson, text)));
+    }
+
+    private String render(StreamPlan.Feature f, String kind, String idsJson, String[] expectedByField, String expected,
+            String recorded, String retracts, SampleState.Parent[] parents, String topic, int partition, long offset,
+            boolean withUpstream) {
         StringWriter text = new StringWriter(256);
         try (JsonGenerator g = IDS.getFactory().createGenerator(text)) {
             g.writeStartObject();
@@ -338,7 +400,13 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
                 g.writeStringField("retracts", retracts);
             }
             g.writeFieldName("upstream");
-            g.writeTree(upstreamColumns(f, s, dataVersions));
+            if (withUpstream) {
+                g.writeTree(upstreamColumns(parents));
+            } else {
+                g.writeStartObject();
+                g.writeEndObject();
+                g.writeBooleanField("upstream_omitted", true);
+            }
             g.writeObjectFieldStart("cause");
             if (topic == null) {
                 g.writeStringField("redeploy", plan.graphVersion());
@@ -352,21 +420,17 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        emitted.computeIfAbsent(f.key + '\u0000' + kind, k -> getMetricGroup().addGroup("feature", f.key)
-                .addGroup("kind", kind).counter("metaxyIncrementsEmitted")).inc();
-        output.collect(reuse.replace(new IncrementRecord(f.incrementsTopic, f.key, kind, idsJson, text.toString())));
+        return text.toString();
     }
 
     /**
-     * The parents' selected user columns, flat as {@code resolveUpdate} gives them: each dep's
-     * select after its rename, the first dep in spec order winning a name; N:1 deps carry none.
+     * The current parents' selected user columns, flat as {@code resolveUpdate} gives them: each
+     * dep's select after its rename, the first dep in spec order winning a name; N:1 deps carry none.
      */
-    private static ObjectNode upstreamColumns(StreamPlan.Feature f, SampleState s, String[][] dataVersions)
-            throws IOException {
+    private static ObjectNode upstreamColumns(SampleState.Parent[] parents) throws IOException {
         ObjectNode out = IDS.createObjectNode();
-        for (int d = 0; d < f.deps.size(); d++) {
-            SampleState.Parent p = s.parents[d];
-            if (dataVersions[d] != null && p.columns() != null) {
+        for (SampleState.Parent p : parents) {
+            if (p != null && p.columns() != null) {
                 IDS.readTree(p.columns()).fields().forEachRemaining(e -> {
                     if (!out.has(e.getKey())) {
                         out.set(e.getKey(), e.getValue());
@@ -377,26 +441,44 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         return out;
     }
 
-    private void reevaluateAllKeys() throws Exception {
-        List<Object> keys;
+    /**
+     * After a restore under changed definitions: brings every key's state to the new plan's
+     * layout ({@link PlanShape}) and converges it, emitting what batch {@code resolveUpdate}
+     * now says differently (cause {@code redeploy}). Keys holding only N:1 members or 1:N
+     * children are visited too: a rollback can make their rows current again.
+     */
+    private void reevaluateAllKeys(PlanShape before) throws Exception {
+        Set<Object> keys = new LinkedHashSet<>();
+        // Collected first: updating state while iterating RocksDB keys is not allowed.
         try (Stream<Object> stream = getKeyedStateBackend().getKeys(SAMPLE_STATE_NAME, VoidNamespace.INSTANCE)) {
-            // Collected first: updating state while iterating RocksDB keys is not allowed.
-            keys = stream.collect(Collectors.toCollection(ArrayList::new));
+            stream.forEach(keys::add);
         }
+        try (Stream<Object> stream = getKeyedStateBackend().getKeys(MEMBERS_STATE_NAME, VoidNamespace.INSTANCE)) {
+            stream.forEach(keys::add);
+        }
+        Map<String, int[]> remaps = new HashMap<>();
+        Map<String, Boolean> versionChanged = new HashMap<>();
         for (Object key : keys) {
             setCurrentKey(key);
-            SampleState s = samples.value();
-            if (s == null) {
-                continue;
-            }
             String k = (String) key;
             int cut = k.indexOf('\u0000');
             StreamPlan.Feature f = plan.featureOrNull(k.substring(0, cut));
-            if (f == null || f.deps.size() != s.parents.length) {
-                // The feature left the graph (or its deps changed shape): its state means nothing now.
+            int[] slots = f == null ? null : remaps.computeIfAbsent(f.key, x -> before.remap(f));
+            SampleState s = samples.value();
+            if (slots == null) {
+                // The feature left the graph or its keys changed meaning: its state says nothing now.
+                if (s != null && s.announcedKind != SampleState.NONE) {
+                    outstanding--;
+                }
                 samples.clear();
                 members.clear();
                 continue;
+            }
+            if (s == null) {
+                s = new SampleState(f.deps.size());
+            }
+            if (!PlanShape.isIdentity(slots, s.parents.length)) {
+                s = moveSlots(s, slots);
             }
             for (int d = 0; d < f.deps.size(); d++) {
                 if (f.deps.get(d).isAggregation()) {
@@ -406,8 +488,38 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             if (f.expansion) {
                 collapseChildren(f, s);
             }
-            reconcile(f, s, k.substring(cut + 1), false, null, -1, -1);
+            reconcile(f, s, k.substring(cut + 1), false, versionChanged.computeIfAbsent(f.key, x -> before.versionChanged(f)),
+                    null, -1, -1);
             store(s);
         }
+    }
+
+    /** The state with parent slot {@code d} taken from old slot {@code slots[d]}; members follow. */
+    private SampleState moveSlots(SampleState s, int[] slots) throws Exception {
+        SampleState moved = new SampleState(slots.length);
+        for (int d = 0; d < slots.length; d++) {
+            moved.parents[d] = slots[d] < 0 || slots[d] >= s.parents.length ? null : s.parents[slots[d]];
+        }
+        moved.own = s.own;
+        moved.announcedKind = s.announcedKind;
+        moved.announcedProvenance = s.announcedProvenance;
+        List<Map.Entry<String, SampleState.Parent[]>> entries = new ArrayList<>();
+        for (Map.Entry<String, SampleState.Parent[]> m : members.entries()) {
+            entries.add(Map.entry(m.getKey(), m.getValue()));
+        }
+        for (Map.Entry<String, SampleState.Parent[]> m : entries) {
+            if (m.getKey().startsWith(OWN_CHILD)) {
+                continue;
+            }
+            int colon = m.getKey().indexOf(':');
+            int old = Integer.parseInt(m.getKey().substring(0, colon));
+            members.remove(m.getKey());
+            for (int d = 0; d < slots.length; d++) {
+                if (slots[d] == old) {
+                    members.put(d + m.getKey().substring(colon), m.getValue());
+                }
+            }
+        }
+        return moved;
     }
 }

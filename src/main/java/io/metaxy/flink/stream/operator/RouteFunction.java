@@ -9,8 +9,8 @@ import org.apache.flink.util.Collector;
 
 /**
  * Sends a row to its own feature's state (as a recorded write) and to each child feature (as
- * parent input). Rows of a non-current feature version are not current in the store's reading,
- * so they reach no state; the store sink still receives them.
+ * parent input), whatever its feature version: the operator counts only rows of the current
+ * version, but keeps those of one other version for a redeploy that makes it current.
  */
 public final class RouteFunction implements FlatMapFunction<StampedRow, RoutedEvent> {
     private static final long serialVersionUID = 1L;
@@ -22,9 +22,6 @@ public final class RouteFunction implements FlatMapFunction<StampedRow, RoutedEv
 
     @Override
     public void flatMap(StampedRow row, Collector<RoutedEvent> out) {
-        if (!row.current) {
-            return;
-        }
         StreamPlan.Feature feature = plan.feature(row.feature);
         if (!feature.isRoot() && feature.incremental) {
             RoutedEvent self = base(row);

@@ -4,14 +4,16 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * What the {@link IncrementOperator} keeps per key (feature, lineage key): the parents' current
- * rows, the feature's own recorded row and the announcement still outstanding. Serialized by
+ * What the {@link IncrementOperator} keeps per key (feature, lineage key): the parents' rows, the
+ * feature's own recorded rows and the announcement still outstanding. Every slot keeps its rows
+ * as {@link VersionedRows} (the latest row of at most two feature versions), so a redeploy that
+ * changes which version is current finds the rows the store would count. Serialized by
  * {@link SampleStateSerializer}.
  *
  * <p>For 1:1 lineage a key is one sample. For N:1 the key is the group: the members live in
- * {@link IncrementOperator#MEMBERS_STATE} and their folded data versions in the dep's parent
- * slot here. For 1:N the key is the parent: the children live in the same map state and their
- * collapsed provenance in {@link #ownProvenance}. The serializer's format byte marks layout changes.
+ * {@link IncrementOperator#MEMBERS_STATE} and the group's folded row (of the parent's current
+ * version) in the dep's parent slot here. For 1:N the key is the parent: the children live in
+ * the same map state and their collapsed provenance in {@link #own}.
  */
 public final class SampleState {
     public static final byte NONE = 0;
@@ -20,22 +22,32 @@ public final class SampleState {
     public static final byte ORPHANED = 3;
 
     /** One per dep of the feature, in spec order; null = no live row of that parent. */
-    public final Parent[] parents;
-    public String ownFeatureVersion;
-    public String ownProvenance;
+    public final Parent[][] parents;
+    /** The feature's own recorded rows: {@link Parent#dataVersions()} holds the one provenance. */
+    public Parent[] own;
     public byte announcedKind = NONE;
     /** Expected provenance of the outstanding new/stale announcement (null for orphaned). */
     public String announcedProvenance;
 
     public SampleState(int deps) {
-        this.parents = new Parent[deps];
+        this.parents = new Parent[deps][];
+    }
+
+    /** The provenance recorded under {@code featureVersion}, or null. */
+    public String ownProvenance(String featureVersion) {
+        Parent row = VersionedRows.current(own, featureVersion);
+        return row == null ? null : row.dataVersions()[0];
+    }
+
+    public static Parent ownRow(String featureVersion, String provenance) {
+        return new Parent(featureVersion, new String[] {provenance}, null);
     }
 
     public boolean isEmpty() {
-        if (ownFeatureVersion != null || announcedKind != NONE) {
+        if (own != null || announcedKind != NONE) {
             return false;
         }
-        for (Parent p : parents) {
+        for (Parent[] p : parents) {
             if (p != null) {
                 return false;
             }
@@ -52,7 +64,7 @@ public final class SampleState {
         };
     }
 
-    /** A parent's latest live row: its feature version, data versions and selected columns. */
+    /** A row as the state keeps it: its feature version, data versions and selected columns. */
     public record Parent(String featureVersion, String[] dataVersions, byte[] columns) {
         @Override
         public boolean equals(Object o) {
@@ -64,17 +76,27 @@ public final class SampleState {
         public int hashCode() {
             return Objects.hash(featureVersion, Arrays.hashCode(dataVersions), Arrays.hashCode(columns));
         }
+
+        @Override
+        public String toString() {
+            return featureVersion + Arrays.toString(dataVersions);
+        }
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SampleState s && Arrays.equals(parents, s.parents)
-                && Objects.equals(ownFeatureVersion, s.ownFeatureVersion) && Objects.equals(ownProvenance, s.ownProvenance)
+        return o instanceof SampleState s && Arrays.deepEquals(parents, s.parents) && Arrays.equals(own, s.own)
                 && announcedKind == s.announcedKind && Objects.equals(announcedProvenance, s.announcedProvenance);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(Arrays.hashCode(parents), ownFeatureVersion, ownProvenance, announcedKind, announcedProvenance);
+        return Objects.hash(Arrays.deepHashCode(parents), Arrays.hashCode(own), announcedKind, announcedProvenance);
+    }
+
+    @Override
+    public String toString() {
+        return "SampleState{parents=" + Arrays.deepToString(parents) + ", own=" + Arrays.toString(own) + ", announced="
+                + kindName(announcedKind) + " " + announcedProvenance + "}";
     }
 }

@@ -10,21 +10,23 @@ import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * Compact binary form of {@link SampleState}. Versions are short ASCII hashes, so strings are a
- * one-byte length plus bytes; small counts are single bytes. Layout (format 1):
+ * varint length plus bytes, and counts are varints (one byte below 128). Layout (format 2):
  *
  * <pre>
- * format:u8  parents:u8  { present:u8 [ fv:str  n:u8 dv:str×n  columns:varint-len+bytes ] }×parents
- * ownPresent:u8 [ fv:str prov:str ]  announcedKind:u8 [ announcedProv:str (new|stale) ]
+ * format:u8  deps:varint  rows×deps  ownRows  announcedKind:u8 [ announcedProv:str (new|stale) ]
+ * rows    := count:u8 { fv:str  n:varint dv:str×n  columns:varint(len+1, 0 = none) bytes }×count
+ * ownRows := count:u8 { fv:str  prov:str }×count
  * </pre>
  *
  * A 1:1 sample with one two-field parent, no columns, a record and an announcement takes
  * 1+1 + (1+9+1+9+9+1) + (1+9+9) + (1+9) = 61 bytes (30 per parent slot), plus the RocksDB key
- * (key group, feature key and ids JSON).
+ * (key group, feature key and ids JSON). A second feature version in a slot (only around
+ * redeploys) adds its row.
  */
 public final class SampleStateSerializer extends TypeSerializerSingleton<SampleState> {
     private static final long serialVersionUID = 1L;
     public static final SampleStateSerializer INSTANCE = new SampleStateSerializer();
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
 
     @Override
     public boolean isImmutableType() {
@@ -38,10 +40,10 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
 
     @Override
     public SampleState copy(SampleState from) {
+        // Rows are immutable and slots are replaced, never changed in place: a shallow copy is enough.
         SampleState to = new SampleState(from.parents.length);
         System.arraycopy(from.parents, 0, to.parents, 0, from.parents.length);
-        to.ownFeatureVersion = from.ownFeatureVersion;
-        to.ownProvenance = from.ownProvenance;
+        to.own = from.own;
         to.announcedKind = from.announcedKind;
         to.announcedProvenance = from.announcedProvenance;
         return to;
@@ -60,21 +62,16 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
     @Override
     public void serialize(SampleState s, DataOutputView out) throws IOException {
         out.writeByte(FORMAT);
-        out.writeByte(s.parents.length);
-        for (SampleState.Parent p : s.parents) {
-            if (p == null) {
-                out.writeByte(0);
-                continue;
-            }
-            out.writeByte(1);
-            writeParent(p, out);
+        writeVarInt(out, s.parents.length);
+        for (SampleState.Parent[] rows : s.parents) {
+            writeRows(rows, out);
         }
-        if (s.ownFeatureVersion == null) {
-            out.writeByte(0);
-        } else {
-            out.writeByte(1);
-            writeString(out, s.ownFeatureVersion);
-            writeString(out, s.ownProvenance);
+        writeCount(out, s.own);
+        if (s.own != null) {
+            for (SampleState.Parent row : s.own) {
+                writeString(out, row.featureVersion());
+                writeString(out, row.dataVersions()[0]);
+            }
         }
         out.writeByte(s.announcedKind);
         if (s.announcedKind == SampleState.NEW || s.announcedKind == SampleState.STALE) {
@@ -86,18 +83,19 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
     public SampleState deserialize(DataInputView in) throws IOException {
         int format = in.readUnsignedByte();
         if (format != FORMAT) {
-            throw new IOException("unknown sample state format " + format);
+            throw new IOException("unknown sample state format " + format + " (this version reads format " + FORMAT + ")");
         }
-        SampleState s = new SampleState(in.readUnsignedByte());
+        SampleState s = new SampleState(readVarInt(in));
         for (int i = 0; i < s.parents.length; i++) {
-            if (in.readUnsignedByte() == 0) {
-                continue;
-            }
-            s.parents[i] = readParent(in);
+            s.parents[i] = readRows(in);
         }
-        if (in.readUnsignedByte() == 1) {
-            s.ownFeatureVersion = readString(in);
-            s.ownProvenance = readString(in);
+        int own = in.readUnsignedByte();
+        if (own > 0) {
+            s.own = new SampleState.Parent[own];
+            for (int i = 0; i < own; i++) {
+                String fv = readString(in);
+                s.own[i] = SampleState.ownRow(fv, readString(in));
+            }
         }
         s.announcedKind = in.readByte();
         if (s.announcedKind == SampleState.NEW || s.announcedKind == SampleState.STALE) {
@@ -121,9 +119,39 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
         return new Snapshot();
     }
 
-    static void writeParent(SampleState.Parent p, DataOutputView out) throws IOException {
+    static void writeRows(SampleState.Parent[] rows, DataOutputView out) throws IOException {
+        writeCount(out, rows);
+        if (rows != null) {
+            for (SampleState.Parent row : rows) {
+                writeParent(row, out);
+            }
+        }
+    }
+
+    /** The rows of a slot; null when it has none. */
+    static SampleState.Parent[] readRows(DataInputView in) throws IOException {
+        int count = in.readUnsignedByte();
+        if (count == 0) {
+            return null;
+        }
+        SampleState.Parent[] rows = new SampleState.Parent[count];
+        for (int i = 0; i < count; i++) {
+            rows[i] = readParent(in);
+        }
+        return rows;
+    }
+
+    private static void writeCount(DataOutputView out, SampleState.Parent[] rows) throws IOException {
+        int count = rows == null ? 0 : rows.length;
+        if (count > VersionedRows.MAX_VERSIONS) {
+            throw new IOException("a state slot holds " + count + " rows; at most " + VersionedRows.MAX_VERSIONS);
+        }
+        out.writeByte(count);
+    }
+
+    private static void writeParent(SampleState.Parent p, DataOutputView out) throws IOException {
         writeString(out, p.featureVersion());
-        out.writeByte(p.dataVersions().length);
+        writeVarInt(out, p.dataVersions().length);
         for (String v : p.dataVersions()) {
             writeString(out, v);
         }
@@ -134,9 +162,9 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
         }
     }
 
-    static SampleState.Parent readParent(DataInputView in) throws IOException {
+    private static SampleState.Parent readParent(DataInputView in) throws IOException {
         String fv = readString(in);
-        String[] dv = new String[in.readUnsignedByte()];
+        String[] dv = new String[readVarInt(in)];
         for (int j = 0; j < dv.length; j++) {
             dv[j] = readString(in);
         }

@@ -1,0 +1,125 @@
+package io.metaxy.flink.stream.operator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metaxy.flink.stream.StreamPlan;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the keyed state of each feature was laid out by: its grain (the key's id columns) and its
+ * deps in slot order (parent, lineage, {@code on}, rename); and the feature version its
+ * announcements were made under. Stored with every snapshot so that a restore
+ * under changed definitions can tell which state still means something.
+ *
+ * <pre>{@code
+ * PlanShape before = PlanShape.decode(restoredLines);
+ * int[] slots = before.remap(plan.feature("example/crop")); // null: drop the feature's keys
+ * }</pre>
+ */
+public final class PlanShape {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * One feature's layout, as stored: {@code deps} names each slot's content (parent, lineage,
+     * {@code on}, rename); {@code optional} and the version change what the slots mean, not what
+     * they hold.
+     */
+    public record FeatureShape(String feature, String featureVersion, List<String> grain, List<String> deps,
+            List<Boolean> optional) {}
+
+    private final Map<String, FeatureShape> features;
+
+    private PlanShape(Map<String, FeatureShape> features) {
+        this.features = features;
+    }
+
+    /** One JSON line per feature of {@code plan}. */
+    public static List<String> encode(StreamPlan plan) {
+        List<String> lines = new ArrayList<>();
+        for (StreamPlan.Feature f : plan.features()) {
+            try {
+                lines.add(JSON.writeValueAsString(shapeOf(f)));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return lines;
+    }
+
+    public static PlanShape decode(Iterable<String> lines) {
+        Map<String, FeatureShape> features = new HashMap<>();
+        for (String line : lines) {
+            try {
+                FeatureShape shape = JSON.readValue(line, FeatureShape.class);
+                features.put(shape.feature(), shape);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("unreadable plan shape in the restored state: " + line, e);
+            }
+        }
+        return new PlanShape(features);
+    }
+
+    /**
+     * For each dep slot of {@code f} now, the slot it had in this shape (-1: a dep it did not
+     * have); null when the feature's keys mean nothing now: it was not in the graph, or its grain
+     * changed.
+     */
+    public int[] remap(StreamPlan.Feature f) {
+        FeatureShape before = features.get(f.key);
+        FeatureShape now = shapeOf(f);
+        if (before == null || !before.grain().equals(now.grain())) {
+            return null;
+        }
+        int[] slots = new int[now.deps().size()];
+        for (int d = 0; d < slots.length; d++) {
+            slots[d] = before.deps().indexOf(now.deps().get(d));
+        }
+        return slots;
+    }
+
+    /**
+     * Whether state laid out by this shape needs re-evaluating under {@code plan}: a feature
+     * version, a grain, a dep or its optionality differs. Reordered deps change no version, but
+     * the slots must follow them.
+     */
+    public boolean differsFrom(StreamPlan plan) {
+        Map<String, FeatureShape> now = new HashMap<>();
+        for (StreamPlan.Feature f : plan.features()) {
+            now.put(f.key, shapeOf(f));
+        }
+        return !now.equals(features);
+    }
+
+    /** Whether {@code f}'s feature version differs from the one in this shape (or it had none). */
+    public boolean versionChanged(StreamPlan.Feature f) {
+        FeatureShape before = features.get(f.key);
+        return before == null || !before.featureVersion().equals(f.featureVersion);
+    }
+
+    /** Whether {@code slots} (from {@link #remap}) keeps every slot where it was. */
+    public static boolean isIdentity(int[] slots, int before) {
+        if (slots.length != before) {
+            return false;
+        }
+        for (int d = 0; d < slots.length; d++) {
+            if (slots[d] != d) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static FeatureShape shapeOf(StreamPlan.Feature f) {
+        List<String> deps = new ArrayList<>();
+        List<Boolean> optional = new ArrayList<>();
+        for (StreamPlan.Dep dep : f.deps) {
+            deps.add(dep.parent + " " + dep.lineage + " " + dep.on + " " + new TreeMap<>(dep.rename));
+            optional.add(dep.optional);
+        }
+        return new FeatureShape(f.key, f.featureVersion, f.grain, deps, optional);
+    }
+}
