@@ -118,14 +118,15 @@ public final class StreamPlan implements Serializable {
         return features.values().stream().filter(f -> !f.incremental).map(f -> f.key).toList();
     }
 
+    /** The increments topic of every non-root feature. */
+    public List<String> incrementTopics() {
+        return features.values().stream().filter(f -> !f.isRoot()).map(f -> f.incrementsTopic).toList();
+    }
+
     /** Every topic the job reads or writes: metadata, increments (non-root features) and dead letters. */
     public List<String> allTopics() {
         List<String> topics = new ArrayList<>(byTopic.keySet());
-        for (Feature feature : features.values()) {
-            if (!feature.isRoot()) {
-                topics.add(feature.incrementsTopic);
-            }
-        }
+        topics.addAll(incrementTopics());
         topics.add(deadLetterTopic());
         return topics;
     }

@@ -45,6 +45,8 @@ class IncrementJobKafkaTest {
     static Configuration clusterConfig() {
         Configuration c = new Configuration();
         c.setString("state.backend.type", "rocksdb");
+        // Any free port for the REST endpoint: another test JVM (or a running job) may hold 8081.
+        c.setString("rest.bind-port", "0");
         return c;
     }
 
@@ -167,6 +169,138 @@ class IncrementJobKafkaTest {
         }
     }
 
+    /** One job's feature topics, with every accepted record kept for the batch oracle and the store. */
+    record Scenario(Running r, RowParser parser, List<StampedRow> accepted) {
+        void send(String feature, int id, String value) throws Exception {
+            IncrementJobKafkaTest.send(r, parser, accepted, r.topicOf(feature), HarnessDriver.ids(id), value);
+        }
+
+        void write(String feature, int id, Map<String, ?> value) throws Exception {
+            send(feature, id, KafkaTestClient.row(value));
+        }
+
+        /** The increments of the sample so far, oldest first. */
+        List<Received> events(String feature, int id) throws Exception {
+            return r.client().on(r.incrementsOf(feature)).stream()
+                    .filter(e -> e.key().equals(HarnessDriver.ids(id))).toList();
+        }
+
+        /** Waits for the sample's next increments and returns their kinds. */
+        List<String> awaitNext(String feature, int id, int seenBefore, int expected) throws Exception {
+            await().atMost(WAIT).until(() -> events(feature, id).size() >= seenBefore + expected);
+            return events(feature, id).subList(seenBefore, events(feature, id).size()).stream()
+                    .map(e -> e.json().get("kind").asText()).toList();
+        }
+
+        /** Answers the sample's latest increment as a worker does, with optional extra columns. */
+        void answer(String feature, int id, Map<String, ?> extra) throws Exception {
+            List<Received> events = events(feature, id);
+            Map<String, Object> value = new java.util.LinkedHashMap<>(extra);
+            value.put("metaxy_provenance_by_field", KafkaTestClient.JSON.treeToValue(
+                    events.get(events.size() - 1).json().get("metaxy_provenance_by_field"), Map.class));
+            write(feature, id, value);
+        }
+    }
+
+    /**
+     * The Metaxy example scenarios on the real broker and MiniCluster (RocksDB, checkpoints,
+     * exactly-once sinks, store sink on): new → written → quiet; an audio-only change reaching
+     * crop and stt but not face_detection; a hard delete orphaning; a soft delete and the
+     * unchanged return retracting; an optional parent missing; a data version override stopping
+     * propagation. (A code_version bump is the savepoint test's.) At the end the outstanding
+     * increments equal a batch resolve and the store's resolveUpdate.
+     */
+    @Test
+    void metaxyExampleScenarios(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String storeUrl = "duckdb:" + dir.resolve("store.duckdb");
+        FeatureGraph graph = IncrementDifferentialProperties.graph();
+        String video = "example/video";
+        String crop = "example/crop";
+        String stt = "example/stt";
+        String faces = "example/face_detection";
+        String summary = "example/summary";
+        try (Running r = start(graph, "x.", null, null, 1, storeUrl)) {
+            Scenario s = new Scenario(r, new RowParser(r.plan(), RowParser.DEFAULT_MAX_VALUE_BYTES), new ArrayList<>());
+
+            // new → written → quiet
+            s.send(video, 1, videoRow(1, "a1"));
+            assertThat(s.awaitNext(crop, 1, 0, 1)).containsExactly("new");
+            assertThat(s.awaitNext(stt, 1, 0, 1)).containsExactly("new");
+            s.answer(crop, 1, Map.of());
+            assertThat(s.awaitNext(faces, 1, 0, 1)).containsExactly("new");
+            s.answer(faces, 1, Map.of());
+            s.answer(stt, 1, Map.of());
+            assertThat(s.awaitNext(summary, 1, 0, 1)).containsExactly("new");
+            s.answer(summary, 1, Map.of());
+
+            // An audio-only change: crop and stt are stale, face_detection (frames only) is not asked.
+            s.send(video, 1, videoRow(1, "a2"));
+            assertThat(s.awaitNext(crop, 1, 1, 1)).containsExactly("stale");
+            assertThat(s.awaitNext(stt, 1, 1, 1)).containsExactly("stale");
+            s.answer(crop, 1, Map.of());
+            s.answer(stt, 1, Map.of());
+            assertThat(s.awaitNext(summary, 1, 1, 1)).containsExactly("stale");
+            s.answer(summary, 1, Map.of());
+
+            // A hard delete orphans the children; deleting them answers it and orphans theirs.
+            s.send(video, 2, videoRow(2, "a1"));
+            s.awaitNext(crop, 2, 0, 1);
+            s.answer(crop, 2, Map.of());
+            s.send(video, 2, null);
+            assertThat(s.awaitNext(crop, 2, 1, 1)).containsExactly("orphaned");
+            assertThat(s.awaitNext(stt, 2, 1, 1)).containsExactly("retracted");
+            s.send(crop, 2, null);
+            assertThat(s.awaitNext(faces, 2, 1, 1)).containsExactly("retracted");
+
+            // A soft delete orphans; the sample returning unchanged retracts the orphan.
+            s.send(video, 3, videoRow(3, "a1"));
+            s.awaitNext(crop, 3, 0, 1);
+            s.answer(crop, 3, Map.of());
+            s.send(video, 3, "{\"metaxy_deleted_at\":\"2026-01-01T00:00:00Z\"}");
+            assertThat(s.awaitNext(crop, 3, 1, 1)).containsExactly("orphaned");
+            s.send(video, 3, videoRow(3, "a1"));
+            assertThat(s.awaitNext(crop, 3, 2, 1)).containsExactly("retracted");
+
+            // The optional parent missing contributes "": summary is asked for before face_detection exists.
+            s.send(video, 4, videoRow(4, "a1"));
+            s.awaitNext(stt, 4, 0, 1);
+            s.answer(stt, 4, Map.of());
+            assertThat(s.awaitNext(summary, 4, 0, 1)).containsExactly("new");
+            StreamPlan.Feature summaryPlan = r.plan().feature(summary);
+            StampedRow sttRow = s.accepted().stream().filter(w -> w.feature.equals(stt) && w.idsJson.equals(HarnessDriver.ids(4)))
+                    .reduce((a, b) -> b).orElseThrow();
+            String[] byField = summaryPlan.calculator.provenanceByField(
+                    summaryPlan.parentSlotValues(new String[][] {sttRow.dataVersionByField, null}));
+            assertThat(s.events(summary, 4).get(0).json().get("metaxy_provenance").asText())
+                    .isEqualTo(summaryPlan.calculator.provenance(byField));
+            s.answer(crop, 4, Map.of());
+            s.awaitNext(faces, 4, 0, 1);
+            s.answer(faces, 4, Map.of());
+            assertThat(s.awaitNext(summary, 4, 1, 1)).as("face_detection arrived: a new expectation").containsExactly("new");
+
+            // A data version override stops propagation: the recomputed crop hashes to the same content.
+            Map<String, Object> override = Map.of("metaxy_data_version_by_field", Map.of("audio", "ca", "frames", "content"));
+            s.send(video, 5, videoRow(5, "a1"));
+            s.awaitNext(crop, 5, 0, 1);
+            s.answer(crop, 5, override);
+            s.awaitNext(faces, 5, 0, 1);
+            s.answer(faces, 5, Map.of());
+            s.send(video, 5, KafkaTestClient.row(Map.of("path", "v5.mp4",
+                    "metaxy_provenance_by_field", Map.of("audio", "a1", "frames", "f2"))));
+            assertThat(s.awaitNext(crop, 5, 1, 1)).containsExactly("stale");
+            s.answer(crop, 5, override);
+
+            awaitQuiet(r);
+            assertThat(s.events(faces, 5)).as("face_detection is not asked again").hasSize(1);
+            assertThat(s.events(faces, 1)).hasSize(1);
+            Map<String, String> outstanding = outstandingOf(r, s.accepted());
+            assertThat(outstanding).isEqualTo(BatchOracle.resolveAll(r.plan(), s.accepted()))
+                    .containsOnlyKeys(stt + " " + HarnessDriver.ids(3), faces + " " + HarnessDriver.ids(3),
+                            summary + " " + HarnessDriver.ids(4), stt + " " + HarnessDriver.ids(5));
+            assertStoreAgrees(r.plan(), storeUrl, outstanding, s.accepted());
+        }
+    }
+
     @Test
     void malformedInputGoesToTheDeadLetterTopicAndTheJobKeepsRunning() throws Exception {
         try (Running r = start("m.", null)) {
@@ -268,7 +402,8 @@ class IncrementJobKafkaTest {
                     String ids = HarnessDriver.ids(random.nextInt(30));
                     int op = random.nextInt(10);
                     String value = op == 0 ? null : op == 1 ? "{\"metaxy_deleted_at\":\"2026-01-01T00:00:00Z\"}"
-                            : videoRow(0, "a" + random.nextInt(3));
+                            : KafkaTestClient.row(Map.of("path", "v.mp4", "metaxy_provenance_by_field",
+                                    Map.of("audio", "a" + random.nextInt(3), "frames", "f" + random.nextInt(2))));
                     send(r, parser, accepted, r.topicOf("example/video"), ids, value);
                 }
                 awaitQuiet(r);
@@ -277,7 +412,14 @@ class IncrementJobKafkaTest {
                     String feature = e.json().get("feature").asText();
                     int choice = random.nextInt(10);
                     if (choice < 6 && e.json().get("metaxy_provenance_by_field").isObject()) {
-                        send(r, parser, accepted, r.topicOf(feature), e.key(), answerTo(e));
+                        String answer = answerTo(e);
+                        if (feature.equals("example/crop") && choice < 2) {
+                            // A content hash as data version: unchanged frames stop at crop.
+                            Map<String, Object> row = new java.util.LinkedHashMap<>(KafkaTestClient.JSON.readValue(answer, Map.class));
+                            row.put("metaxy_data_version_by_field", Map.of("audio", "ca", "frames", "cf" + random.nextInt(2)));
+                            answer = KafkaTestClient.row(row);
+                        }
+                        send(r, parser, accepted, r.topicOf(feature), e.key(), answer);
                     } else if (choice < 7 || e.json().get("kind").asText().equals("orphaned") && choice < 9) {
                         send(r, parser, accepted, r.topicOf(feature), e.key(), null);
                     } else if (choice < 8) {
@@ -289,26 +431,36 @@ class IncrementJobKafkaTest {
                 }
                 awaitQuiet(r);
             }
-            Map<String, Map<String, StampedRow>> current = BatchOracle.currentRows(r.plan(), accepted);
-            Map<String, String> outstanding = new java.util.TreeMap<>();
-            for (Map.Entry<String, Received> latest : latestEvents(r).entrySet()) {
-                Received e = latest.getValue();
-                String kind = e.json().get("kind").asText();
-                String feature = e.json().get("feature").asText();
-                StampedRow recorded = current.getOrDefault(feature, Map.of()).get(e.key());
-                String expected = e.json().get("metaxy_provenance").isNull() ? null : e.json().get("metaxy_provenance").asText();
-                boolean answered = kind.equals("orphaned") ? recorded == null
-                        : recorded != null && recorded.provenance.equals(expected);
-                if (!kind.equals("retracted") && !answered) {
-                    outstanding.put(latest.getKey(), kind + " " + expected);
-                }
-            }
-            assertThat(outstanding).isEqualTo(BatchOracle.resolve(r.plan(), current));
+            Map<String, String> outstanding = outstandingOf(r, accepted);
+            assertThat(outstanding).isEqualTo(BatchOracle.resolveAll(r.plan(), accepted));
             assertThat(outstanding).isNotEmpty();
             if (storeUrl != null) {
                 assertStoreAgrees(r.plan(), storeUrl, outstanding, accepted);
             }
         }
+    }
+
+    /**
+     * Outstanding work read off the increments topics as a consumer would: per sample the latest
+     * event, unless retracted or answered by the sample's current row (its provenance, or no row
+     * for an orphan).
+     */
+    static Map<String, String> outstandingOf(Running r, List<StampedRow> accepted) throws Exception {
+        Map<String, Map<String, StampedRow>> current = BatchOracle.currentRows(r.plan(), accepted);
+        Map<String, String> outstanding = new java.util.TreeMap<>();
+        for (Map.Entry<String, Received> latest : latestEvents(r).entrySet()) {
+            Received e = latest.getValue();
+            String kind = e.json().get("kind").asText();
+            String feature = e.json().get("feature").asText();
+            StampedRow recorded = current.getOrDefault(feature, Map.of()).get(e.key());
+            String expected = e.json().get("metaxy_provenance").isNull() ? null : e.json().get("metaxy_provenance").asText();
+            boolean answered = kind.equals("orphaned") ? recorded == null
+                    : recorded != null && recorded.provenance.equals(expected);
+            if (!kind.equals("retracted") && !answered) {
+                outstanding.put(latest.getKey(), kind + " " + expected);
+            }
+        }
+        return outstanding;
     }
 
     /**

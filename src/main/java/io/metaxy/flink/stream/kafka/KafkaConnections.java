@@ -5,11 +5,18 @@ import io.metaxy.flink.stream.IncrementRecord;
 import io.metaxy.flink.stream.RawRecord;
 import io.metaxy.flink.stream.StreamPlan;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -68,7 +75,8 @@ public final class KafkaConnections {
                 .setKafkaProducerConfig(producerProps())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(jobName + "-increments")
-                .setRecordSerializer(new IncrementSerializer())
+                .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
+                .setRecordSerializer(new IncrementSerializer(plan.incrementTopics()))
                 .build();
     }
 
@@ -78,6 +86,7 @@ public final class KafkaConnections {
                 .setKafkaProducerConfig(producerProps())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(jobName + "-dlq")
+                .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
                 .setRecordSerializer(new DeadLetterSerializer(plan.deadLetterTopic()))
                 .build();
     }
@@ -111,8 +120,24 @@ public final class KafkaConnections {
         }
     }
 
-    static final class IncrementSerializer implements KafkaRecordSerializationSchema<IncrementRecord> {
+    /**
+     * Names the topics it writes ({@link KafkaDatasetFacetProvider}): the POOLING transaction
+     * naming strategy looks up lingering transactions on them after a restart, instead of probing
+     * every transactional id an earlier run may have used.
+     */
+    static final class IncrementSerializer implements KafkaRecordSerializationSchema<IncrementRecord>,
+            KafkaDatasetFacetProvider {
         private static final long serialVersionUID = 1L;
+        private final List<String> topics;
+
+        IncrementSerializer(List<String> topics) {
+            this.topics = List.copyOf(topics);
+        }
+
+        @Override
+        public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+            return Optional.of(new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(topics)));
+        }
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(IncrementRecord r, KafkaSinkContext context, Long timestamp) {
@@ -120,12 +145,17 @@ public final class KafkaConnections {
         }
     }
 
-    static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+    static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter>, KafkaDatasetFacetProvider {
         private static final long serialVersionUID = 1L;
         private final String topic;
 
         DeadLetterSerializer(String topic) {
             this.topic = topic;
+        }
+
+        @Override
+        public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+            return Optional.of(new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
         }
 
         @Override
