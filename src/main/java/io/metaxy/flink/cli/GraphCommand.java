@@ -40,7 +40,7 @@ final class GraphCommand implements Runnable {
         @Mixin
         GraphOption graph;
 
-        @Option(names = "--hash-length", defaultValue = "8", converter = HashOptionConverters.Length.class,
+        @Option(names = "--hash-length", defaultValue = "8", paramLabel = "N", converter = HashOptionConverters.Length.class,
                 description = "Truncation length of versions (>= 8; 64 or more gives the whole sha256).")
         int hashLength;
 

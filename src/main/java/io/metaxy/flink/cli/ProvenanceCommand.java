@@ -66,7 +66,7 @@ final class ProvenanceCommand implements Callable<Integer> {
             description = "xxhash32 (default), xxhash64, md5 or sha256.")
     HashAlgorithm hash;
 
-    @Option(names = "--hash-length", defaultValue = "8", converter = HashOptionConverters.Length.class,
+    @Option(names = "--hash-length", defaultValue = "8", paramLabel = "N", converter = HashOptionConverters.Length.class,
             description = "Truncation length (>= 8, default 8).")
     int hashLength;
 
