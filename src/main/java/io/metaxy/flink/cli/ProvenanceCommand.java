@@ -1,8 +1,10 @@
 package io.metaxy.flink.cli;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metaxy.flink.definitions.FeatureDep;
 import io.metaxy.flink.definitions.FeatureGraph;
@@ -53,7 +55,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "Output: {\"ids\", \"metaxy_provenance_by_field\", \"metaxy_provenance\"}. Bad lines are reported on stderr"
                     + " and make the exit code 1."})
 final class ProvenanceCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // A key given twice in an input line ("audio" twice in a by-field map) is an error, not "last wins".
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
     @Mixin
     GraphOption graph;

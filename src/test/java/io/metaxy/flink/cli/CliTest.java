@@ -81,14 +81,17 @@ class CliTest {
         String stdin = String.join("\n",
                 "{\"ids\": {\"sample_uid\": 1}, \"metaxy_provenance_by_field\": {\"audio\": \"a\", \"frames\": \"f\", \"depth\": \"d\"}}",
                 "{\"ids\": {\"sample_uid\": 2}, \"metaxy_provenance_by_field\": {\"audio\": \"a\"}}",
-                "{\"ids\": {\"sample_uid\": 3}, \"metaxy_provenance_by_field\": {\"audio\": \"a\", \"frames\": \"f\"}}") + "\n";
+                "{\"ids\": {\"sample_uid\": 3}, \"metaxy_provenance_by_field\": {\"audio\": \"a\", \"frames\": \"f\"}}",
+                "{\"ids\": {\"sample_uid\": 4}, \"metaxy_provenance_by_field\": {\"audio\": \"a\", \"audio\": \"b\", \"frames\": \"f\"}}")
+                + "\n";
         CliRun run = CliRun.withStdin(stdin, "provenance", "--graph", OVERVIEW, "--feature", "example/video");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.out().lines()).hasSize(1);
         assertThat(run.err())
                 .contains("line 1: feature 'example/video': column 'metaxy_provenance_by_field' has field 'depth', which the feature"
                         + " does not declare")
-                .contains("line 2: feature 'example/video': column 'metaxy_provenance_by_field' lacks field 'frames'");
+                .contains("line 2: feature 'example/video': column 'metaxy_provenance_by_field' lacks field 'frames'")
+                .contains("line 4: not valid JSON: Duplicate field 'audio'");
     }
 
     @Test
