@@ -243,18 +243,7 @@ class CliTest {
 
     @Test
     void aggregationMembersAreOrderedByIdColumns() throws Exception {
-        Path graph = Files.writeString(dir.resolve("agg.yaml"), """
-                features:
-                  - key: utterance
-                    id_columns: [speaker, utterance]
-                    fields: [audio]
-                  - key: speaker_profile
-                    id_columns: [speaker]
-                    deps:
-                      - feature: utterance
-                        lineage: {type: "N:1", on: [speaker]}
-                    fields: [audio]
-                """);
+        Path graph = Files.writeString(dir.resolve("agg.yaml"), AGGREGATION_GRAPH);
         String stdin = "{\"ids\": {\"speaker\": \"s1\"}, \"upstream\": {\"utterance\": ["
                 + "{\"ids\": {\"speaker\": \"s1\", \"utterance\": 10}, \"metaxy_data_version_by_field\": {\"audio\": \"b\"}},"
                 + "{\"ids\": {\"speaker\": \"s1\", \"utterance\": 9}, \"metaxy_data_version_by_field\": {\"audio\": \"a\"}}]}}\n";
