@@ -11,7 +11,9 @@ import io.metaxy.flink.definitions.FieldRef;
 import io.metaxy.flink.definitions.FieldSpec;
 import io.metaxy.flink.versioning.DefinitionVersions;
 import java.io.PrintWriter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -38,7 +40,8 @@ final class GraphCommand implements Runnable {
         @Mixin
         GraphOption graph;
 
-        @Option(names = "--hash-length", defaultValue = "8", description = "Truncation length of versions (>= 8).")
+        @Option(names = "--hash-length", defaultValue = "8", paramLabel = "N", converter = HashOptionConverters.Length.class,
+                description = "Truncation length of versions (>= 8; 64 or more gives the whole sha256).")
         int hashLength;
 
         @Spec
@@ -110,28 +113,33 @@ final class GraphCommand implements Runnable {
             }
         }
 
+        /**
+         * Node ids are positional ({@code n<feature>} for a feature's subgraph, {@code n<feature>_<field>}
+         * for its fields): names mapped to id characters collide ({@code c} field {@code x} vs
+         * feature {@code c/f_x}), positions cannot. Labels carry the keys.
+         */
         private static void printMermaid(FeatureGraph graph, PrintWriter out) {
+            Map<FieldRef, String> ids = new HashMap<>();
             out.println("flowchart LR");
-            for (FeatureKey key : graph.topologicalOrder()) {
-                out.printf("  subgraph %s[\"%s\"]%n", nodeId(key, null), key);
-                for (FieldSpec field : graph.spec(key).fields()) {
-                    out.printf("    %s[\"%s\"]%n", nodeId(key, field), field.key());
+            List<FeatureKey> order = graph.topologicalOrder();
+            for (int i = 0; i < order.size(); i++) {
+                FeatureKey key = order.get(i);
+                out.printf("  subgraph n%d[\"%s\"]%n", i, key);
+                List<FieldSpec> fields = graph.spec(key).fields();
+                for (int j = 0; j < fields.size(); j++) {
+                    String id = "n" + i + "_" + j;
+                    ids.put(new FieldRef(key, fields.get(j).key()), id);
+                    out.printf("    %s[\"%s\"]%n", id, fields.get(j).key());
                 }
                 out.println("  end");
             }
-            for (FeatureKey key : graph.topologicalOrder()) {
+            for (FeatureKey key : order) {
                 for (FieldSpec field : graph.spec(key).fields()) {
                     for (FieldRef parent : graph.parentFields(key, field.key())) {
-                        out.printf("  %s --> %s%n", nodeId(parent.feature(), graph.spec(parent.feature()).field(parent.field()).orElseThrow()),
-                                nodeId(key, field));
+                        out.printf("  %s --> %s%n", ids.get(parent), ids.get(new FieldRef(key, field.key())));
                     }
                 }
             }
-        }
-
-        private static String nodeId(FeatureKey key, FieldSpec field) {
-            String base = key.tableName();
-            return field == null ? base : base + "__f_" + field.key().toString().replace('/', '_').replace('-', '_');
         }
     }
 }

@@ -1,8 +1,10 @@
 package io.metaxy.flink.cli;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metaxy.flink.definitions.FeatureDep;
 import io.metaxy.flink.definitions.FeatureGraph;
@@ -11,6 +13,7 @@ import io.metaxy.flink.definitions.FeatureSpec;
 import io.metaxy.flink.definitions.Lineage;
 import io.metaxy.flink.versioning.GroupDataVersion;
 import io.metaxy.flink.versioning.HashAlgorithm;
+import io.metaxy.flink.versioning.IdValueOrder;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
 import java.io.BufferedReader;
@@ -23,10 +26,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import io.metaxy.flink.definitions.DefinitionException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -46,19 +55,22 @@ import picocli.CommandLine.Model.CommandSpec;
             "Output: {\"ids\", \"metaxy_provenance_by_field\", \"metaxy_provenance\"}. Bad lines are reported on stderr"
                     + " and make the exit code 1."})
 final class ProvenanceCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // A key given twice in an input line ("audio" twice in a by-field map) is an error, not "last wins".
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
     @Mixin
     GraphOption graph;
 
-    @Option(names = "--feature", required = true, paramLabel = "KEY", description = "Feature key, e.g. example/crop.")
-    String feature;
+    @Option(names = "--feature", required = true, paramLabel = "KEY", converter = FeatureKeyConverter.class,
+            description = "Feature key, e.g. example/crop.")
+    FeatureKey feature;
 
-    @Option(names = "--hash", defaultValue = "xxhash32", paramLabel = "ALGO",
+    @Option(names = "--hash", defaultValue = "xxhash32", paramLabel = "ALGO", converter = HashOptionConverters.Algorithm.class,
             description = "xxhash32 (default), xxhash64, md5 or sha256.")
-    String hash;
+    HashAlgorithm hash;
 
-    @Option(names = "--hash-length", defaultValue = "8", description = "Truncation length (>= 8, default 8).")
+    @Option(names = "--hash-length", defaultValue = "8", paramLabel = "N", converter = HashOptionConverters.Length.class,
+            description = "Truncation length (>= 8, default 8).")
     int hashLength;
 
     @Spec
@@ -66,14 +78,12 @@ final class ProvenanceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        SampleHasher hasher = new SampleHasher(hash, hashLength);
         FeatureGraph features = graph.load();
-        FeatureSpec target = features.spec(FeatureKey.of(feature));
-        SampleHasher hasher;
-        try {
-            hasher = new SampleHasher(HashAlgorithm.fromId(hash), hashLength);
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        // A key the graph lacks is a wrong command line, like a malformed key: a usage error.
+        FeatureSpec target = features.find(feature).orElseThrow(() -> new ParameterException(spec.commandLine(),
+                "Invalid value for option '--feature': feature '" + feature + "' is not in the graph (it has "
+                        + new TreeSet<>(features.keys()) + ")"));
         ProvenanceCalculator calc = ProvenanceCalculator.of(features, target.key(), hasher);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -107,24 +117,25 @@ final class ProvenanceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("expected a JSON object");
         }
         JsonNode ids = input.get("ids");
-        if (ids == null || !ids.isObject()) {
-            throw new IllegalArgumentException(where + ": column 'ids' must be an object of the id columns " + target.idColumns());
-        }
-        for (String column : target.idColumns()) {
-            if (!ids.hasNonNull(column)) {
-                throw new IllegalArgumentException(where + ": id column '" + column + "' is missing from 'ids'");
-            }
-        }
+        Map<String, Object> sampleIds = idValues(ids, target.idColumns(), where);
         Map<String, String> byField;
         if (target.isRoot()) {
             byField = strings(input.get("metaxy_provenance_by_field"), where + ": column 'metaxy_provenance_by_field'");
-            for (var field : target.fields()) {
-                if (!byField.containsKey(field.key().toString())) {
-                    throw new IllegalArgumentException(where + ": column 'metaxy_provenance_by_field' lacks field '" + field.key() + "'");
+            Set<String> declared = new TreeSet<>();
+            target.fields().forEach(f -> declared.add(f.key().toString()));
+            for (String field : declared) {
+                if (!byField.containsKey(field)) {
+                    throw new IllegalArgumentException(where + ": column 'metaxy_provenance_by_field' lacks field '" + field + "'");
+                }
+            }
+            for (String field : byField.keySet()) {
+                if (!declared.contains(field)) {
+                    throw new IllegalArgumentException(where + ": column 'metaxy_provenance_by_field' has field '" + field
+                            + "', which the feature does not declare (its fields: " + declared + ")");
                 }
             }
         } else {
-            byField = calc.provenanceByField(upstream(graph, target, hasher, input.get("upstream")));
+            byField = calc.provenanceByField(upstream(graph, target, hasher, sampleIds, input.get("upstream")));
         }
         ObjectNode out = JSON.createObjectNode();
         out.set("ids", ids);
@@ -135,7 +146,7 @@ final class ProvenanceCommand implements Callable<Integer> {
     }
 
     private static Map<FeatureKey, Map<String, String>> upstream(FeatureGraph graph, FeatureSpec target, SampleHasher hasher,
-            JsonNode upstream) {
+            Map<String, Object> sampleIds, JsonNode upstream) {
         String where = "feature '" + target.key() + "'";
         if (upstream == null || !upstream.isObject()) {
             throw new IllegalArgumentException(where + ": column 'upstream' must be an object of parent feature → row");
@@ -156,15 +167,7 @@ final class ProvenanceCommand implements Callable<Integer> {
                 continue;
             }
             if (dep.lineage() instanceof Lineage.Aggregation) {
-                if (!row.isArray() || row.isEmpty()) {
-                    throw new IllegalArgumentException(parent + " is an N:1 aggregation: expected a non-empty list of member rows");
-                }
-                List<GroupDataVersion.Member> members = new ArrayList<>();
-                for (JsonNode member : row) {
-                    members.add(new GroupDataVersion.Member(idValues(member.get("ids"), parent + " member 'ids'"),
-                            strings(member.get("metaxy_data_version_by_field"), parent + " member column 'metaxy_data_version_by_field'")));
-                }
-                versions.put(dep.feature(), GroupDataVersion.of(hasher, graph.spec(dep.feature()).idColumns(), members));
+                versions.put(dep.feature(), groupDataVersion(graph.spec(dep.feature()), dep, hasher, sampleIds, row, parent));
             } else {
                 versions.put(dep.feature(), strings(row.get("metaxy_data_version_by_field"),
                         parent + " column 'metaxy_data_version_by_field'"));
@@ -173,13 +176,64 @@ final class ProvenanceCommand implements Callable<Integer> {
         return versions;
     }
 
-    private static Map<String, Object> idValues(JsonNode ids, String where) {
+    /**
+     * An N:1 parent's members folded into one data version by field. Each member needs every id
+     * column of the parent, and its {@code on} columns must equal the sample's (after rename).
+     */
+    private static Map<String, String> groupDataVersion(FeatureSpec parentSpec, FeatureDep dep, SampleHasher hasher,
+            Map<String, Object> sampleIds, JsonNode rows, String parent) {
+        if (!rows.isArray() || rows.isEmpty()) {
+            throw new IllegalArgumentException(parent + " is an N:1 aggregation: expected a non-empty list of member rows");
+        }
+        Map<String, String> parentColumnOf = new HashMap<>();
+        parentSpec.idColumns().forEach(c -> parentColumnOf.put(dep.rename().getOrDefault(c, c), c));
+        List<GroupDataVersion.Member> members = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            String member = parent + " member " + (i + 1);
+            JsonNode row = rows.get(i);
+            if (!row.isObject()) {
+                throw new IllegalArgumentException(member + " must be an object with 'ids' and 'metaxy_data_version_by_field'");
+            }
+            Map<String, Object> ids = idValues(row.get("ids"), parentSpec.idColumns(), member);
+            for (String on : dep.lineage().on()) {
+                Object value = ids.get(parentColumnOf.get(on));
+                if (IdValueOrder.INSTANCE.compare(value, sampleIds.get(on)) != 0) {
+                    throw new IllegalArgumentException(member + ": 'on' column '" + on + "' is " + json(value)
+                            + " but the sample's is " + json(sampleIds.get(on)) + ": the member belongs to another group");
+                }
+            }
+            members.add(new GroupDataVersion.Member(ids,
+                    strings(row.get("metaxy_data_version_by_field"), member + " column 'metaxy_data_version_by_field'")));
+        }
+        try {
+            return GroupDataVersion.of(hasher, parentSpec.idColumns(), members);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(parent + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The values of {@code columns} in an {@code ids} object: each present, a number or a string. */
+    private static Map<String, Object> idValues(JsonNode ids, List<String> columns, String where) {
         if (ids == null || !ids.isObject()) {
-            throw new IllegalArgumentException(where + " must be an object");
+            throw new IllegalArgumentException(where + ": column 'ids' must be an object of the id columns " + columns);
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        ids.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isNumber() ? e.getValue().numberValue() : e.getValue().asText()));
+        for (String column : columns) {
+            JsonNode value = ids.get(column);
+            if (value == null || value.isNull()) {
+                throw new IllegalArgumentException(where + ": id column '" + column + "' is missing from 'ids'");
+            }
+            if (!value.isNumber() && !value.isTextual()) {
+                throw new IllegalArgumentException(where + ": id column '" + column + "' in 'ids' must be a number or a string, got "
+                        + value);
+            }
+            out.put(column, value.isNumber() ? value.numberValue() : value.asText());
+        }
         return out;
+    }
+
+    private static String json(Object value) {
+        return value instanceof String text ? JSON.getNodeFactory().textNode(text).toString() : String.valueOf(value);
     }
 
     private static Map<String, String> strings(JsonNode node, String where) {
@@ -194,5 +248,17 @@ final class ProvenanceCommand implements Callable<Integer> {
             out.put(e.getKey(), e.getValue().asText());
         });
         return out;
+    }
+
+    /** {@code --feature}: a malformed key is a usage error before the graph is read. */
+    static final class FeatureKeyConverter implements ITypeConverter<FeatureKey> {
+        @Override
+        public FeatureKey convert(String value) {
+            try {
+                return FeatureKey.of(value);
+            } catch (DefinitionException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

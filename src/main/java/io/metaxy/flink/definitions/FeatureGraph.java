@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -26,9 +27,10 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * Construction fails with a {@link DefinitionException} naming the feature and field for:
- * duplicate keys, deps on unknown features, cycles, explicit field deps on missing fields,
- * 1:1 deps whose id columns do not line up, 1:N / N:1 {@code on} columns missing from the id
- * columns, and non-root fields left without any parent field.
+ * duplicate keys, keys sharing a table name ({@code a-b} and {@code a_b}), deps on unknown
+ * features, cycles (reported as the path), explicit field deps on missing fields, 1:1 deps whose
+ * id columns do not line up, 1:N / N:1 {@code on} columns missing from the id columns, and
+ * non-root fields left without any parent field.
  */
 public final class FeatureGraph {
     private final Map<FeatureKey, FeatureSpec> features;
@@ -37,6 +39,7 @@ public final class FeatureGraph {
     private final Map<FieldRef, List<FieldRef>> parentFields;
 
     private FeatureGraph(Map<FeatureKey, FeatureSpec> features) {
+        requireDistinctTableNames(features.keySet());
         this.features = Collections.unmodifiableMap(features);
         Map<FeatureKey, List<FeatureKey>> childMap = new TreeMap<>();
         features.keySet().forEach(k -> childMap.put(k, new ArrayList<>()));
@@ -67,6 +70,18 @@ public final class FeatureGraph {
             }
         }
         return new FeatureGraph(byKey);
+    }
+
+    /** Two keys that differ only in '-' versus '_' would share one store table and one topic. */
+    private static void requireDistinctTableNames(Collection<FeatureKey> keys) {
+        Map<String, FeatureKey> byTable = new HashMap<>();
+        for (FeatureKey key : new TreeSet<>(keys)) {
+            FeatureKey other = byTable.putIfAbsent(key.tableName(), key);
+            if (other != null) {
+                throw new DefinitionException("features '" + other + "' and '" + key + "' both map to table '"
+                        + key.tableName() + "' ('-' becomes '_'); rename one of them");
+            }
+        }
     }
 
     public Collection<FeatureSpec> features() {
@@ -219,11 +234,35 @@ public final class FeatureGraph {
             }
         }
         if (order.size() != features.size()) {
-            List<FeatureKey> cyclic = pending.entrySet().stream()
-                    .filter(e -> e.getValue() > 0).map(Map.Entry::getKey).toList();
-            throw new DefinitionException("dependency cycle among features " + cyclic);
+            throw new DefinitionException("dependency cycle: " + String.join(" -> ", cycle(pending).stream()
+                    .map(FeatureKey::toString).toList()) + " (each feature depends on the next)");
         }
         return List.copyOf(order);
+    }
+
+    /**
+     * One cycle among the features Kahn's algorithm could not order, as a closed path starting at
+     * its smallest key. Every such feature still waits for some dep that is itself unordered, so
+     * following those deps must revisit a feature; features merely downstream of the cycle drop out.
+     */
+    private List<FeatureKey> cycle(Map<FeatureKey, Integer> pending) {
+        FeatureKey start = pending.entrySet().stream().filter(e -> e.getValue() > 0).map(Map.Entry::getKey)
+                .findFirst().orElseThrow();
+        List<FeatureKey> path = new ArrayList<>();
+        Map<FeatureKey, Integer> seenAt = new HashMap<>();
+        FeatureKey current = start;
+        while (!seenAt.containsKey(current)) {
+            seenAt.put(current, path.size());
+            path.add(current);
+            current = features.get(current).deps().stream().map(FeatureDep::feature)
+                    .filter(dep -> pending.get(dep) > 0).sorted().findFirst().orElseThrow();
+        }
+        List<FeatureKey> loop = path.subList(seenAt.get(current), path.size());
+        int smallest = loop.indexOf(Collections.min(loop));
+        List<FeatureKey> rotated = new ArrayList<>(loop.subList(smallest, loop.size()));
+        rotated.addAll(loop.subList(0, smallest));
+        rotated.add(rotated.get(0));
+        return rotated;
     }
 
     private List<FieldRef> resolveParents(FeatureSpec spec, FieldSpec field) {

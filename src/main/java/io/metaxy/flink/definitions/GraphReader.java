@@ -2,9 +2,11 @@ package io.metaxy.flink.definitions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -29,7 +31,6 @@ import java.util.Set;
  */
 public final class GraphReader {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new YAMLMapper();
     private static final Set<String> ALL_MARKERS = Set.of("all", "*", "__METAXY_ALL_DEP__");
 
     private GraphReader() {}
@@ -39,6 +40,12 @@ public final class GraphReader {
         String text;
         try {
             text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new DefinitionException("cannot read graph file " + file + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new DefinitionException("cannot read graph file " + file + ": permission denied", e);
+        } catch (MalformedInputException e) {
+            throw new DefinitionException("cannot read graph file " + file + ": not UTF-8 text", e);
         } catch (IOException e) {
             throw new DefinitionException("cannot read graph file " + file + ": " + e.getMessage(), e);
         }
@@ -49,39 +56,46 @@ public final class GraphReader {
         }
     }
 
-    /** Parses graph text in either form. */
+    /**
+     * Parses graph text in either form. Unquoted YAML scalars keep their written text
+     * ({@code code_version: 1.10} is "1.10"), and a key given twice in one object is an error.
+     */
     public static FeatureGraph parse(String text) {
-        JsonNode root;
-        try {
-            root = (text.stripLeading().startsWith("{") ? JSON : YAML).readTree(text);
-        } catch (IOException e) {
-            throw new DefinitionException("graph is neither valid JSON nor YAML: " + e.getMessage(), e);
-        }
-        return fromTree(root);
+        return fromTree(GraphTreeReader.read(text));
     }
 
-    /** Builds a graph from a parsed tree in either form. */
+    /**
+     * Builds a graph from a parsed tree in either form: this product's form when {@code features}
+     * is a list, else Metaxy's snapshot (an object of feature key → {@code {"feature_spec": …}}).
+     * Scalars are read by their text, so a tree from {@code ObjectMapper.readTree} of YAML may
+     * already have lost what was written; {@link #parse} keeps it.
+     */
     public static FeatureGraph fromTree(JsonNode root) {
         if (root == null || !root.isObject()) {
             throw new DefinitionException("graph must be an object with 'features' (or a Metaxy snapshot)");
         }
         List<FeatureSpec> specs = new ArrayList<>();
-        if (root.has("features")) {
-            JsonNode features = root.get("features");
-            if (!features.isArray()) {
-                throw new DefinitionException("'features' must be a list of feature specs");
-            }
-            for (JsonNode feature : features) {
-                specs.add(featureSpec(feature));
+        JsonNode features = root.get("features");
+        if (features != null && features.isArray()) {
+            allowOnly(root, "graph", "features");
+            for (int i = 0; i < features.size(); i++) {
+                specs.add(featureSpec(features.get(i), "features[" + i + "]", true));
             }
         } else {
             Iterator<Map.Entry<String, JsonNode>> entries = root.fields();
             while (entries.hasNext()) {
                 Map.Entry<String, JsonNode> entry = entries.next();
-                JsonNode spec = entry.getValue().has("feature_spec") ? entry.getValue().get("feature_spec") : entry.getValue();
-                FeatureSpec parsed = featureSpec(spec);
+                String position = "snapshot entry '" + entry.getKey() + "'";
+                JsonNode value = entry.getValue();
+                if (!value.isObject() || !(value.has("feature_spec") || value.has("key"))) {
+                    throw new DefinitionException(entry.getKey().equals("features")
+                            ? "'features' must be a list of feature specs"
+                            : position + " must be an object {\"feature_spec\": {…}} (or the graph needs 'features': a list of feature specs)");
+                }
+                JsonNode spec = value.has("feature_spec") ? value.get("feature_spec") : value;
+                FeatureSpec parsed = featureSpec(spec, position, false);
                 if (!parsed.key().toString().equals(entry.getKey())) {
-                    throw new DefinitionException("snapshot entry '" + entry.getKey() + "' holds the spec of '" + parsed.key() + "'");
+                    throw new DefinitionException(position + " holds the spec of '" + parsed.key() + "'");
                 }
                 specs.add(parsed);
             }
@@ -89,11 +103,21 @@ public final class GraphReader {
         return FeatureGraph.of(specs);
     }
 
-    private static FeatureSpec featureSpec(JsonNode node) {
-        String key = text(node, "key", "feature spec");
+    /**
+     * One feature spec. {@code strict}: unknown keys are errors (our hand-written YAML, to catch
+     * typos); in Metaxy snapshots they are ignored on the feature and its deps, so snapshots of a
+     * newer Metaxy still load (field specs, which the versions hash, stay strict in both).
+     */
+    private static FeatureSpec featureSpec(JsonNode node, String position, boolean strict) {
+        if (node == null || !node.isObject()) {
+            throw new DefinitionException(position + ": a feature spec must be an object");
+        }
+        String key = text(node, "key", position);
         String where = "feature '" + key + "'";
-        allowOnly(node, where, "key", "id_columns", "deps", "fields", "metadata", "description", "code_version",
-                "feature_spec_version", "feature_version");
+        if (strict) {
+            allowOnly(node, where, "key", "id_columns", "deps", "fields", "metadata", "description", "code_version",
+                    "feature_spec_version", "feature_version");
+        }
         FeatureSpec.Builder builder;
         try {
             builder = FeatureSpec.builder(key);
@@ -107,7 +131,7 @@ public final class GraphReader {
             builder.description(node.get("description").asText());
         }
         for (JsonNode dep : list(node.get("deps"), where + " deps")) {
-            builder.dep(featureDep(dep, where));
+            builder.dep(featureDep(dep, where, strict));
         }
         JsonNode fields = node.get("fields");
         if (fields == null || !fields.isArray()) {
@@ -126,7 +150,7 @@ public final class GraphReader {
         String key = text(node, "key", feature + " field");
         String where = feature + " field '" + key + "'";
         allowOnly(node, where, "key", "code_version", "deps");
-        String codeVersion = node.hasNonNull("code_version") ? node.get("code_version").asText() : null;
+        String codeVersion = codeVersion(node.get("code_version"), where);
         List<FieldDep> deps = new ArrayList<>();
         JsonNode depsNode = node.get("deps");
         if (depsNode != null && depsNode.isTextual() && ALL_MARKERS.contains(depsNode.asText())) {
@@ -147,14 +171,16 @@ public final class GraphReader {
         return guard(feature, () -> new FieldSpec(FieldKey.of(key), codeVersion, deps));
     }
 
-    private static FeatureDep featureDep(JsonNode node, String feature) {
+    private static FeatureDep featureDep(JsonNode node, String feature, boolean strict) {
         if (node.isTextual()) {
             return guard(feature, () -> FeatureDep.on(node.asText()).build());
         }
         String upstream = text(node, "feature", feature + " dep");
         String where = feature + " dep on '" + upstream + "'";
-        allowOnly(node, where, "feature", "fields_mapping", "lineage", "optional", "select", "columns", "rename",
-                "sql_filters", "filters");
+        if (strict) {
+            allowOnly(node, where, "feature", "fields_mapping", "lineage", "optional", "select", "columns", "rename",
+                    "sql_filters", "filters");
+        }
         FeatureDep.Builder builder = guard(where, () -> FeatureDep.on(upstream));
         if (node.hasNonNull("fields_mapping")) {
             builder.fieldsMapping(fieldsMapping(node.get("fields_mapping"), where));
@@ -162,11 +188,8 @@ public final class GraphReader {
         if (node.hasNonNull("lineage")) {
             builder.lineage(lineage(node.get("lineage"), where));
         }
-        if (node.has("optional")) {
-            if (!node.get("optional").isBoolean()) {
-                throw new DefinitionException(where + ": 'optional' must be true or false");
-            }
-            builder.optional(node.get("optional").asBoolean());
+        if (node.hasNonNull("optional")) {
+            builder.optional(flag(node.get("optional"), where + ": 'optional'"));
         }
         JsonNode select = node.hasNonNull("select") ? node.get("select") : node.get("columns");
         if (select != null && !select.isNull()) {
@@ -201,7 +224,8 @@ public final class GraphReader {
         JsonNode body = mapping;
         return switch (type) {
             case "default" -> {
-                boolean suffix = body.isObject() && body.path("match_suffix").asBoolean(false);
+                boolean suffix = body.isObject() && body.hasNonNull("match_suffix")
+                        && flag(body.get("match_suffix"), where + ": 'match_suffix'");
                 Set<FieldKey> exclude = new LinkedHashSet<>();
                 if (body.isObject() && body.has("exclude_fields")) {
                     for (JsonNode f : body.get("exclude_fields")) {
@@ -252,6 +276,30 @@ public final class GraphReader {
             case "N:1", "aggregation" -> Lineage.aggregation(on);
             default -> throw new DefinitionException("unknown lineage type '" + type + "' (expected 1:1, 1:N or N:1)");
         });
+    }
+
+    /**
+     * A code version as written. {@link #parse} keeps unquoted scalars' text ({@code 1.10} stays
+     * "1.10"), so a number or boolean here renders exactly as the user wrote it.
+     */
+    private static String codeVersion(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isValueNode()) {
+            throw new DefinitionException(where + ": 'code_version' must be a string, got " + node);
+        }
+        return node.asText();
+    }
+
+    private static boolean flag(JsonNode node, String what) {
+        if (node.isBoolean()) {
+            return node.asBoolean();
+        }
+        if (node.isTextual() && (node.asText().equalsIgnoreCase("true") || node.asText().equalsIgnoreCase("false"))) {
+            return Boolean.parseBoolean(node.asText().toLowerCase(java.util.Locale.ROOT));
+        }
+        throw new DefinitionException(what + " must be true or false, got " + node);
     }
 
     private static String text(JsonNode node, String name, String where) {

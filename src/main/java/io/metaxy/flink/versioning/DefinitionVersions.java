@@ -27,7 +27,8 @@ import java.util.TreeMap;
  *   <li>graph version (this product's own, not Metaxy's project version): sha256 of
  *       (feature key, feature version) for features sorted by key.</li>
  * </ul>
- * Each is the hex digest truncated to {@code length} characters (8 by default).
+ * Each is the hex digest truncated to {@code length} characters (8 by default; a length beyond
+ * the 64 hex characters of sha256 gives the whole digest, as Metaxy's truncation does).
  *
  * <pre>{@code
  * DefinitionVersions versions = DefinitionVersions.of(graph);
@@ -35,6 +36,9 @@ import java.util.TreeMap;
  * }</pre>
  */
 public final class DefinitionVersions {
+    private static final int SHA256_HEX_LENGTH = 64;
+    private static final HexFormat HEX = HexFormat.of();
+
     private final FeatureGraph graph;
     private final int length;
     private final Map<FieldRef, String> fieldVersions = new HashMap<>();
@@ -44,10 +48,10 @@ public final class DefinitionVersions {
 
     private DefinitionVersions(FeatureGraph graph, int length) {
         if (length < SampleHasher.MIN_LENGTH) {
-            throw new IllegalArgumentException("hash truncation length must be at least 8, got " + length);
+            throw new IllegalArgumentException("hash truncation length must be at least " + SampleHasher.MIN_LENGTH + ", got " + length);
         }
         this.graph = graph;
-        this.length = length;
+        this.length = Math.min(length, SHA256_HEX_LENGTH);
         for (FeatureKey key : graph.topologicalOrder()) {
             FeatureSpec spec = graph.spec(key);
             List<FieldSpec> sortedFields = spec.fields().stream().sorted(Comparator.comparing(FieldSpec::key)).toList();
@@ -127,7 +131,7 @@ public final class DefinitionVersions {
     }
 
     private String render(MessageDigest digest) {
-        return HexFormat.of().formatHex(digest.digest()).substring(0, length);
+        return HEX.formatHex(digest.digest()).substring(0, length);
     }
 
     private static void update(MessageDigest digest, String text) {

@@ -32,18 +32,22 @@ public enum HashAlgorithm {
     MD5("md5") {
         @Override
         public String hash(byte[] bytes, int length) {
-            return digest("MD5", bytes, length);
+            return digest(MD5_DIGEST, bytes, length);
         }
     },
     SHA256("sha256") {
         @Override
         public String hash(byte[] bytes, int length) {
-            return digest("SHA-256", bytes, length);
+            return digest(SHA256_DIGEST, bytes, length);
         }
     };
 
     private static final XXHash32 XX32 = XXHashFactory.fastestJavaInstance().hash32();
     private static final XXHash64 XX64 = XXHashFactory.fastestJavaInstance().hash64();
+    private static final HexFormat HEX = HexFormat.of();
+    // MessageDigest.getInstance walks the security providers; one reusable digest per thread instead.
+    private static final ThreadLocal<MessageDigest> MD5_DIGEST = ThreadLocal.withInitial(() -> newDigest("MD5"));
+    private static final ThreadLocal<MessageDigest> SHA256_DIGEST = ThreadLocal.withInitial(() -> newDigest("SHA-256"));
 
     private final String id;
 
@@ -73,11 +77,16 @@ public enum HashAlgorithm {
         throw new IllegalArgumentException("unknown hash algorithm '" + id + "' (expected xxhash32, xxhash64, md5 or sha256)");
     }
 
-    private static String digest(String algorithm, byte[] bytes, int length) {
+    private static String digest(ThreadLocal<MessageDigest> local, byte[] bytes, int length) {
+        MessageDigest digest = local.get();
+        digest.reset();
+        digest.update(bytes, 0, length);
+        return HEX.formatHex(digest.digest());
+    }
+
+    private static MessageDigest newDigest(String algorithm) {
         try {
-            MessageDigest digest = MessageDigest.getInstance(algorithm);
-            digest.update(bytes, 0, length);
-            return HexFormat.of().formatHex(digest.digest());
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(algorithm + " is required by every Java platform", e);
         }

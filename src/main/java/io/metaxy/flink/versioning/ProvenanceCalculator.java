@@ -10,6 +10,7 @@ import io.metaxy.flink.definitions.FieldSpec;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -158,7 +159,7 @@ public final class ProvenanceCalculator implements Serializable {
 
     /** Sample provenance from per-field values ordered like {@link #fields()}. */
     public String provenance(String[] byField) {
-        return combine(hasher, List.of(byField));
+        return combine(hasher, Arrays.asList(byField));
     }
 
     /** Sample provenance from a field key → value map (also for root features and data versions). */
@@ -191,13 +192,8 @@ public final class ProvenanceCalculator implements Serializable {
         return combine(hasher, orderedMemberVersions);
     }
 
-    /** Orders values for aggregation: numbers numerically, other values by their text. */
-    public static final Comparator<Object> ID_VALUE_ORDER = (a, b) -> {
-        if (a instanceof Number x && b instanceof Number y) {
-            return new java.math.BigDecimal(x.toString()).compareTo(new java.math.BigDecimal(y.toString()));
-        }
-        return String.valueOf(a).compareTo(String.valueOf(b));
-    };
+    /** Orders id values for aggregation: numbers numerically, other values by their text ({@link IdValueOrder}). */
+    public static final Comparator<Object> ID_VALUE_ORDER = IdValueOrder.INSTANCE;
 
     private static String combine(SampleHasher hasher, Collection<String> values) {
         HashInput input = INPUT.get().reset();

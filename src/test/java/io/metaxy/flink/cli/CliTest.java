@@ -13,8 +13,14 @@ import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +40,66 @@ class CliTest {
         assertThat(CliRun.run("no-such-command").exitCode()).isEqualTo(2);
         CliRun missing = CliRun.run("graph", "versions", "--graph", dir.resolve("missing.yaml").toString());
         assertThat(missing.exitCode()).isEqualTo(1);
-        assertThat(missing.err()).contains("cannot read graph file");
+        assertThat(missing.err()).contains("cannot read graph file").contains("missing.yaml: no such file");
+    }
+
+    @Test
+    void hashOptionsAreUsageErrorsCheckedBeforeTheGraphIsRead() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "features:\n  - key: a\n    deps: [ghost]\n    fields: [x]\n");
+        for (String[] args : List.of(
+                new String[] {"graph", "versions", "--graph", bad.toString(), "--hash-length", "4"},
+                new String[] {"graph", "versions", "--graph", bad.toString(), "--hash-length", "eight"},
+                new String[] {"provenance", "--graph", bad.toString(), "--feature", "a", "--hash-length", "7"},
+                new String[] {"provenance", "--graph", bad.toString(), "--feature", "a", "--hash", "crc"},
+                new String[] {"provenance", "--graph", bad.toString(), "--feature", "Not A Key"})) {
+            CliRun run = CliRun.run(args);
+            assertThat(run.exitCode()).as(String.join(" ", args) + "\n" + run.err()).isEqualTo(2);
+            assertThat(run.err()).contains("Invalid value for option").doesNotContain("ghost");
+        }
+        assertThat(CliRun.run("graph", "versions", "--graph", OVERVIEW, "--hash-length", "4").err())
+                .contains("'--hash-length'").contains("must be at least 8, got 4");
+    }
+
+    @Test
+    void graphVersionsHashLengthBeyondTheDigestGivesTheWholeDigest() throws Exception {
+        CliRun run = CliRun.run("graph", "versions", "--graph", OVERVIEW, "--hash-length", "100");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode printed = JSON.readTree(run.out());
+        assertThat(printed.get("graph_version").asText()).hasSize(64);
+        assertThat(printed.at("/features/example~1crop/fields/audio").asText()).hasSize(64);
+    }
+
+    @Test
+    void unknownFeatureIsAUsageErrorListingTheGraphsFeatures() {
+        CliRun run = CliRun.run("provenance", "--graph", OVERVIEW, "--feature", "example/nope");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("feature 'example/nope' is not in the graph").contains("example/crop");
+    }
+
+    @Test
+    void rootInputMustCarryExactlyTheFeaturesFields() {
+        String stdin = String.join("\n",
+                "{\"ids\": {\"sample_uid\": 1}, \"metaxy_provenance_by_field\": {\"audio\": \"a\", \"frames\": \"f\", \"depth\": \"d\"}}",
+                "{\"ids\": {\"sample_uid\": 2}, \"metaxy_provenance_by_field\": {\"audio\": \"a\"}}",
+                "{\"ids\": {\"sample_uid\": 3}, \"metaxy_provenance_by_field\": {\"audio\": \"a\", \"frames\": \"f\"}}",
+                "{\"ids\": {\"sample_uid\": 4}, \"metaxy_provenance_by_field\": {\"audio\": \"a\", \"audio\": \"b\", \"frames\": \"f\"}}")
+                + "\n";
+        CliRun run = CliRun.withStdin(stdin, "provenance", "--graph", OVERVIEW, "--feature", "example/video");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out().lines()).hasSize(1);
+        assertThat(run.err())
+                .contains("line 1: feature 'example/video': column 'metaxy_provenance_by_field' has field 'depth', which the feature"
+                        + " does not declare")
+                .contains("line 2: feature 'example/video': column 'metaxy_provenance_by_field' lacks field 'frames'")
+                .contains("line 4: not valid JSON: Duplicate field 'audio'");
+    }
+
+    @Test
+    void duplicateKeysInTheGraphAreARuntimeFailure() throws Exception {
+        Path graph = Files.writeString(dir.resolve("dup.yaml"), "features:\n  - key: a\n    fields: [x]\n    fields: [y]\n");
+        CliRun run = CliRun.run("graph", "versions", "--graph", graph.toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("duplicate key 'fields' in /features/0 (line 4)");
     }
 
     @Test
@@ -51,9 +116,55 @@ class CliTest {
         assertThat(text.exitCode()).isZero();
         assertThat(text.out()).contains("example/face_detection").contains("faces").contains("<- example/crop.frames");
         CliRun mermaid = CliRun.run("graph", "show", "--graph", OVERVIEW, "--format", "mermaid");
-        assertThat(mermaid.out()).startsWith("flowchart LR")
-                .contains("example__video__f_audio --> example__stt__f_transcription")
-                .doesNotContain("example__video__f_audio --> example__face_detection");
+        assertThat(mermaid.out()).startsWith("flowchart LR");
+        Set<String> edges = mermaidEdges(mermaid.out());
+        assertThat(edges).contains("example/video.audio --> example/stt.transcription", "example/crop.frames --> example/face_detection.faces")
+                .doesNotContain("example/video.audio --> example/face_detection.faces");
+    }
+
+    @Test
+    void mermaidNodeIdsDoNotCollide() throws Exception {
+        // Name-derived ids used to give field c.x and feature c/f_x the same id "c__f_x".
+        Path graph = Files.writeString(dir.resolve("ids.yaml"), """
+                features:
+                  - key: c
+                    fields: [x]
+                  - key: c/f_x
+                    deps: [c]
+                    fields: [x]
+                  - key: c-f/x
+                    deps: [c]
+                    fields: [x]
+                """);
+        CliRun run = CliRun.run("graph", "show", "--graph", graph.toString(), "--format", "mermaid");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        List<String> declared = new ArrayList<>();
+        Matcher node = Pattern.compile("^\\s*(?:subgraph )?(\\S+)\\[\"", Pattern.MULTILINE).matcher(run.out());
+        while (node.find()) {
+            declared.add(node.group(1));
+        }
+        assertThat(declared).hasSize(6).doesNotHaveDuplicates();
+        assertThat(mermaidEdges(run.out())).containsExactlyInAnyOrder("c.x --> c/f_x.x", "c.x --> c-f/x.x");
+    }
+
+    /** Edges as "feature.field --> feature.field", resolved through the subgraph and node labels. */
+    private static Set<String> mermaidEdges(String diagram) {
+        Map<String, String> labels = new HashMap<>();
+        String feature = null;
+        Set<String> edges = new HashSet<>();
+        for (String line : diagram.lines().map(String::strip).toList()) {
+            Matcher subgraph = Pattern.compile("subgraph (\\S+)\\[\"(.+)\"]").matcher(line);
+            Matcher field = Pattern.compile("(\\S+)\\[\"(.+)\"]").matcher(line);
+            Matcher edge = Pattern.compile("(\\S+) --> (\\S+)").matcher(line);
+            if (subgraph.matches()) {
+                feature = subgraph.group(2);
+            } else if (field.matches()) {
+                labels.put(field.group(1), feature + "." + field.group(2));
+            } else if (edge.matches()) {
+                edges.add(labels.get(edge.group(1)) + " --> " + labels.get(edge.group(2)));
+            }
+        }
+        return edges;
     }
 
     @Test
@@ -65,6 +176,10 @@ class CliTest {
         assertThat(out.get("metaxy_provenance").asText()).isEqualTo(SampleHasher.of(HashAlgorithm.SHA256).hash("x|y"));
         assertThat(CliRun.withStdin(line, "provenance", "--graph", OVERVIEW, "--feature", "example/video", "--hash", "crc").exitCode())
                 .isEqualTo(2);
+        CliRun longer = CliRun.withStdin(line, "provenance", "--graph", OVERVIEW, "--feature", "example/video", "--hash", "SHA256",
+                "--hash-length", "100");
+        assertThat(JSON.readTree(longer.out()).get("metaxy_provenance").asText())
+                .isEqualTo(new SampleHasher(HashAlgorithm.SHA256, 64).hash("x|y")).hasSize(64);
     }
 
     @Test
@@ -85,8 +200,35 @@ class CliTest {
     }
 
     @Test
-    void aggregationMembersAreOrderedByIdColumns() throws Exception {
-        Path graph = Files.writeString(dir.resolve("agg.yaml"), """
+    void aggregationMembersAreValidated() throws Exception {
+        Path graph = Files.writeString(dir.resolve("agg.yaml"), AGGREGATION_GRAPH);
+        String ok = "{\"ids\": {\"speaker\": \"s1\", \"utterance\": 1}, \"metaxy_data_version_by_field\": {\"audio\": \"a\"}}";
+        List<String> lines = List.of(
+                sample("s1", ok, "{\"ids\": {\"speaker\": \"s1\"}, \"metaxy_data_version_by_field\": {\"audio\": \"b\"}}"),
+                sample("s1", ok, ok.replace("\"a\"", "\"b\"")),
+                sample("s1", ok, ok.replace("\"utterance\": 1", "\"utterance\": \"1\"")),
+                sample("s1", ok, ok.replace("\"s1\"", "\"s2\"").replace("\"utterance\": 1", "\"utterance\": 2")),
+                sample("s1", ok, ok.replace("\"utterance\": 1", "\"utterance\": null")),
+                sample("s1", ok, ok.replace("\"utterance\": 1", "\"utterance\": 2")));
+        CliRun run = CliRun.withStdin(String.join("\n", lines) + "\n", "provenance", "--graph", graph.toString(),
+                "--feature", "speaker_profile");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out().lines()).hasSize(1);
+        String where = "feature 'speaker_profile' upstream 'utterance'";
+        assertThat(run.err().lines()).containsExactly(
+                "line 1: " + where + " member 2: id column 'utterance' is missing from 'ids'",
+                "line 2: " + where + ": two group members have the same ids {speaker=s1, utterance=1} (id columns [speaker, utterance])",
+                "line 3: " + where + ": id column 'utterance' mixes numbers and text across group members (1 and \"1\")",
+                "line 4: " + where + " member 2: 'on' column 'speaker' is \"s2\" but the sample's is \"s1\": the member belongs to"
+                        + " another group",
+                "line 5: " + where + " member 2: id column 'utterance' is missing from 'ids'");
+    }
+
+    private static String sample(String speaker, String... members) {
+        return "{\"ids\": {\"speaker\": \"" + speaker + "\"}, \"upstream\": {\"utterance\": [" + String.join(", ", members) + "]}}";
+    }
+
+    private static final String AGGREGATION_GRAPH = """
                 features:
                   - key: utterance
                     id_columns: [speaker, utterance]
@@ -97,7 +239,11 @@ class CliTest {
                       - feature: utterance
                         lineage: {type: "N:1", on: [speaker]}
                     fields: [audio]
-                """);
+                """;
+
+    @Test
+    void aggregationMembersAreOrderedByIdColumns() throws Exception {
+        Path graph = Files.writeString(dir.resolve("agg.yaml"), AGGREGATION_GRAPH);
         String stdin = "{\"ids\": {\"speaker\": \"s1\"}, \"upstream\": {\"utterance\": ["
                 + "{\"ids\": {\"speaker\": \"s1\", \"utterance\": 10}, \"metaxy_data_version_by_field\": {\"audio\": \"b\"}},"
                 + "{\"ids\": {\"speaker\": \"s1\", \"utterance\": 9}, \"metaxy_data_version_by_field\": {\"audio\": \"a\"}}]}}\n";

@@ -60,6 +60,31 @@ class FeatureGraphTest {
     }
 
     @Test
+    void cycleErrorNamesExactlyTheCyclePath() {
+        // a -> c -> b -> a is the cycle; d only depends on it and e is fine.
+        FeatureSpec a = FeatureSpec.builder("a").dep(FeatureDep.on("c").build()).field(FieldSpec.of("x")).build();
+        FeatureSpec b = FeatureSpec.builder("b").dep(FeatureDep.on("a").build()).field(FieldSpec.of("x")).build();
+        FeatureSpec c = FeatureSpec.builder("c").dep(FeatureDep.on("b").build()).dep(FeatureDep.on("e").build())
+                .field(FieldSpec.of("x")).build();
+        FeatureSpec d = FeatureSpec.builder("d").dep(FeatureDep.on("a").build()).field(FieldSpec.of("x")).build();
+        FeatureSpec e = FeatureSpec.builder("e").field(FieldSpec.of("x")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(d, c, b, a, e)))
+                .hasMessage("dependency cycle: a -> c -> b -> a (each feature depends on the next)");
+        FeatureSpec self = FeatureSpec.builder("s").dep(FeatureDep.on("s").build()).field(FieldSpec.of("x")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(self))).hasMessageContaining("dependency cycle: s -> s");
+    }
+
+    @Test
+    void rejectsKeysSharingATableName() {
+        FeatureSpec dashed = FeatureSpec.builder("x/a-b").field(FieldSpec.of("f")).build();
+        FeatureSpec underscored = FeatureSpec.builder("x/a_b").field(FieldSpec.of("f")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(underscored, dashed))).isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("features 'x/a-b' and 'x/a_b' both map to table 'x__a_b'");
+        FeatureGraph one = FeatureGraph.of(List.of(dashed));
+        assertThatThrownBy(() -> one.with(underscored)).hasMessageContaining("both map to table 'x__a_b'");
+    }
+
+    @Test
     void rejectsDepOnUnknownFeature() {
         FeatureSpec a = FeatureSpec.builder("a").dep(FeatureDep.on("ghost").build()).field(FieldSpec.of("x")).build();
         assertThatThrownBy(() -> FeatureGraph.of(List.of(a))).hasMessageContaining("feature 'a'")
@@ -106,6 +131,31 @@ class FeatureGraphTest {
                 .dep(FeatureDep.on("example/video").lineage(Lineage.expansion(List.of("sample_uid"))).build())
                 .field(FieldSpec.of("frames")).build();
         assertThat(FeatureGraph.of(List.of(VIDEO, ok)).keys()).hasSize(2);
+    }
+
+    @Test
+    void aggregationOnColumnsMustBeIdColumnsOfBothSides() {
+        FeatureSpec utterance = FeatureSpec.builder("utterance").idColumns("speaker", "utterance").field(FieldSpec.of("audio")).build();
+        FeatureSpec notChildId = FeatureSpec.builder("profile").idColumns("speaker")
+                .dep(FeatureDep.on("utterance").lineage(Lineage.aggregation(List.of("utterance"))).build())
+                .field(FieldSpec.of("audio")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(utterance, notChildId)))
+                .hasMessageContaining("feature 'profile' dep on 'utterance' (N:1)")
+                .hasMessageContaining("'on' column 'utterance' is not an id column of the feature [speaker]");
+
+        FeatureSpec notParentId = FeatureSpec.builder("profile").idColumns("speaker", "room")
+                .dep(FeatureDep.on("utterance").lineage(Lineage.aggregation(List.of("room"))).build())
+                .field(FieldSpec.of("audio")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(utterance, notParentId)))
+                .hasMessageContaining("feature 'profile' dep on 'utterance' (N:1)")
+                .hasMessageContaining("'on' column 'room' is not an id column of the upstream [speaker, utterance]");
+
+        FeatureSpec renamed = FeatureSpec.builder("profile").idColumns("person")
+                .dep(FeatureDep.on("utterance").rename(Map.of("speaker", "person"))
+                        .lineage(Lineage.aggregation(List.of("person"))).build())
+                .field(FieldSpec.of("audio")).build();
+        assertThat(FeatureGraph.of(List.of(utterance, renamed)).children(FeatureKey.of("utterance")))
+                .containsExactly(FeatureKey.of("profile"));
     }
 
     @Test

@@ -78,6 +78,88 @@ class GraphReaderTest {
                 .hasMessageContaining("feature 'a' field 'x'").hasMessageContaining("code_versoin");
         assertThatThrownBy(() -> GraphReader.parse("features:\n  - key: b\n    deps: [{feature: a, lineage: '2:2'}]\n    fields: [x]\n  - key: a\n    fields: [x]\n"))
                 .hasMessageContaining("feature 'b' dep on 'a'").hasMessageContaining("unknown lineage type '2:2'");
-        assertThatThrownBy(() -> GraphReader.parse("features: [ {")).hasMessageContaining("neither valid JSON nor YAML");
+        assertThatThrownBy(() -> GraphReader.parse("features: [ {")).hasMessageContaining("graph is not valid YAML");
+        assertThatThrownBy(() -> GraphReader.parse("{\"a\": ")).hasMessageContaining("graph is not valid JSON");
+        assertThatThrownBy(() -> GraphReader.parse("features:\n  - key: b\n    deps: [{feature: a, optional: yes}]\n    fields: [x]\n"))
+                .hasMessageContaining("feature 'b' dep on 'a': 'optional' must be true or false, got \"yes\"");
+    }
+
+    @Test
+    void unquotedScalarsKeepTheirWrittenText() {
+        FeatureGraph graph = GraphReader.parse("""
+                features:
+                  - key: a
+                    fields:
+                      - {key: f1, code_version: 1.10}
+                      - {key: f2, code_version: 010}
+                      - {key: f3, code_version: yes}
+                      - {key: f4, code_version: 1_000}
+                      - {key: f5, code_version: 1}
+                      - {key: f6, code_version: .inf}
+                      - {key: f7}
+                  - key: b
+                    deps: [{feature: a, optional: True}]
+                    fields: [on, "no"]
+                """);
+        assertThat(graph.spec("a").fields()).extracting(FieldSpec::codeVersion)
+                .containsExactly("1.10", "010", "yes", "1_000", "1", ".inf", FieldSpec.INITIAL_CODE_VERSION);
+        assertThat(graph.spec("b").deps().get(0).optional()).isTrue();
+        assertThat(graph.spec("b").fieldKeys()).containsExactly(FieldKey.of("on"), FieldKey.of("no"));
+        FeatureGraph json = GraphReader.parse("{\"features\": [{\"key\": \"a\", \"fields\": ["
+                + "{\"key\": \"f1\", \"code_version\": 1.10}, {\"key\": \"f2\", \"code_version\": 1e3}]}]}");
+        assertThat(json.spec("a").fields()).extracting(FieldSpec::codeVersion).containsExactly("1.10", "1e3");
+    }
+
+    @Test
+    void duplicateKeysAreErrorsNamingTheKeyAndLine() {
+        assertThatThrownBy(() -> GraphReader.parse("features:\n  - key: a\n    fields: [x]\n    fields: [y]\n"))
+                .isInstanceOf(DefinitionException.class)
+                .hasMessage("duplicate key 'fields' in /features/0 (line 4)");
+        String snapshot = Conformance.cases("definition-versions.json").get(0).get("graph").toString();
+        String parent = "\"example/video\": " + Conformance.cases("definition-versions.json").get(0).get("graph").get("example/video");
+        String doubled = snapshot.substring(0, snapshot.length() - 1) + ", " + parent + "}";
+        assertThatThrownBy(() -> GraphReader.parse(doubled))
+                .hasMessageContaining("duplicate key 'example/video' at the top level");
+    }
+
+    @Test
+    void snapshotWithAFeatureKeyedFeatures() {
+        FeatureGraph graph = GraphReader.parse("""
+                {"features": {"feature_spec": {"key": "features", "id_columns": ["sample_uid"], "deps": [],
+                   "fields": [{"key": "x", "code_version": "1", "deps": []}]}},
+                 "down": {"feature_spec": {"key": "down", "id_columns": ["sample_uid"], "deps": [{"feature": "features"}],
+                   "fields": [{"key": "x", "code_version": "1", "deps": []}]}}}
+                """);
+        assertThat(graph.parentFields(FeatureKey.of("down"), FieldKey.of("x"))).containsExactly(FieldRef.of("features", "x"));
+        assertThatThrownBy(() -> GraphReader.parse("features: {key: a}\n")).hasMessageContaining("'fields' must be a list");
+        assertThatThrownBy(() -> GraphReader.parse("features:\n  a: 1\n")).hasMessage("'features' must be a list of feature specs");
+        assertThatThrownBy(() -> GraphReader.parse("features: []\nversion: 2\n")).hasMessageContaining("graph: unknown key 'version'");
+    }
+
+    @Test
+    void snapshotsIgnoreUnknownFeatureAndDepKeysButNotFieldKeys() {
+        String newer = """
+                {"up": {"feature_spec": {"key": "up", "id_columns": ["sample_uid"], "deps": [], "owner": "team-a",
+                   "fields": [{"key": "x", "code_version": "1", "deps": []}]}},
+                 "down": {"feature_spec": {"key": "down", "id_columns": ["sample_uid"], "tags": ["t"],
+                   "deps": [{"feature": "up", "cache": true}],
+                   "fields": [{"key": "x", "code_version": "1", "deps": []}]}}}
+                """;
+        assertThat(GraphReader.parse(newer).keys()).hasSize(2);
+        assertThatThrownBy(() -> GraphReader.parse(newer.replace("\"code_version\": \"1\", \"deps\": []}]}},\n \"down\"",
+                "\"code_version\": \"1\", \"salt\": 2, \"deps\": []}]}},\n \"down\"")))
+                .hasMessageContaining("feature 'up' field 'x': unknown key 'salt'");
+        assertThatThrownBy(() -> GraphReader.parse("features:\n  - key: a\n    owner: me\n    fields: [x]\n"))
+                .hasMessageContaining("feature 'a': unknown key 'owner'");
+    }
+
+    @Test
+    void errorsNameTheFileProblemAndTheFeaturePosition() {
+        assertThatThrownBy(() -> GraphReader.read(Path.of("no-such-dir", "nope.yaml")))
+                .hasMessage("cannot read graph file " + Path.of("no-such-dir", "nope.yaml") + ": no such file");
+        assertThatThrownBy(() -> GraphReader.parse("features:\n  - key: a\n    fields: [x]\n  - key: 7\n    fields: [x]\n"))
+                .hasMessageContaining("features[1]: 'key' must be a non-empty string");
+        assertThatThrownBy(() -> GraphReader.parse("{\"a\": {\"feature_spec\": {\"key\": [\"a\"], \"fields\": []}}}"))
+                .hasMessageContaining("snapshot entry 'a': 'key' must be a non-empty string");
     }
 }

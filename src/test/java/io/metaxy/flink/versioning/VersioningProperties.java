@@ -9,6 +9,7 @@ import io.metaxy.flink.definitions.FieldRef;
 import io.metaxy.flink.definitions.FieldSpec;
 import io.metaxy.flink.definitions.RandomGraphs;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -87,10 +88,14 @@ class VersioningProperties {
             ProvenanceCalculator calc = ProvenanceCalculator.of(graph, feature, SampleHasher.DEFAULT);
             Map<FeatureKey, Map<String, String>> upstream = randomUpstream(graph, feature, random);
             Map<String, String> byField = calc.provenanceByField(upstream);
+            Map<FeatureKey, FeatureSpec> specs = new HashMap<>();
+            graph.features().forEach(spec -> specs.put(spec.key(), spec));
             for (FieldSpec field : graph.spec(feature).fields()) {
-                // The formula of design §3, spelled out with string joins.
+                // The formula of design §3, spelled out with string joins over independently resolved parents.
                 List<String> parts = new ArrayList<>(List.of(field.key().toString(), field.codeVersion()));
-                for (FieldRef parent : graph.parentFields(feature, field.key())) {
+                List<FieldRef> parents = RandomGraphs.parentsPerDesign(specs, graph.spec(feature), field).stream()
+                        .sorted(Comparator.comparing(FieldRef::toString)).toList();
+                for (FieldRef parent : parents) {
                     parts.add(parent.toString());
                     Map<String, String> parentVersions = upstream.get(parent.feature());
                     parts.add(parentVersions == null ? "" : parentVersions.get(parent.field().toString()));
