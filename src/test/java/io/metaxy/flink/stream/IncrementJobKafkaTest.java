@@ -18,6 +18,7 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureSpec;
@@ -41,13 +42,14 @@ class IncrementJobKafkaTest {
 
     static EmbeddedKafka kafka;
     static MiniCluster flink;
+    static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     static Configuration clusterConfig() {
         Configuration c = new Configuration();
         c.setString("state.backend.type", "rocksdb");
         // Any free port for the REST endpoint: another test JVM (or a running job) may hold 8081.
         c.setString("rest.bind-port", "0");
-        return c;
+        return METRICS.addToConfiguration(c);
     }
 
     @BeforeAll
@@ -298,7 +300,35 @@ class IncrementJobKafkaTest {
                     .containsOnlyKeys(stt + " " + HarnessDriver.ids(3), faces + " " + HarnessDriver.ids(3),
                             summary + " " + HarnessDriver.ids(4), stt + " " + HarnessDriver.ids(5));
             assertStoreAgrees(r.plan(), storeUrl, outstanding, s.accepted());
+
+            // The job's metrics say the same.
+            Map<String, Long> emitted = new java.util.TreeMap<>();
+            for (Received e : r.client().poll()) {
+                if (e.topic().endsWith(".increments")) {
+                    emitted.merge(e.json().get("feature").asText() + " " + e.json().get("kind").asText(), 1L, Long::sum);
+                }
+            }
+            assertThat(counters(r, "metaxyIncrementsEmitted")).isEqualTo(emitted);
+            assertThat(sum(counters(r, "metaxyRecordsIn"))).isEqualTo(s.accepted().size());
+            assertThat(sum(counters(r, "metaxyDeadLetters"))).isZero();
+            assertThat(sum(counters(r, "metaxyOutstandingIncrements"))).isEqualTo(outstanding.size());
         }
+    }
+
+    /** The job's metrics of that name, by "feature kind" where they have those groups, else by identifier. */
+    static Map<String, Long> counters(Running r, String name) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        METRICS.findMetrics(r.job(), name).forEach((id, metric) -> {
+            long value = metric instanceof org.apache.flink.metrics.Counter c ? c.getCount()
+                    : ((Number) ((org.apache.flink.metrics.Gauge<?>) metric).getValue()).longValue();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.feature\\.(.+)\\.kind\\.(\\w+)\\.").matcher(id);
+            out.merge(m.find() ? m.group(1) + " " + m.group(2) : id, value, Long::sum);
+        });
+        return out;
+    }
+
+    static long sum(Map<String, Long> values) {
+        return values.values().stream().mapToLong(Long::longValue).sum();
     }
 
     @Test

@@ -298,6 +298,31 @@ class IncrementOperatorTest {
         assertThat(d.outstanding().get(SUMMARY + " " + HarnessDriver.ids(1))).startsWith("new ");
     }
 
+    @Test
+    void anIncrementTooLargeForTheBrokerGoesOutWithoutItsUpstreamColumns() throws Exception {
+        List<FeatureSpec> specs = new java.util.ArrayList<>();
+        FeatureSpec.Builder child = FeatureSpec.builder("t/all").field(FieldSpec.of("y"));
+        for (int i = 1; i <= 4; i++) {
+            specs.add(FeatureSpec.builder("t/p" + i).field(FieldSpec.of("x")).build());
+            child.dep(FeatureDep.on("t/p" + i).rename(Map.of("blob", "blob" + i)).build());
+        }
+        specs.add(child.build());
+        d = new HarnessDriver(StreamPlan.of(FeatureGraph.of(specs)));
+        String blob = "b".repeat(250_000);
+        for (int i = 1; i <= 3; i++) {
+            d.write("t/p" + i, 1, Map.of("x", "x" + i), Map.of("blob", blob));
+        }
+        Event small = d.write("t/p4", 1, Map.of("x", "x4"), Map.of("blob", "small")).get(0);
+        assertThat(small.json().get("upstream").get("blob1").asText()).hasSize(250_000);
+        assertThat(small.json().has("upstream_omitted")).isFalse();
+        Event large = d.write("t/p4", 1, Map.of("x", "x4b"), Map.of("blob", blob)).get(0);
+        assertThat(large.json().get("upstream").isEmpty()).isTrue();
+        assertThat(large.json().get("upstream_omitted").asBoolean()).isTrue();
+        assertThat(large.json().toString().length()).isLessThan(IncrementOperator.MAX_INCREMENT_BYTES);
+        assertThat(large.provenance()).isEqualTo(BatchOracle.resolveAll(d.plan, d.writes).get("t/all " + HarnessDriver.ids(1))
+                .substring("new ".length()));
+    }
+
     static FeatureGraph speakers() {
         return FeatureGraph.of(List.of(
                 FeatureSpec.builder("t/utterance").idColumns("speaker_id", "utt_id").field(FieldSpec.of("audio")).build(),

@@ -362,9 +362,10 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             String recorded, String retracts, SampleState.Parent[] parents, String topic, int partition, long offset) {
         String text = render(f, kind, idsJson, expectedByField, expected, recorded, retracts, parents, topic, partition,
                 offset, true);
-        if (text.length() > MAX_INCREMENT_BYTES) {
-            LOG.warn("increment of feature '{}' sample {} is {} characters: sent without its upstream columns",
-                    f.key, idsJson, text.length());
+        // Characters are at most 3 UTF-8 bytes here: only a long text needs encoding to tell.
+        if (text.length() > MAX_INCREMENT_BYTES / 3 && text.getBytes(StandardCharsets.UTF_8).length > MAX_INCREMENT_BYTES) {
+            LOG.warn("increment of feature '{}' sample {} exceeds {} bytes: sent without its upstream columns",
+                    f.key, idsJson, MAX_INCREMENT_BYTES);
             text = render(f, kind, idsJson, expectedByField, expected, recorded, retracts, parents, topic, partition,
                     offset, false);
         }
