@@ -5,19 +5,26 @@ import io.metaxy.flink.definitions.GraphReader;
 import io.metaxy.flink.store.AccessMode;
 import io.metaxy.flink.store.MetadataStores;
 import io.metaxy.flink.stream.IncrementJob;
+import io.metaxy.flink.stream.ResumePoint;
 import io.metaxy.flink.stream.StoreSink;
 import io.metaxy.flink.stream.StreamPlan;
 import io.metaxy.flink.stream.kafka.EmbeddedKafka;
 import io.metaxy.flink.stream.kafka.KafkaConnections;
-import java.nio.file.Files;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -28,8 +35,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code run}: the increment job in a local Flink environment with the web UI, against a broker
- * or an embedded one.
+ * {@code run}: the increment job in a local Flink environment with the web UI (or submitted to
+ * the cluster under {@code flink run}), against a broker or an embedded one.
  *
  * <pre>{@code
  * java -jar target/metaxy-flink.jar run --graph graph.yaml --embedded-kafka --kafka-port 9092
@@ -38,13 +45,19 @@ import picocli.CommandLine.Spec;
  * java -jar target/metaxy-flink.jar run --graph graph.yaml --embedded-kafka --no-store
  * }</pre>
  *
- * Every stamped write is appended to the metadata store ({@link StoreSink}); without
- * {@code --store} that is the DuckDB file {@code metaxy-data/metaxy.duckdb} under the working
- * directory ({@link MetadataStores#DEFAULT_URL}), the same default the {@code metadata} command reads.
+ * What outlives a run lives in the data directory ({@code metaxy-data/} under the working
+ * directory): the default store ({@code metaxy.duckdb}, which the {@code metadata} command reads
+ * by default), the embedded broker's log ({@code kafka/}) and the job's checkpoints and
+ * savepoints ({@code checkpoints/}). Ctrl-C stops the job with a savepoint; the next {@code run}
+ * resumes from the newest savepoint or checkpoint of the same job and Kafka cluster, so stream,
+ * topics and store stay one consistent whole.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the streaming increment job (Kafka feature topics → increment topics).")
 public final class RunCommand implements Callable<Integer> {
+    /** How long Ctrl-C waits for the stopping savepoint before it cancels the job. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
     @Spec
     CommandSpec spec;
 
@@ -54,11 +67,17 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (HOST:PORT).")
     String bootstrapServers;
 
-    @Option(names = "--embedded-kafka", description = "Start a single-node KRaft broker on 127.0.0.1 in this process.")
+    @Option(names = "--embedded-kafka", description = "Start a single-node KRaft broker on 127.0.0.1 in this process "
+            + "(its log in <data-dir>/kafka).")
     boolean embeddedKafka;
 
     @Option(names = "--kafka-port", defaultValue = "9092", description = "Port of the embedded broker (default ${DEFAULT-VALUE}).")
     int kafkaPort;
+
+    @Option(names = "--data-dir", defaultValue = "metaxy-data", description = "What outlives a run: the default store "
+            + "(metaxy.duckdb), the embedded broker's log (kafka/) and checkpoints (checkpoints/) (default "
+            + "${DEFAULT-VALUE}, under the working directory). Delete it whole to start afresh.")
+    Path dataDir;
 
     @Option(names = "--topic-prefix", defaultValue = StreamPlan.DEFAULT_TOPIC_PREFIX,
             description = "Prefix of every topic (default ${DEFAULT-VALUE}).")
@@ -71,10 +90,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Checkpoint interval, ISO-8601 (default ${DEFAULT-VALUE}); increments commit with checkpoints.")
     Duration checkpointInterval;
 
-    @Option(names = "--state-dir", description = "Directory for checkpoints (default: a temp directory).")
-    Path stateDir;
+    @Option(names = "--state-dir", description = "Checkpoints and savepoints: a local directory or a URI every "
+            + "TaskManager reaches (default <data-dir>/checkpoints).")
+    String stateDir;
 
-    @Option(names = "--web-port", defaultValue = "8081", description = "Port of the Flink web UI (default ${DEFAULT-VALUE}).")
+    @Option(names = "--web-port", defaultValue = "8081", description = "Port of the Flink web UI (default ${DEFAULT-VALUE}; 0 = any).")
     int webPort;
 
     @Option(names = "--managed-memory", defaultValue = "1g",
@@ -82,10 +102,19 @@ public final class RunCommand implements Callable<Integer> {
     String managedMemory;
 
     @Option(names = "--restore", description = "Resume from this checkpoint or savepoint (a chk-N or savepoint directory).")
-    Path restore;
+    String restore;
+
+    @Option(names = "--fresh", description = "Do not resume from the newest checkpoint or savepoint in the state directory.")
+    boolean fresh;
+
+    @Option(names = "--transaction-timeout", defaultValue = "PT10M", description = "Kafka transaction timeout, ISO-8601 "
+            + "(default ${DEFAULT-VALUE}, at most the broker's transaction.max.timeout.ms). A restore later than this "
+            + "after the job stopped loses the increments of its last checkpoint; longer means a crashed job's open "
+            + "transaction holds read_committed consumers back longer.")
+    Duration transactionTimeout;
 
     @Option(names = "--store", description = "Metadata store URL every stamped write is appended to: duckdb:PATH or "
-            + "postgresql://user@host:port/db (default " + MetadataStores.DEFAULT_URL + ", under the working directory).")
+            + "postgresql://user@host:port/db (default duckdb:<data-dir>/metaxy.duckdb).")
     String store;
 
     @Option(names = "--no-store", description = "Kafka only: do not append stamped writes to a metadata store.")
@@ -93,78 +122,23 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (embeddedKafka == (bootstrapServers != null)) {
-            throw new ParameterException(spec.commandLine(), "give exactly one of --bootstrap-servers and --embedded-kafka");
-        }
-        if (store != null && noStore) {
-            throw new ParameterException(spec.commandLine(), "give at most one of --store and --no-store");
-        }
-        FeatureGraph featureGraph = graph.load();
-        String storeUrl = noStore ? null : store != null ? store : MetadataStores.DEFAULT_URL;
-        StoreSink storeSink = null;
-        if (storeUrl != null) {
-            // Open it once here: a bad URL or a locked DuckDB file fails now, with a clear message.
-            MetadataStores.open(storeUrl, featureGraph, AccessMode.WRITE).close();
-            String graphFile = graph.file.toAbsolutePath().toString();
-            storeSink = new StoreSink(storeUrl, StreamPlan.of(featureGraph, topicPrefix),
-                    () -> GraphReader.read(Path.of(graphFile)));
-        }
-        StreamPlan plan = StreamPlan.of(featureGraph, topicPrefix);
-        EmbeddedKafka kafka = null;
-        if (embeddedKafka) {
-            kafka = EmbeddedKafka.start(kafkaPort);
-            bootstrapServers = kafka.bootstrapServers();
-        }
-        EmbeddedKafka.createTopics(bootstrapServers, plan.allTopics(), partitions);
-        Path checkpoints = stateDir != null ? stateDir : Files.createTempDirectory("metaxy-state");
-        Configuration config = IncrementJob.configuration(checkpointInterval, checkpoints.toUri().toString());
-        config.set(RestOptions.PORT, webPort);
-        // Ctrl-C cancels the job: keep its last checkpoint so --restore can resume from it.
-        config.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
-        if (restore != null) {
-            config.setString("execution.state-recovery.path", restore.toUri().toString());
-        }
-        // The local default leaves RocksDB a small cache: throughput falls ~4x once state outgrows it.
-        config.setString("taskmanager.memory.managed.size", managedMemory);
-        StreamExecutionEnvironment env = environment(config);
-        boolean local = env instanceof LocalStreamEnvironment;
-        // Stable across redeploys: a changed name would leave the old transactional ids' open
-        // transactions blocking read_committed consumers until they time out.
-        String jobName = "metaxy-" + topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
-        KafkaConnections connections = new KafkaConnections(bootstrapServers, plan, jobName);
-        new IncrementJob(plan, connections.source(), connections.incrementSink(), connections.deadLetterSink(), storeSink)
-                .build(env);
-        JobClient job = env.executeAsync("metaxy increments " + plan.graphVersion());
-        System.out.println("Kafka broker: " + bootstrapServers + (embeddedKafka ? " (embedded)" : ""));
-        System.out.println(local ? "Flink web UI: http://localhost:" + webPort : "Submitted to the Flink cluster: job " + job.getJobID());
-        System.out.println("Feature topics: " + plan.metadataTopics());
-        System.out.println("Dead letters: " + plan.deadLetterTopic() + "; increments: <feature topic>.increments");
-        System.out.println("Metadata store: " + (storeUrl == null ? "none (--no-store)" : describe(storeUrl)));
-        if (!plan.featuresWithoutIncrements().isEmpty()) {
-            System.out.println("Note: no increments yet for features with sql_filters or mixed lineage "
-                    + plan.featuresWithoutIncrements());
-        }
-        System.out.println("Checkpoints: " + checkpoints + " (resume with --restore <its chk-N directory>)   Ctrl-C stops");
-        if (!local) {
+        Launched launched = launch();
+        PrintWriter out = spec.commandLine().getOut();
+        if (!launched.local()) {
             // The job lives on the cluster: leaving the client must not cancel it.
             return 0;
         }
-        EmbeddedKafka broker = kafka;
         AtomicBoolean stopping = new AtomicBoolean();
         Thread stopper = new Thread(() -> {
             stopping.set(true);
-            try {
-                job.cancel().get();
-            } catch (Exception e) {
-                // already stopping
-            }
-            if (broker != null) {
-                broker.close();
-            }
+            launched.stop().ifPresent(savepoint -> {
+                out.println("Stopped with a savepoint: " + savepoint + " (the next run resumes from it)");
+                out.flush();
+            });
         }, "metaxy-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
         try {
-            job.getJobExecutionResult().get();
+            launched.job().getJobExecutionResult().get();
         } catch (ExecutionException e) {
             if (!stopping.get()) {
                 throw e;
@@ -172,6 +146,126 @@ public final class RunCommand implements Callable<Integer> {
             // Cancelled by Ctrl-C: a clean stop.
         }
         return 0;
+    }
+
+    /** A started job and what it runs on. */
+    record Launched(JobClient job, EmbeddedKafka broker, String bootstrapServers, boolean local, String savepoints,
+            String resumedFrom) {
+        /**
+         * Stops the job with a savepoint (cancels it when that fails or takes longer than
+         * {@link #STOP_TIMEOUT}) and then the embedded broker; the savepoint's path, if one was taken.
+         */
+        Optional<String> stop() {
+            Optional<String> savepoint = Optional.empty();
+            try {
+                savepoint = Optional.of(job.stopWithSavepoint(false, savepoints, SavepointFormatType.CANONICAL)
+                        .get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            } catch (Exception e) {
+                try {
+                    job.cancel().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                } catch (Exception ignored) {
+                    // already stopped
+                }
+            }
+            if (broker != null) {
+                broker.close();
+            }
+            return savepoint;
+        }
+    }
+
+    /** Validates the options, starts the broker if asked, and submits the job. */
+    Launched launch() throws Exception {
+        if (embeddedKafka == (bootstrapServers != null)) {
+            throw new ParameterException(spec.commandLine(), "give exactly one of --bootstrap-servers and --embedded-kafka");
+        }
+        if (store != null && noStore) {
+            throw new ParameterException(spec.commandLine(), "give at most one of --store and --no-store");
+        }
+        if (restore != null && fresh) {
+            throw new ParameterException(spec.commandLine(), "give at most one of --restore and --fresh");
+        }
+        if (webPort != 0) {
+            requireFreePort(webPort);
+        }
+        FeatureGraph featureGraph = graph.load();
+        StreamPlan plan = StreamPlan.of(featureGraph, topicPrefix);
+        String storeUrl = noStore ? null : store != null ? store : "duckdb:" + dataDir.resolve("metaxy.duckdb");
+        StoreSink storeSink = null;
+        if (storeUrl != null) {
+            // Open it once here: a bad URL or a locked DuckDB file fails now, with a clear message.
+            MetadataStores.open(storeUrl, featureGraph, AccessMode.WRITE).close();
+            String graphFile = graph.file.toAbsolutePath().toString();
+            storeSink = new StoreSink(storeUrl, plan, () -> GraphReader.read(Path.of(graphFile)));
+        }
+        // Stable across runs: a changed name would leave the old transactional ids' open
+        // transactions blocking read_committed consumers until they time out.
+        String jobName = "metaxy-" + topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
+        // Under 'flink run' the program sees the cluster's context environment and submits to it;
+        // run with 'java -jar' it gets a local one, replaced by a local cluster with the web UI.
+        Configuration config = IncrementJob.configuration(checkpointInterval, null);
+        config.set(RestOptions.PORT, webPort);
+        if (webPort == 0) {
+            config.setString("rest.bind-port", "0");
+        }
+        // The local default leaves RocksDB a small cache: throughput falls ~4x once state outgrows it.
+        config.setString("taskmanager.memory.managed.size", managedMemory);
+        boolean local = StreamExecutionEnvironment.getExecutionEnvironment(config) instanceof LocalStreamEnvironment;
+
+        EmbeddedKafka kafka = embeddedKafka ? EmbeddedKafka.start(kafkaPort, dataDir.resolve("kafka")) : null;
+        try {
+            String servers = kafka != null ? kafka.bootstrapServers() : bootstrapServers;
+            EmbeddedKafka.createTopics(servers, plan.allTopics(), partitions);
+            ResumePoint resume = ResumePoint.in(stateDir != null ? stateDir : dataDir.resolve("checkpoints").toString(), jobName);
+            String clusterId = EmbeddedKafka.clusterId(servers);
+            String resumedFrom = restore == null || restore.contains("://") ? restore
+                    : Path.of(restore).toAbsolutePath().toUri().toString();
+            if (resumedFrom == null && !fresh && local) {
+                resumedFrom = resume.latest(clusterId, spec.commandLine().getErr()).orElse(null);
+            }
+            resume.recordCluster(clusterId);
+            config.setString("execution.checkpointing.dir", resume.checkpoints());
+            config.setString("execution.checkpointing.savepoint-dir", resume.savepoints());
+            // Cancelled rather than stopped (a failed stop, a kill): keep the last checkpoint to resume from.
+            config.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+            if (resumedFrom != null) {
+                config.setString("execution.state-recovery.path", resumedFrom);
+            }
+            StreamExecutionEnvironment env = local
+                    ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config)
+                    : StreamExecutionEnvironment.getExecutionEnvironment(config);
+            KafkaConnections connections = new KafkaConnections(servers, plan, jobName, transactionTimeout);
+            new IncrementJob(plan, connections.source(), connections.incrementSink(), connections.deadLetterSink(), storeSink)
+                    .build(env);
+            JobClient job = env.executeAsync("metaxy increments " + plan.graphVersion());
+            printBanner(plan, servers, local, job, storeUrl, resume, resumedFrom);
+            return new Launched(job, kafka, servers, local, resume.savepoints(), resumedFrom);
+        } catch (Exception | Error e) {
+            if (kafka != null) {
+                kafka.close();
+            }
+            throw e;
+        }
+    }
+
+    private void printBanner(StreamPlan plan, String servers, boolean local, JobClient job, String storeUrl,
+            ResumePoint resume, String resumedFrom) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Kafka broker: " + servers + (embeddedKafka ? " (embedded, log in " + dataDir.resolve("kafka") + ")" : ""));
+        out.println(local ? "Flink web UI: " + (webPort == 0 ? "on a free port" : "http://localhost:" + webPort)
+                : "Submitted to the Flink cluster: job " + job.getJobID());
+        out.println("Feature topics: " + String.join(", ", plan.metadataTopics()));
+        out.println("Dead letters: " + plan.deadLetterTopic() + "; increments: <feature topic>.increments");
+        out.println("Metadata store: " + (storeUrl == null ? "none (--no-store)" : describe(storeUrl)));
+        if (!plan.featuresWithoutIncrements().isEmpty()) {
+            out.println("Note: no increments yet for features with sql_filters or mixed lineage "
+                    + plan.featuresWithoutIncrements());
+        }
+        out.println("State: " + resume.root() + (resumedFrom != null ? " (resumed from " + resumedFrom + ")" : " (fresh start)"));
+        if (local) {
+            out.println("Ctrl-C stops the job with a savepoint; the next run resumes from it.");
+        }
+        out.flush();
     }
 
     private static String describe(String url) {
@@ -182,15 +276,13 @@ public final class RunCommand implements Callable<Integer> {
         return url.replaceAll(":[^:@/]*@", ":***@");
     }
 
-    /**
-     * Under {@code flink run} the program sees the cluster's context environment and submits to
-     * it; run with {@code java -jar} it gets a local one, which we replace by a local cluster
-     * with the web UI.
-     */
-    private static StreamExecutionEnvironment environment(Configuration config) {
-        StreamExecutionEnvironment context = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        return context instanceof LocalStreamEnvironment
-                ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config)
-                : context;
+    private static void requireFreePort(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(port));
+        } catch (IOException e) {
+            throw new IllegalStateException("web UI port " + port + " is in use (another job?): choose another with --web-port");
+        }
     }
+
 }

@@ -45,6 +45,6 @@ class RunCommandTest {
         cli.setOut(new PrintWriter(out));
         assertThat(cli.execute("run", "--help")).isZero();
         assertThat(out.toString()).contains("--embedded-kafka", "--kafka-port", "--topic-prefix", "--checkpoint-interval",
-                "--state-dir", "--store", "--no-store", "--restore");
+                "--state-dir", "--store", "--no-store", "--restore", "--data-dir", "--fresh", "--transaction-timeout");
     }
 }

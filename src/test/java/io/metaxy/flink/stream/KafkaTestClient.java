@@ -19,15 +19,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** A producer that checks every send, and a read_committed consumer that accumulates. */
-final class KafkaTestClient implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class KafkaTestClient implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
     final List<Received> received = new ArrayList<>();
 
-    record Received(String topic, String key, String value, JsonNode json) {}
+    public record Received(String topic, String key, String value, JsonNode json) {}
 
-    KafkaTestClient(String bootstrap, Collection<String> readTopics) {
+    public KafkaTestClient(String bootstrap, Collection<String> readTopics) {
         this(bootstrap, readTopics, 1);
     }
 
@@ -50,7 +50,7 @@ final class KafkaTestClient implements AutoCloseable {
         consumer.seekToBeginning(partitions);
     }
 
-    void send(String topic, String key, String value) throws Exception {
+    public void send(String topic, String key, String value) throws Exception {
         send(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value == null ? null : value.getBytes(StandardCharsets.UTF_8));
     }
@@ -60,7 +60,7 @@ final class KafkaTestClient implements AutoCloseable {
     }
 
     /** Polls once and returns everything received so far. */
-    List<Received> poll() throws Exception {
+    public List<Received> poll() throws Exception {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             String value = r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8);
             received.add(new Received(r.topic(), r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8),
@@ -78,16 +78,16 @@ final class KafkaTestClient implements AutoCloseable {
         }
     }
 
-    List<Received> on(String topic) throws Exception {
+    public List<Received> on(String topic) throws Exception {
         poll();
         return received.stream().filter(r -> r.topic().equals(topic)).toList();
     }
 
-    List<Received> on(String topic, String kind) throws Exception {
+    public List<Received> on(String topic, String kind) throws Exception {
         return on(topic).stream().filter(r -> r.json() != null && kind.equals(r.json().path("kind").asText())).toList();
     }
 
-    static String row(Map<String, ?> value) throws Exception {
+    public static String row(Map<String, ?> value) throws Exception {
         return JSON.writeValueAsString(value);
     }
 

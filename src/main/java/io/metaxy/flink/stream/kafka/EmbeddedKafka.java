@@ -1,6 +1,8 @@
 package io.metaxy.flink.stream.kafka;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -27,7 +30,8 @@ import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A single-node KRaft Kafka broker in this process, listening on 127.0.0.1. Used by
- * {@code run --embedded-kafka} and by the tests (one per test class).
+ * {@code run --embedded-kafka} (its log kept in a data directory, so topics outlive a run) and
+ * by the tests (one per test class, in a temporary directory removed on close).
  *
  * <pre>{@code
  * try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {   // 0 = any free port
@@ -42,19 +46,33 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final Path dir;
+    private final boolean temporary;
     private final int port;
 
-    private EmbeddedKafka(KafkaRaftServer server, Path dir, int port) {
+    private EmbeddedKafka(KafkaRaftServer server, Path dir, boolean temporary, int port) {
         this.server = server;
         this.dir = dir;
+        this.temporary = temporary;
         this.port = port;
     }
 
-    /** Formats a fresh log directory and starts the broker; {@code port} 0 picks a free one. */
+    /** A broker in a fresh temporary directory, removed on {@link #close()}; {@code port} 0 picks a free one. */
     public static EmbeddedKafka start(int port) throws Exception {
+        return start(port, null);
+    }
+
+    /**
+     * A broker keeping its log in {@code dataDir} (formatted on first use, reused after): its
+     * topics, offsets and transactions outlive the process. Null means a temporary directory.
+     */
+    public static EmbeddedKafka start(int port, Path dataDir) throws Exception {
+        if (port != 0) {
+            requireFree(port);
+        }
         int brokerPort = port == 0 ? freePort() : port;
         int controllerPort = freePort();
-        Path dir = Files.createTempDirectory("mxk");
+        boolean temporary = dataDir == null;
+        Path dir = temporary ? Files.createTempDirectory("mxk") : Files.createDirectories(dataDir);
         String logDir = dir.resolve("log").toString();
         Properties p = new Properties();
         p.put("node.id", "1");
@@ -79,22 +97,47 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("log.flush.interval.messages", "10000");
         KafkaConfig config = KafkaConfig.fromProps(p, false);
 
-        Formatter formatter = new Formatter()
-                .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-                .setNodeId(1)
-                .setClusterId(Uuid.randomUuid().toString())
-                .setDirectories(List.of(logDir))
-                .setMetadataLogDirectory(logDir)
-                .setControllerListenerName("CONTROLLER")
-                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
-                .setReleaseVersion(MetadataVersion.latestProduction());
-        formatter.run();
+        if (!Files.exists(Path.of(logDir, "meta.properties"))) {
+            new Formatter()
+                    .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                    .setNodeId(1)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setDirectories(List.of(logDir))
+                    .setMetadataLogDirectory(logDir)
+                    .setControllerListenerName("CONTROLLER")
+                    .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                    .setReleaseVersion(MetadataVersion.latestProduction())
+                    .run();
+        }
 
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-        server.startup();
-        EmbeddedKafka kafka = new EmbeddedKafka(server, dir, brokerPort);
-        kafka.awaitReady();
+        EmbeddedKafka kafka = new EmbeddedKafka(server, dir, temporary, brokerPort);
+        try {
+            server.startup();
+            kafka.awaitReady();
+        } catch (Exception | Error e) {
+            kafka.close();
+            throw e;
+        }
         return kafka;
+    }
+
+    /** Fails clearly, before Kafka logs a page of stack traces, when {@code port} is taken. */
+    private static void requireFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + port + " on 127.0.0.1 is in use (another broker or job?): "
+                    + "choose another with --kafka-port");
+        }
+    }
+
+    /** The id of the cluster behind {@code bootstrapServers}: checkpoints hold offsets of one cluster only. */
+    public static String clusterId(String bootstrapServers) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
+        }
     }
 
     public String bootstrapServers() {
@@ -152,6 +195,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
+        if (!temporary) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {

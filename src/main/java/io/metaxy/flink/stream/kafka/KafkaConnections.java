@@ -5,6 +5,7 @@ import io.metaxy.flink.stream.IncrementRecord;
 import io.metaxy.flink.stream.RawRecord;
 import io.metaxy.flink.stream.StreamPlan;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -35,16 +36,27 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class KafkaConnections {
     /** Below the broker's default transaction.max.timeout.ms (15 min). */
-    public static final int TRANSACTION_TIMEOUT_MS = 600_000;
+    public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
 
     private final String bootstrapServers;
     private final StreamPlan plan;
     private final String jobName;
+    private final Duration transactionTimeout;
 
     public KafkaConnections(String bootstrapServers, StreamPlan plan, String jobName) {
+        this(bootstrapServers, plan, jobName, DEFAULT_TRANSACTION_TIMEOUT);
+    }
+
+    /**
+     * {@code transactionTimeout}: how long the broker keeps a transaction of the job open. The
+     * increments of the last checkpoint before a stop are committed when the job resumes; a
+     * resume later than this finds them aborted.
+     */
+    public KafkaConnections(String bootstrapServers, StreamPlan plan, String jobName, Duration transactionTimeout) {
         this.bootstrapServers = bootstrapServers;
         this.plan = plan;
         this.jobName = jobName;
+        this.transactionTimeout = transactionTimeout;
     }
 
     public KafkaSource<RawRecord> source() {
@@ -91,9 +103,9 @@ public final class KafkaConnections {
                 .build();
     }
 
-    private static Properties producerProps() {
+    private Properties producerProps() {
         Properties props = new Properties();
-        props.put("transaction.timeout.ms", String.valueOf(TRANSACTION_TIMEOUT_MS));
+        props.put("transaction.timeout.ms", String.valueOf(transactionTimeout.toMillis()));
         props.put("max.request.size", String.valueOf(4 * 1024 * 1024));
         return props;
     }

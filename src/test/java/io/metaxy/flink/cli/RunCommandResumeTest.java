@@ -1,0 +1,115 @@
+package io.metaxy.flink.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.metaxy.flink.definitions.GraphReader;
+import io.metaxy.flink.store.AccessMode;
+import io.metaxy.flink.store.Increment;
+import io.metaxy.flink.store.IncrementRow;
+import io.metaxy.flink.store.MetadataStore;
+import io.metaxy.flink.store.MetadataStores;
+import io.metaxy.flink.stream.KafkaTestClient;
+import io.metaxy.flink.stream.KafkaTestClient.Received;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code run} on embedded defaults keeps everything in its data directory: stopped (Ctrl-C takes
+ * a savepoint) and run again, it resumes where it stopped, so the increments neither repeat nor
+ * forget, and the store still agrees with them. Checkpoints of another Kafka cluster are not resumed.
+ */
+class RunCommandResumeTest {
+    static final Path GRAPH = Path.of("examples", "overview.yaml");
+    static final String CROP_INCREMENTS = "metaxy.example__crop.increments";
+
+    @TempDir
+    Path dir;
+
+    final StringWriter err = new StringWriter();
+
+    RunCommand.Launched launch(int kafkaPort) throws Exception {
+        CommandLine cli = MetaxyCommand.newCommandLine();
+        cli.setOut(new PrintWriter(new StringWriter()));
+        cli.setErr(new PrintWriter(err));
+        cli.parseArgs("run", "--graph", GRAPH.toString(), "--embedded-kafka", "--kafka-port", String.valueOf(kafkaPort),
+                "--data-dir", dir.toString(), "--web-port", "0", "--checkpoint-interval", "PT0.3S", "--managed-memory", "128m");
+        RunCommand run = cli.getSubcommands().get("run").getCommand();
+        return run.launch();
+    }
+
+    static String video(String audio) throws Exception {
+        return KafkaTestClient.row(Map.of("path", "a.mp4", "metaxy_provenance_by_field", Map.of("audio", audio, "frames", "f1")));
+    }
+
+    static List<String> crop(KafkaTestClient client) throws Exception {
+        return client.on(CROP_INCREMENTS).stream().map(e -> e.json().get("kind").asText() + " " + e.key()).toList();
+    }
+
+    @Test
+    void stoppedAndRunAgainItResumesWhereItStopped() throws Exception {
+        int port = freePort();
+        RunCommand.Launched first = launch(port);
+        assertThat(first.resumedFrom()).isNull();
+        Optional<String> savepoint;
+        try (KafkaTestClient client = new KafkaTestClient(first.bootstrapServers(), List.of(CROP_INCREMENTS))) {
+            client.send("metaxy.example__video", "{\"sample_uid\":1}", video("a1"));
+            client.send("metaxy.example__video", "{\"sample_uid\":2}", video("a1"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> crop(client).size() == 2);
+            Received one = client.on(CROP_INCREMENTS).stream().filter(e -> e.key().equals("{\"sample_uid\":1}")).findFirst().orElseThrow();
+            client.send("metaxy.example__crop", one.key(), KafkaTestClient.row(Map.of("metaxy_provenance_by_field",
+                    KafkaTestClient.JSON.treeToValue(one.json().get("metaxy_provenance_by_field"), Map.class))));
+        } finally {
+            savepoint = first.stop();
+        }
+        assertThat(savepoint).isPresent();
+
+        RunCommand.Launched second = launch(port);
+        try (KafkaTestClient client = new KafkaTestClient(second.bootstrapServers(), List.of(CROP_INCREMENTS))) {
+            assertThat(second.resumedFrom()).isEqualTo(Path.of(java.net.URI.create(savepoint.get())).toUri().toString());
+            // State survived: crop 1's recorded answer makes an audio change stale, not new.
+            client.send("metaxy.example__video", "{\"sample_uid\":1}", video("a2"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> crop(client).size() >= 3);
+            Thread.sleep(1500);
+            assertThat(crop(client)).containsExactly("new {\"sample_uid\":1}", "new {\"sample_uid\":2}", "stale {\"sample_uid\":1}");
+        } finally {
+            second.stop();
+        }
+        try (MetadataStore store = MetadataStores.open("duckdb:" + dir.resolve("metaxy.duckdb"), GraphReader.read(GRAPH),
+                AccessMode.READ)) {
+            Increment crop = store.resolveUpdate("example/crop");
+            assertThat(crop.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+            assertThat(crop.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 1L));
+        }
+
+        // Without the broker's log, the checkpoints' offsets mean nothing: a fresh start, with a warning.
+        try (Stream<Path> files = Files.walk(dir.resolve("kafka"))) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        RunCommand.Launched third = launch(port);
+        try {
+            assertThat(third.resumedFrom()).isNull();
+            assertThat(err.toString()).contains("another Kafka cluster");
+        } finally {
+            third.stop();
+        }
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
