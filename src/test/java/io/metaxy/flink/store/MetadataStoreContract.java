@@ -157,6 +157,30 @@ abstract class MetadataStoreContract {
     }
 
     @Test
+    void lazyIncrementIsPlannedWhenCollectedNotWhenMade() {
+        // Made before any table exists: the parent's and the child's tables come later.
+        LazyIncrement beforeParent = store.resolveUpdateLazy(CHILD, ResolveOptions.defaults());
+        assertThat(beforeParent.collect().isEmpty()).isTrue();
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        assertThat(beforeParent.collect().added()).extracting(IncrementRow::ids)
+                .containsExactly(Map.of("sample_uid", 1L), Map.of("sample_uid", 2L));
+
+        // Made before the child's table exists; then every sample is answered.
+        LazyIncrement beforeChild = store.resolveUpdateLazy(CHILD, ResolveOptions.defaults());
+        store.write(CHILD, store.resolveUpdate(CHILD).added().stream().map(IncrementRow::toMetadataRow).toList());
+        assertThat(beforeChild.sql()).contains("FULL OUTER JOIN");
+        assertThat(beforeChild.collect()).isEqualTo(store.resolveUpdate(CHILD)).matches(Increment::isEmpty);
+
+        // An upstream user column added after the lazy increment was made is carried.
+        LazyIncrement beforeColumn = store.resolveUpdateLazy(CHILD, ResolveOptions.defaults());
+        store.write(VIDEO, List.of(video(3, "a3", "f3").toBuilder().column("path", "s3://3").build()));
+        Increment later = beforeColumn.collect();
+        assertThat(later.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 3L));
+        assertThat(later.added().get(0).upstream()).isEqualTo(Map.of("path", "s3://3"));
+        assertThat(later).isEqualTo(store.resolveUpdate(CHILD));
+    }
+
+    @Test
     void incrementsCarryUpstreamUserColumns() {
         store.write(VIDEO, List.of(video(1, "a1", "f1").toBuilder().column("path", "s3://1").column("size", 7L).build()));
         Increment inc = store.resolveUpdate(CHILD);

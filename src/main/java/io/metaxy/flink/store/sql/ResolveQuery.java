@@ -10,7 +10,6 @@ import io.metaxy.flink.definitions.Lineage;
 import io.metaxy.flink.store.Filter;
 import io.metaxy.flink.store.Increment;
 import io.metaxy.flink.store.IncrementRow;
-import io.metaxy.flink.store.LazyIncrement;
 import io.metaxy.flink.store.MetadataStoreException;
 import io.metaxy.flink.store.ResolveOptions;
 import io.metaxy.flink.store.SystemColumns;
@@ -59,7 +58,8 @@ final class ResolveQuery {
     private final List<String> upstreamNames = new ArrayList<>();
     private final List<String> upstreamSources = new ArrayList<>();
 
-    ResolveQuery(SqlMetadataStore store, FeatureSpec spec, ProvenanceCalculator calc, ResolveOptions options) {
+    /** One use: {@link #plan()} reads the store's tables as they are now; build a new one per plan. */
+    ResolveQuery(SqlMetadataStore store, FeatureSpec spec, ProvenanceCalculator calc, ResolveOptions options, boolean sqlHash) {
         this.store = store;
         this.dialect = store.dialect();
         this.spec = spec;
@@ -68,7 +68,7 @@ final class ResolveQuery {
         this.grain = grainOf(spec);
         this.slots = calc.parentSlots();
         this.aggregated = new boolean[slots.size()];
-        this.sqlHash = store.hashesInSql();
+        this.sqlHash = sqlHash;
     }
 
     private static List<String> grainOf(FeatureSpec spec) {
@@ -80,10 +80,11 @@ final class ResolveQuery {
         return spec.idColumns();
     }
 
-    LazyIncrement build() throws SQLException {
+    /** The query for the store as it is now: which tables exist and which columns they have. */
+    Plan plan() throws SQLException {
         if (spec.isRoot()) {
             // A root's samples come from outside the graph: nothing upstream to compare with.
-            return new Lazy(null, List.of(), false, sqlHash);
+            return new Plan(null, List.of(), false, sqlHash);
         }
         List<Object> params = new ArrayList<>();
         List<String> ctes = new ArrayList<>();
@@ -149,7 +150,7 @@ final class ResolveQuery {
             text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
             sql = text.toString();
         }
-        return new Lazy(sql, List.copyOf(params), hasExpected, sqlHash);
+        return new Plan(sql, List.copyOf(params), hasExpected, sqlHash);
     }
 
     /**
@@ -386,40 +387,35 @@ final class ResolveQuery {
         return String.join(" AND ", conditions);
     }
 
-    private final class Lazy implements LazyIncrement {
+    /** A built query with what is needed to map its rows; run it before the store changes. */
+    final class Plan {
         private final String sql;
         private final List<Object> parameters;
         private final boolean carriesUpstream;
         private final boolean hashed;
 
-        Lazy(String sql, List<Object> parameters, boolean carriesUpstream, boolean hashed) {
+        Plan(String sql, List<Object> parameters, boolean carriesUpstream, boolean hashed) {
             this.sql = sql;
             this.parameters = parameters;
             this.carriesUpstream = carriesUpstream;
             this.hashed = hashed;
         }
 
-        @Override
-        public String sql() {
+        String sql() {
             return sql == null ? "-- nothing to resolve: neither upstream nor current rows exist" : sql;
         }
 
-        @Override
-        public List<Object> parameters() {
+        List<Object> parameters() {
             return parameters;
         }
 
-        @Override
-        public Increment collect() {
+        /** Runs the query; the caller holds the store's lock from {@link #plan()} on. */
+        Increment run() throws SQLException {
             if (sql == null) {
                 return new Increment(List.of(), List.of(), List.of());
             }
-            synchronized (store) {
-                try (PreparedStatement ps = store.prepare(sql, parameters); ResultSet rs = ps.executeQuery()) {
-                    return hashed ? mapRows(rs) : classify(rs);
-                } catch (SQLException e) {
-                    throw store.failure("resolveUpdate of feature '" + spec.key() + "' failed", e);
-                }
+            try (PreparedStatement ps = store.prepare(sql, parameters); ResultSet rs = ps.executeQuery()) {
+                return hashed ? mapRows(rs) : classify(rs);
             }
         }
 

@@ -137,8 +137,7 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public synchronized int write(String feature, List<MetadataRow> rows, WriteOptions options) {
         Objects.requireNonNull(options, "options");
-        // Other stores (the job's sink, another process) may have added tables or columns since.
-        schemas.clear();
+        forgetSchemas();
         FeatureSpec spec = spec(feature);
         requireWritable("write", spec.key());
         if (rows.isEmpty()) {
@@ -437,8 +436,7 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public synchronized List<MetadataRow> read(String feature, ReadOptions options) {
-        // Other stores (the job's sink, another process) may have added tables or columns since.
-        schemas.clear();
+        forgetSchemas();
         FeatureSpec spec = spec(feature);
         FeatureKey key = spec.key();
         try {
@@ -557,24 +555,22 @@ public final class SqlMetadataStore implements MetadataStore {
 
     // ---------------------------------------------------------------- resolve
 
+    /**
+     * Checks the request now; the query is built from the tables as they are when it is shown or
+     * collected (see {@link SqlLazyIncrement}). The hashing path is fixed here.
+     */
     @Override
-    public synchronized LazyIncrement resolveUpdateLazy(String feature, ResolveOptions options) {
-        // Other stores (the job's sink, another process) may have added tables or columns since.
-        schemas.clear();
+    public LazyIncrement resolveUpdateLazy(String feature, ResolveOptions options) {
         FeatureSpec spec = spec(feature);
-        try {
-            return new ResolveQuery(this, spec, calculator(spec.key()), options).build();
-        } catch (SQLException e) {
-            throw failure("resolveUpdate of feature '" + spec.key() + "' failed", e);
-        }
+        Objects.requireNonNull(options, "options");
+        return new SqlLazyIncrement(this, spec, options, hashesInSql());
     }
 
     // ---------------------------------------------------------------- delete / drop
 
     @Override
     public synchronized int delete(String feature, Filter filter, DeleteMode deleteMode) {
-        // Other stores (the job's sink, another process) may have added tables or columns since.
-        schemas.clear();
+        forgetSchemas();
         FeatureSpec spec = spec(feature);
         FeatureKey key = spec.key();
         requireWritable("delete", key);
@@ -678,6 +674,14 @@ public final class SqlMetadataStore implements MetadataStore {
 
     synchronized ProvenanceCalculator calculator(FeatureKey key) {
         return calculators.computeIfAbsent(key, k -> ProvenanceCalculator.of(graph, k, hasher));
+    }
+
+    /**
+     * Drops the cached table schemas: other stores (the job's sink, another process) may have
+     * added tables or columns since the last call.
+     */
+    synchronized void forgetSchemas() {
+        schemas.clear();
     }
 
     /** Column name → SQL type of the feature's table, in table order; empty when there is no table. Cached within one call. */
