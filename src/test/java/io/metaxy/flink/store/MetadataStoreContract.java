@@ -16,9 +16,11 @@ import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.versioning.DefinitionVersions;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TimeZone;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +85,47 @@ abstract class MetadataStoreContract {
         List<MetadataRow> latest = store.read(VIDEO);
         assertThat(latest).extracting(r -> r.provenanceByField().get("audio")).containsExactly("a1-new", "a2-y");
         assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).hasSize(5);
+    }
+
+    /** Instants around New York's 2024 DST changes (spring gap, autumn overlap) and a few far from them. */
+    static final List<Instant> DST_INSTANTS = List.of(Instant.parse("2024-03-10T06:59:59.999999Z"),
+            Instant.parse("2024-03-10T07:00:00Z"), Instant.parse("2024-03-10T07:30:00Z"), Instant.parse("2024-03-10T08:30:00Z"),
+            Instant.parse("2024-11-03T05:00:00Z"), Instant.parse("2024-11-03T05:30:00.123456Z"),
+            Instant.parse("2024-11-03T06:00:00Z"), Instant.parse("2024-11-03T06:30:00Z"), Instant.parse("2024-07-01T12:00:00Z"),
+            Instant.parse("1969-12-31T23:59:59.999999Z"));
+
+    /** Runs {@code body} with the JVM's default time zone set to one with DST, restoring it after. */
+    static void inDstTimeZone(Runnable body) {
+        TimeZone saved = TimeZone.getDefault();
+        TimeZone.setDefault(TimeZone.getTimeZone("America/New_York"));
+        try {
+            body.run();
+        } finally {
+            TimeZone.setDefault(saved);
+        }
+    }
+
+    @Test
+    void timestampsReadBackExactlyUnderADstTimeZone() {
+        inDstTimeZone(() -> {
+            // Reopened inside the zone too: a driver may take the zone when it connects.
+            store.close();
+            store = MetadataStores.open(url, graph, AccessMode.WRITE);
+            List<MetadataRow> rows = new ArrayList<>();
+            for (int i = 0; i < DST_INSTANTS.size(); i++) {
+                Instant at = DST_INSTANTS.get(i);
+                rows.add(video(i, "a", "f").toBuilder().createdAt(at.minusSeconds(1)).updatedAt(at)
+                        .deletedAt(i % 2 == 0 ? at : null).build());
+            }
+            store.write(VIDEO, rows);
+            List<MetadataRow> read = store.read(VIDEO, ReadOptions.defaults().includeDeleted(true));
+            assertThat(read).extracting(MetadataRow::updatedAt).containsExactlyElementsOf(DST_INSTANTS);
+            assertThat(read).extracting(MetadataRow::createdAt)
+                    .containsExactlyElementsOf(DST_INSTANTS.stream().map(t -> t.minusSeconds(1)).toList());
+            for (int i = 0; i < read.size(); i++) {
+                assertThat(read.get(i).deletedAt()).isEqualTo(i % 2 == 0 ? DST_INSTANTS.get(i) : null);
+            }
+        });
     }
 
     @Test

@@ -9,6 +9,8 @@ import java.util.List;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,6 +41,23 @@ public final class DuckDbDialect implements SqlDialect {
             statement.setString(index++, value.get(field));
         }
         return index;
+    }
+
+    /**
+     * As microseconds since the epoch: duckdb_jdbc converts a TIMESTAMPTZ to
+     * {@code OffsetDateTime} (and {@code Timestamp}) through the JVM's default time zone and gets
+     * the offset wrong around DST changes (under America/New_York, 2024-03-10T07:30Z reads back as
+     * 08:30Z), whatever the session's TimeZone. An integer has no zone to get wrong.
+     */
+    @Override
+    public String selectTimestamp(String columnRef) {
+        return "epoch_us(" + columnRef + ")";
+    }
+
+    @Override
+    public Instant readTimestamp(ResultSet rs, int column) throws SQLException {
+        long micros = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 
     @Override

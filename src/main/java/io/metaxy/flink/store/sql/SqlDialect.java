@@ -38,6 +38,20 @@ public interface SqlDialect {
         }
     }
 
+    /**
+     * SQL selecting the timestamp column {@code columnRef} in the form {@link #readTimestamp}
+     * reads; the column keeps its name through an alias.
+     */
+    default String selectTimestamp(String columnRef) {
+        return columnRef;
+    }
+
+    /** Reads a timestamp selected with {@link #selectTimestamp}; null stays null. */
+    default java.time.Instant readTimestamp(ResultSet rs, int column) throws SQLException {
+        java.time.OffsetDateTime value = rs.getObject(column, java.time.OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
     /** Reads a by-field column. */
     Map<String, String> readByField(ResultSet rs, int column) throws SQLException;
 

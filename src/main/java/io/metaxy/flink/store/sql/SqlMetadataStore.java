@@ -285,8 +285,7 @@ public final class SqlMetadataStore implements MetadataStore {
             values.append(values.length() == 0 ? "(" : ", ");
             if (column.equals(SystemColumns.PROVENANCE_BY_FIELD) || column.equals(SystemColumns.DATA_VERSION_BY_FIELD)) {
                 values.append(dialect.byFieldPlaceholder(fields));
-            } else if (column.equals(SystemColumns.CREATED_AT) || column.equals(SystemColumns.UPDATED_AT)
-                    || column.equals(SystemColumns.DELETED_AT)) {
+            } else if (SystemColumns.isTimestamp(column)) {
                 values.append(dialect.timestampPlaceholder());
             } else {
                 values.append("?");
@@ -467,7 +466,19 @@ public final class SqlMetadataStore implements MetadataStore {
                 source = "(" + latestRows(spec, !options.allFeatureVersions(), !options.includeDeleted(),
                         options.allFeatureVersions(), params) + ")";
             }
-            StringBuilder sql = new StringBuilder("SELECT * FROM ").append(source).append(" r");
+            // Only the wanted columns cross JDBC; the row-number column of latestRows stays behind.
+            List<String> select = new ArrayList<>();
+            for (String id : spec.idColumns()) {
+                select.add("r." + q(id));
+            }
+            for (String column : userColumns) {
+                select.add("r." + q(column));
+            }
+            for (String column : SystemColumns.ALL) {
+                select.add(SystemColumns.isTimestamp(column)
+                        ? dialect.selectTimestamp("r." + q(column)) + " AS " + q(column) : "r." + q(column));
+            }
+            StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM ").append(source).append(" r");
             if (options.filter() != null) {
                 sql.append(" WHERE ").append(renderFilter(options.filter(), "r", params));
             }
@@ -509,9 +520,8 @@ public final class SqlMetadataStore implements MetadataStore {
                 .build();
     }
 
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
+    private Instant instant(ResultSet rs, String column) throws SQLException {
+        return dialect.readTimestamp(rs, rs.findColumn(column));
     }
 
     /** JSON-like Java values for ids and user columns, whatever width the driver returns. */
