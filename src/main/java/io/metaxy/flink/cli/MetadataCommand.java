@@ -38,8 +38,9 @@ import picocli.CommandLine.Option;
  * }</pre>
  *
  * {@code --filter column OP value} (OP one of {@code = != <> < <= > >=}; repeat to AND them):
- * integers, decimals and true/false are typed, {@code null} tests for null, anything else (or
- * a quoted value) is text. Output: JSON lines (default) or an aligned table.
+ * the value is converted to the column's type ({@code sample_uid=5} is a number on a BIGINT
+ * column, {@code id=001} stays "001" on a text column), {@code null} tests for null, quotes keep
+ * spaces. Output: JSON lines (default) or an aligned table.
  */
 @Command(name = "metadata", mixinStandardHelpOptions = true, description = "Read, resolve and delete feature metadata in a store.",
         subcommands = {MetadataCommand.Read.class, MetadataCommand.Resolve.class, MetadataCommand.Delete.class,

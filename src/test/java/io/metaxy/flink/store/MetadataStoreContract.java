@@ -305,6 +305,62 @@ abstract class MetadataStoreContract {
         assertThatThrownBy(() -> ids(Filter.eq("split\"; --", "x"))).isInstanceOf(SchemaMismatchException.class);
     }
 
+    @Test
+    void filterValuesAreConvertedToTheColumnType() {
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().column("split", "5").column("score", 0.5).column("ok", true).build(),
+                video(2, "a", "f").toBuilder().column("split", "05").column("score", 2.0).column("ok", false).build()));
+        // Text against BIGINT/DOUBLE/BOOLEAN columns is the number or boolean (PostgreSQL has no bigint = varchar).
+        assertThat(ids(Filter.eq("sample_uid", "2"))).containsExactly(2L);
+        assertThat(ids(Filter.in("sample_uid", List.of("1", 2L)))).containsExactly(1L, 2L);
+        assertThat(ids(Filter.lt("sample_uid", "1.5"))).containsExactly(1L);
+        assertThat(ids(Filter.gt("score", "1"))).containsExactly(2L);
+        assertThat(ids(Filter.eq("ok", "false"))).containsExactly(2L);
+        // A number against a text column is its text, not a cast of the column.
+        assertThat(ids(Filter.eq("split", 5L))).containsExactly(1L);
+        assertThat(ids(Filter.parse("split=05"))).containsExactly(2L);
+        assertThatThrownBy(() -> ids(Filter.eq("sample_uid", "abc"))).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining(VIDEO).hasMessageContaining("sample_uid").hasMessageContaining("'abc'");
+        assertThatThrownBy(() -> ids(Filter.eq("ok", 3L))).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("'ok'");
+        assertThatThrownBy(() -> ids(Filter.eq("nope", 1L))).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining(VIDEO).hasMessageContaining("'nope'");
+        assertThatThrownBy(() -> ids(Filter.eq(SystemColumns.PROVENANCE_BY_FIELD, "x"))).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining(SystemColumns.PROVENANCE_BY_FIELD);
+    }
+
+    @Test
+    void textIdsKeepTheirTextInFilters() {
+        for (String id : List.of("001", "1", "01")) {
+            store.write(ITEM, List.of(MetadataRow.builder().ids(Map.of("group_id", 1L, "item_id", id))
+                    .provenanceByField(Map.of("value", "v")).build()));
+        }
+        assertThat(store.read(ITEM, ReadOptions.defaults().filter(Filter.parse("item_id=001"))))
+                .extracting(r -> r.ids().get("item_id")).containsExactly("001");
+        assertThat(store.delete(ITEM, Filter.and(Filter.parse("group_id=1"), Filter.parse("item_id=01")), DeleteMode.HARD))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void timestampFiltersTakeInstantsUnderADstTimeZone() {
+        inDstTimeZone(() -> {
+            List<MetadataRow> rows = new ArrayList<>();
+            for (int i = 0; i < DST_INSTANTS.size(); i++) {
+                rows.add(video(i, "a", "f").toBuilder().updatedAt(DST_INSTANTS.get(i)).build());
+            }
+            store.write(VIDEO, rows);
+            for (int i = 0; i < DST_INSTANTS.size(); i++) {
+                Instant at = DST_INSTANTS.get(i);
+                assertThat(ids(Filter.eq(SystemColumns.UPDATED_AT, at))).as("updated_at = %s", at).containsExactly((long) i);
+                assertThat(ids(Filter.eq(SystemColumns.UPDATED_AT, at.toString()))).containsExactly((long) i);
+            }
+            assertThat(ids(Filter.parse(SystemColumns.UPDATED_AT + ">=2024-11-03T06:00:00Z")))
+                    .containsExactly(6L, 7L);
+            assertThatThrownBy(() -> ids(Filter.eq(SystemColumns.UPDATED_AT, "yesterday")))
+                    .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(SystemColumns.UPDATED_AT)
+                    .hasMessageContaining("yesterday");
+        });
+    }
+
     private List<Object> ids(Filter filter) {
         return store.read(VIDEO, ReadOptions.defaults().filter(filter)).stream().map(r -> r.ids().get("sample_uid")).toList();
     }

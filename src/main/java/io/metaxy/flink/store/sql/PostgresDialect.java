@@ -87,7 +87,6 @@ public final class PostgresDialect implements SqlDialect {
 
     @Override
     public String textOrder(String columnRef, String sqlType) {
-        String t = sqlType.toLowerCase(java.util.Locale.ROOT);
-        return t.contains("char") || t.equals("text") ? columnRef + " COLLATE \"C\"" : columnRef;
+        return ColumnKind.of(sqlType) == ColumnKind.TEXT ? columnRef + " COLLATE \"C\"" : columnRef;
     }
 }

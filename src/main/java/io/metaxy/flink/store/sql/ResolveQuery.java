@@ -57,6 +57,8 @@ final class ResolveQuery {
     /** Upstream user columns carried to the increment: output name and the parent CTE providing it. */
     private final List<String> upstreamNames = new ArrayList<>();
     private final List<String> upstreamSources = new ArrayList<>();
+    /** SQL type of each grain column (the feature's own, else the first parent's): what a target filter may name. */
+    private final Map<String, String> grainTypes = new LinkedHashMap<>();
 
     /** One use: {@link #plan()} reads the store's tables as they are now; build a new one per plan. */
     ResolveQuery(SqlMetadataStore store, FeatureSpec spec, ProvenanceCalculator calc, ResolveOptions options, boolean sqlHash) {
@@ -89,6 +91,12 @@ final class ResolveQuery {
         List<Object> params = new ArrayList<>();
         List<String> ctes = new ArrayList<>();
         String[] slotSource = new String[slots.size()];
+        Map<String, String> currentSchema = store.schema(spec.key());
+        for (String g : grain) {
+            if (currentSchema.containsKey(g)) {
+                grainTypes.put(g, currentSchema.get(g));
+            }
+        }
         List<String> required = new ArrayList<>();
         List<String> optional = new ArrayList<>();
         boolean expectNothing = false;
@@ -109,9 +117,9 @@ final class ResolveQuery {
         if (hasExpected) {
             ctes.add("exp AS (" + expectedCte(required, optional, slotSource) + ")");
         }
-        boolean hasCurrent = !store.schema(spec.key()).isEmpty();
+        boolean hasCurrent = !currentSchema.isEmpty();
         if (hasCurrent) {
-            ctes.add("cur AS (" + currentCte(params) + ")");
+            ctes.add("cur AS (" + currentCte(currentSchema, params) + ")");
         }
         String sql;
         if (!hasExpected && !hasCurrent) {
@@ -145,7 +153,7 @@ final class ResolveQuery {
             StringBuilder text = new StringBuilder("WITH ").append(String.join(",\n  ", ctes))
                     .append("\nSELECT * FROM (SELECT ").append(String.join(", ", select)).append(" FROM ").append(from).append(") r");
             if (options.targetFilter() != null) {
-                text.append(" WHERE ").append(SqlMetadataStore.renderFilter(options.targetFilter(), "r", params));
+                text.append(" WHERE ").append(targetFilter().render(options.targetFilter(), "r", params));
             }
             text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
             sql = text.toString();
@@ -210,7 +218,7 @@ final class ResolveQuery {
                 .append("\nSELECT * FROM (SELECT ").append(String.join(", ", select)).append(" FROM ").append(from)
                 .append(") r WHERE r.__kind IS NOT NULL");
         if (options.targetFilter() != null) {
-            text.append(" AND (").append(SqlMetadataStore.renderFilter(options.targetFilter(), "r", params)).append(")");
+            text.append(" AND (").append(targetFilter().render(options.targetFilter(), "r", params)).append(")");
         }
         text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
         return text.toString();
@@ -252,6 +260,7 @@ final class ResolveQuery {
                         + " combination is not supported by resolveUpdate");
             }
             parts.add("x." + q(parentColumn) + " AS __g" + g);
+            grainTypes.putIfAbsent(grain.get(g), parentSchema.get(parentColumn));
             groupBy.add("x." + q(parentColumn));
         }
         String memberOrder = String.join(", ", parent.idColumns().stream()
@@ -330,13 +339,18 @@ final class ResolveQuery {
         return "SELECT " + String.join(", ", select) + " FROM " + from;
     }
 
-    private String currentCte(List<Object> params) {
+    private FilterRenderer targetFilter() {
+        return new FilterRenderer(spec.key(), grainTypes, "target filter");
+    }
+
+    private String currentCte(Map<String, String> currentSchema, List<Object> params) {
         boolean collapse = !grain.equals(spec.idColumns());
         String staleFlag = "0";
         if (!options.stalenessPredicates().isEmpty()) {
+            FilterRenderer renderer = new FilterRenderer(spec.key(), currentSchema, "staleness predicate");
             List<String> predicates = new ArrayList<>();
             for (Filter predicate : options.stalenessPredicates()) {
-                predicates.add("(" + SqlMetadataStore.renderFilter(predicate, "x", params) + ")");
+                predicates.add("(" + renderer.render(predicate, "x", params) + ")");
             }
             staleFlag = "CASE WHEN " + String.join(" OR ", predicates) + " THEN 1 ELSE 0 END";
         }

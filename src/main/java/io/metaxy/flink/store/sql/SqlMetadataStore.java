@@ -357,9 +357,7 @@ public final class SqlMetadataStore implements MetadataStore {
             ps.setNull(index, jdbcType(sqlType));
             return;
         }
-        String t = sqlType == null ? "" : sqlType.toUpperCase(Locale.ROOT);
-        boolean text = t.contains("CHAR") || t.equals("TEXT");
-        if (text) {
+        if (ColumnKind.of(sqlType) == ColumnKind.TEXT) {
             ps.setString(index, String.valueOf(value));
         } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Double
                 || value instanceof Float || value instanceof Boolean || value instanceof String || value instanceof BigDecimal) {
@@ -371,17 +369,12 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     private static int jdbcType(String sqlType) {
-        String t = sqlType == null ? "" : sqlType.toUpperCase(Locale.ROOT);
-        if (t.equals("BIGINT")) {
-            return Types.BIGINT;
-        }
-        if (t.startsWith("DOUBLE")) {
-            return Types.DOUBLE;
-        }
-        if (t.equals("BOOLEAN")) {
-            return Types.BOOLEAN;
-        }
-        return Types.VARCHAR;
+        return switch (ColumnKind.of(sqlType)) {
+            case INTEGER -> Types.BIGINT;
+            case FLOAT -> Types.DOUBLE;
+            case BOOLEAN -> Types.BOOLEAN;
+            default -> Types.VARCHAR;
+        };
     }
 
 
@@ -480,7 +473,7 @@ public final class SqlMetadataStore implements MetadataStore {
             }
             StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM ").append(source).append(" r");
             if (options.filter() != null) {
-                sql.append(" WHERE ").append(renderFilter(options.filter(), "r", params));
+                sql.append(" WHERE ").append(new FilterRenderer(key, schema, "filter").render(options.filter(), "r", params));
             }
             sql.append(" ORDER BY ").append(String.join(", ", spec.idColumns().stream().map(c -> "r." + q(c)).toList()));
             if (options.history() || options.allFeatureVersions()) {
@@ -590,9 +583,10 @@ public final class SqlMetadataStore implements MetadataStore {
                 return 0;
             }
             List<Object> params = new ArrayList<>();
+            FilterRenderer filters = new FilterRenderer(key, schema, "filter");
             String sql;
             if (deleteMode == DeleteMode.HARD) {
-                sql = "DELETE FROM " + q(key.tableName()) + (filter == null ? "" : " WHERE " + renderFilter(filter, null, params));
+                sql = "DELETE FROM " + q(key.tableName()) + (filter == null ? "" : " WHERE " + filters.render(filter, null, params));
             } else {
                 Instant now = tick();
                 List<String> columns = new ArrayList<>(schema.keySet());
@@ -612,7 +606,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 String latest = latestRows(spec, true, true, false, params);
                 sql = "INSERT INTO " + q(key.tableName()) + " (" + String.join(", ", columns.stream().map(SqlMetadataStore::q).toList())
                         + ") SELECT " + String.join(", ", select) + " FROM (" + latest + ") r"
-                        + (filter == null ? "" : " WHERE " + renderFilter(filter, "r", params));
+                        + (filter == null ? "" : " WHERE " + filters.render(filter, "r", params));
             }
             try (PreparedStatement ps = prepare(sql, params)) {
                 return ps.executeUpdate();
@@ -727,48 +721,6 @@ public final class SqlMetadataStore implements MetadataStore {
             throw e;
         }
         return ps;
-    }
-
-    /** Renders a filter with every value as a bound parameter; {@code alias} qualifies columns. */
-    static String renderFilter(Filter filter, String alias, List<Object> params) {
-        String prefix = alias == null ? "" : alias + ".";
-        if (filter instanceof Filter.Comparison c) {
-            params.add(c.value());
-            return prefix + column(c.column()) + " " + c.op().sql() + " ?";
-        }
-        if (filter instanceof Filter.In in) {
-            if (in.values().isEmpty()) {
-                return "FALSE";
-            }
-            params.addAll(in.values());
-            return prefix + column(in.column()) + " IN (" + String.join(", ", java.util.Collections.nCopies(in.values().size(), "?")) + ")";
-        }
-        if (filter instanceof Filter.IsNull n) {
-            return prefix + column(n.column()) + " IS NULL";
-        }
-        if (filter instanceof Filter.Not n) {
-            return "NOT (" + renderFilter(n.operand(), alias, params) + ")";
-        }
-        if (filter instanceof Filter.And a) {
-            return a.operands().isEmpty() ? "TRUE" : joinAll(a.operands(), " AND ", alias, params);
-        }
-        Filter.Or o = (Filter.Or) filter;
-        return o.operands().isEmpty() ? "FALSE" : joinAll(o.operands(), " OR ", alias, params);
-    }
-
-    private static String joinAll(List<Filter> operands, String op, String alias, List<Object> params) {
-        List<String> parts = new ArrayList<>();
-        for (Filter f : operands) {
-            parts.add("(" + renderFilter(f, alias, params) + ")");
-        }
-        return String.join(op, parts);
-    }
-
-    private static String column(String name) {
-        if (!IDENTIFIER.matcher(name).matches()) {
-            throw new SchemaMismatchException("filter column '" + name + "' is not a valid column name");
-        }
-        return q(name);
     }
 
     static String q(String identifier) {
