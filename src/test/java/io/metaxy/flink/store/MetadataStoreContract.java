@@ -466,6 +466,26 @@ abstract class MetadataStoreContract {
     }
 
     @Test
+    void suppliedDataVersionMustMatchAndFeatureVersionIsKept() {
+        Map<String, String> content = Map.of("audio", "content-a", "frames", "content-f");
+        String dataVersion = calc(graph, VIDEO).provenance(content);
+        assertThatThrownBy(() -> store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().dataVersionByField(content)
+                .dataVersion("bogus").build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(VIDEO)
+                .hasMessageContaining(SystemColumns.DATA_VERSION).hasMessageContaining("bogus").hasMessageContaining(dataVersion);
+        // Without a by-field override the data version is the provenance: a different one is refused too.
+        assertThatThrownBy(() -> store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().dataVersion(dataVersion).build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(SystemColumns.DATA_VERSION);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).isEmpty();
+
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().dataVersionByField(content).dataVersion(dataVersion).build(),
+                video(2, "a", "f").toBuilder().featureVersion("an-older-version").build()));
+        assertThat(store.read(VIDEO)).extracting(MetadataRow::dataVersion).containsExactly(dataVersion);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().allFeatureVersions(true)))
+                .extracting(MetadataRow::featureVersion).contains("an-older-version");
+    }
+
+    @Test
     void failedWriteLeavesNoPartialRows() {
         store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().column("size", 1L).build()));
         // The second row's value cannot be stored in the BIGINT column: the database rejects it mid-batch.

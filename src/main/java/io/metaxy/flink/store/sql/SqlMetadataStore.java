@@ -214,11 +214,16 @@ public final class SqlMetadataStore implements MetadataStore {
                     + " '" + row.provenance() + "' but its " + SystemColumns.PROVENANCE_BY_FIELD + " gives '" + provenance + "'");
         }
         String dataVersion = calc.provenance(dataByField);
+        if (row.dataVersion() != null && !row.dataVersion().equals(dataVersion)) {
+            throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has " + SystemColumns.DATA_VERSION
+                    + " '" + row.dataVersion() + "' but its " + SystemColumns.DATA_VERSION_BY_FIELD + " gives '" + dataVersion + "'");
+        }
         Instant now = row.updatedAt() == null ? tick() : row.updatedAt();
         return row.toBuilder()
                 .provenance(provenance)
                 .dataVersionByField(dataByField)
-                .dataVersion(row.dataVersion() != null ? row.dataVersion() : dataVersion)
+                .dataVersion(dataVersion)
+                // Kept as given: the stream's sink stores rows written under another feature version.
                 .featureVersion(row.featureVersion() != null ? row.featureVersion() : featureVersion)
                 .createdAt(row.createdAt() != null ? row.createdAt() : now)
                 .updatedAt(now)
