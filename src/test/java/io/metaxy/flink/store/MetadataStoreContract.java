@@ -129,6 +129,35 @@ abstract class MetadataStoreContract {
     }
 
     @Test
+    void equalTimestampsHaveOneWinnerWhateverTheWriteOrder() {
+        Instant at = Instant.parse("2024-05-01T00:00:00Z");
+        MetadataRow a = video(0, "A", "f").toBuilder().updatedAt(at).build();
+        MetadataRow b = video(0, "B", "f").toBuilder().updatedAt(at).build();
+        // Samples 1..4 get the same two rows, in alternating order, in separate appends.
+        for (long id = 1; id <= 4; id++) {
+            List<MetadataRow> pair = id % 2 == 0 ? List.of(a, b) : List.of(b, a);
+            for (MetadataRow row : pair) {
+                store.write(VIDEO, List.of(row.toBuilder().ids(Map.of("sample_uid", id)).build()));
+            }
+        }
+        List<MetadataRow> latest = store.read(VIDEO);
+        assertThat(latest).hasSize(4);
+        assertThat(latest).extracting(r -> r.provenanceByField().get("audio")).containsOnly(latest.get(0).provenanceByField().get("audio"));
+        // The same winner feeds resolveUpdate: every child expects the same provenance.
+        assertThat(store.resolveUpdate(CHILD).added()).extracting(IncrementRow::provenance).hasSize(4).containsOnly(
+                calc(graph, CHILD).provenance(childExpected(graph, latest.get(0).provenanceByField())));
+
+        // A tombstone at the same instant as a live row hides the sample, whichever was appended first.
+        MetadataRow live = video(0, "A", "f").toBuilder().updatedAt(at).build();
+        MetadataRow tombstone = live.toBuilder().deletedAt(at).build();
+        store.write(VIDEO, List.of(live.toBuilder().ids(Map.of("sample_uid", 11L)).build()));
+        store.write(VIDEO, List.of(tombstone.toBuilder().ids(Map.of("sample_uid", 11L)).build()));
+        store.write(VIDEO, List.of(tombstone.toBuilder().ids(Map.of("sample_uid", 12L)).build()));
+        store.write(VIDEO, List.of(live.toBuilder().ids(Map.of("sample_uid", 12L)).build()));
+        assertThat(store.read(VIDEO, ReadOptions.defaults().filter(Filter.gt("sample_uid", 10L)))).isEmpty();
+    }
+
+    @Test
     void userColumnsAreAddedReadAndSelectable() {
         store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().column("path", "s3://1").build()));
         store.write(VIDEO, List.of(video(2, "a", "f").toBuilder().column("path", "s3://2").column("size", 42L)

@@ -15,6 +15,7 @@ import io.metaxy.flink.store.ReadOnlyStoreException;
 import io.metaxy.flink.store.ReadOptions;
 import io.metaxy.flink.store.ResolveOptions;
 import io.metaxy.flink.store.SchemaMismatchException;
+import io.metaxy.flink.store.StoreClock;
 import io.metaxy.flink.store.StoreConnectionException;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.store.UnknownFeatureException;
@@ -33,7 +34,6 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -74,7 +74,6 @@ public final class SqlMetadataStore implements MetadataStore {
     private final String description;
     private final Map<FeatureKey, LinkedHashMap<String, String>> schemas = new HashMap<>();
     private final Map<FeatureKey, ProvenanceCalculator> calculators = new HashMap<>();
-    private Instant lastStamp = Instant.EPOCH;
     private boolean hashPrepared;
 
     public SqlMetadataStore(Connection connection, SqlDialect dialect, FeatureGraph graph, SampleHasher hasher,
@@ -218,7 +217,8 @@ public final class SqlMetadataStore implements MetadataStore {
             throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has " + SystemColumns.DATA_VERSION
                     + " '" + row.dataVersion() + "' but its " + SystemColumns.DATA_VERSION_BY_FIELD + " gives '" + dataVersion + "'");
         }
-        Instant now = row.updatedAt() == null ? tick() : row.updatedAt();
+        // The JVM-wide clock: a later append from any store of this JVM sorts later on read.
+        Instant now = row.updatedAt() == null ? StoreClock.next() : row.updatedAt();
         return row.toBuilder()
                 .provenance(provenance)
                 .dataVersionByField(dataByField)
@@ -241,13 +241,6 @@ public final class SqlMetadataStore implements MetadataStore {
                         + " for field '" + field + "'");
             }
         });
-    }
-
-    /** A timestamp later than every earlier one of this store, so a later append always wins on read. */
-    private Instant tick() {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        lastStamp = now.isAfter(lastStamp) ? now : lastStamp.plus(1, ChronoUnit.MICROS);
-        return lastStamp;
     }
 
     private List<MetadataRow> dropReplays(FeatureKey key, List<MetadataRow> rows) throws SQLException {
@@ -539,6 +532,9 @@ public final class SqlMetadataStore implements MetadataStore {
     /**
      * The latest row per sample (Metaxy's dedup: newest {@code coalesce(deleted_at, updated_at)}
      * first), optionally only the current feature version and without soft-deleted samples.
+     * Ties (equal supplied timestamps, or stamps from two processes) are broken the same way on
+     * every read and backend: a tombstone first, then the larger updated_at, materialization id
+     * (nulls last), provenance, data version and created_at, text compared by code point.
      */
     String latestRows(FeatureSpec spec, boolean currentVersionOnly, boolean hideDeleted, boolean perVersion,
             List<Object> params) {
@@ -546,10 +542,18 @@ public final class SqlMetadataStore implements MetadataStore {
         if (perVersion) {
             partition.add(q(SystemColumns.FEATURE_VERSION));
         }
+        String text = dialect.sqlType(String.class);
+        String order = String.join(", ",
+                "coalesce(" + q(SystemColumns.DELETED_AT) + ", " + q(SystemColumns.UPDATED_AT) + ") DESC",
+                "(" + q(SystemColumns.DELETED_AT) + " IS NOT NULL) DESC",
+                q(SystemColumns.UPDATED_AT) + " DESC",
+                dialect.textOrder(q(SystemColumns.MATERIALIZATION_ID), text) + " DESC NULLS LAST",
+                dialect.textOrder(q(SystemColumns.PROVENANCE), text) + " DESC",
+                dialect.textOrder(q(SystemColumns.DATA_VERSION), text) + " DESC",
+                q(SystemColumns.CREATED_AT) + " DESC");
         StringBuilder sql = new StringBuilder("SELECT * FROM (SELECT t.*, row_number() OVER (PARTITION BY ")
                 .append(String.join(", ", partition))
-                .append(" ORDER BY coalesce(").append(q(SystemColumns.DELETED_AT)).append(", ").append(q(SystemColumns.UPDATED_AT))
-                .append(") DESC) AS ").append(RN).append(" FROM ").append(q(spec.key().tableName())).append(" t");
+                .append(" ORDER BY ").append(order).append(") AS ").append(RN).append(" FROM ").append(q(spec.key().tableName())).append(" t");
         if (currentVersionOnly) {
             sql.append(" WHERE ").append(q(SystemColumns.FEATURE_VERSION)).append(" = ?");
             params.add(versions.featureVersion(spec.key()));
@@ -593,7 +597,7 @@ public final class SqlMetadataStore implements MetadataStore {
             if (deleteMode == DeleteMode.HARD) {
                 sql = "DELETE FROM " + q(key.tableName()) + (filter == null ? "" : " WHERE " + filters.render(filter, null, params));
             } else {
-                Instant now = tick();
+                Instant now = StoreClock.next();
                 List<String> columns = new ArrayList<>(schema.keySet());
                 List<String> select = new ArrayList<>();
                 List<Object> selectParams = new ArrayList<>();
