@@ -1,7 +1,9 @@
 package io.metaxy.flink.store;
 
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,6 +34,29 @@ public sealed interface Filter {
 
         public String sql() {
             return sql;
+        }
+    }
+
+    /** The columns this filter names, in first-mention order. */
+    default Set<String> columns() {
+        Set<String> out = new LinkedHashSet<>();
+        collectColumns(this, out);
+        return out;
+    }
+
+    private static void collectColumns(Filter filter, Set<String> out) {
+        if (filter instanceof Comparison c) {
+            out.add(c.column());
+        } else if (filter instanceof In in) {
+            out.add(in.column());
+        } else if (filter instanceof IsNull n) {
+            out.add(n.column());
+        } else if (filter instanceof Not n) {
+            collectColumns(n.operand(), out);
+        } else if (filter instanceof And a) {
+            a.operands().forEach(f -> collectColumns(f, out));
+        } else if (filter instanceof Or o) {
+            o.operands().forEach(f -> collectColumns(f, out));
         }
     }
 

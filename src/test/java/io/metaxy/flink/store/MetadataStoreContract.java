@@ -408,6 +408,25 @@ abstract class MetadataStoreContract {
     }
 
     @Test
+    void targetFiltersMayOnlyNameTheIncrementKeys() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        for (String internal : List.of("__kind", "__c", "__e", "metaxy_provenance")) {
+            assertThatThrownBy(() -> store.resolveUpdate(CHILD, ResolveOptions.defaults().targetFilter(Filter.eq(internal, "new"))))
+                    .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(CHILD).hasMessageContaining("'" + internal + "'");
+        }
+        // A 1:N feature's increments are keyed by the parent's 'on' columns, not the child's own ids.
+        assertThatThrownBy(() -> store.resolveUpdateLazy(FRAMES, ResolveOptions.defaults().targetFilter(
+                Filter.and(Filter.eq("sample_uid", 1L), Filter.eq("frame", 0L)))))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(FRAMES).hasMessageContaining("'frame'");
+        assertThat(store.resolveUpdate(FRAMES, ResolveOptions.defaults().targetFilter(Filter.eq("sample_uid", "2"))).added())
+                .extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        // Staleness predicates are checked against the feature's table once it exists.
+        store.write(CHILD, store.resolveUpdate(CHILD).added().stream().map(IncrementRow::toMetadataRow).toList());
+        assertThatThrownBy(() -> store.resolveUpdate(CHILD, ResolveOptions.defaults().stalenessPredicate(Filter.eq("__metaxy_rn", 1L))))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("'__metaxy_rn'");
+    }
+
+    @Test
     void expansionResolvesAtParentGranularity() {
         store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
         Increment inc = store.resolveUpdate(FRAMES);

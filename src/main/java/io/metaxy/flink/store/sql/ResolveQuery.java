@@ -67,19 +67,10 @@ final class ResolveQuery {
         this.spec = spec;
         this.calc = calc;
         this.options = options;
-        this.grain = grainOf(spec);
+        this.grain = ResolveOptions.targetColumns(spec);
         this.slots = calc.parentSlots();
         this.aggregated = new boolean[slots.size()];
         this.sqlHash = sqlHash;
-    }
-
-    private static List<String> grainOf(FeatureSpec spec) {
-        for (FeatureDep dep : spec.deps()) {
-            if (dep.lineage() instanceof Lineage.Expansion expansion) {
-                return expansion.on();
-            }
-        }
-        return spec.idColumns();
     }
 
     /** The query for the store as it is now: which tables exist and which columns they have. */

@@ -575,6 +575,16 @@ public final class SqlMetadataStore implements MetadataStore {
     public LazyIncrement resolveUpdateLazy(String feature, ResolveOptions options) {
         FeatureSpec spec = spec(feature);
         Objects.requireNonNull(options, "options");
+        if (options.targetFilter() != null) {
+            List<String> keys = ResolveOptions.targetColumns(spec);
+            for (String column : options.targetFilter().columns()) {
+                if (!keys.contains(column)) {
+                    throw new SchemaMismatchException("feature '" + spec.key() + "': target filter column '" + column
+                            + "' is not one of the columns its increments are keyed by " + keys
+                            + " (select by other columns with a staleness predicate or read)");
+                }
+            }
+        }
         return new SqlLazyIncrement(this, spec, options, hashesInSql());
     }
 
