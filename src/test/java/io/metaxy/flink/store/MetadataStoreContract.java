@@ -11,8 +11,11 @@ import static io.metaxy.flink.store.TestGraphs.video;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.metaxy.flink.definitions.FeatureDep;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
+import io.metaxy.flink.definitions.FeatureSpec;
+import io.metaxy.flink.definitions.FieldSpec;
 import io.metaxy.flink.versioning.DefinitionVersions;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
@@ -531,6 +534,33 @@ abstract class MetadataStoreContract {
         assertThat(store.read(VIDEO)).extracting(MetadataRow::dataVersion).containsExactly(dataVersion);
         assertThat(store.read(VIDEO, ReadOptions.defaults().allFeatureVersions(true)))
                 .extracting(MetadataRow::featureVersion).contains("an-older-version");
+    }
+
+    /** The test graph's video and a child whose dependency carries Metaxy sql_filters. */
+    private FeatureGraph childFiltered(String sqlFilter) {
+        return FeatureGraph.of(List.of(graph.spec(VIDEO), FeatureSpec.builder(CHILD).idColumns("sample_uid")
+                .dep(FeatureDep.on(VIDEO).filters(List.of(sqlFilter)).build())
+                .field(FieldSpec.of("audio", "1")).field(FieldSpec.of("frames", "1")).build()));
+    }
+
+    @Test
+    void failuresAreClassifiedPrecisely() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        store.close();
+        store = MetadataStores.open(url, childFiltered("sample_uid >= 2"), AccessMode.WRITE);
+        assertThat(store.resolveUpdate(CHILD).added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        store.close();
+        // A syntax error in the graph's SQL is neither the data's fault nor the connection's.
+        store = MetadataStores.open(url, childFiltered("sample_uid >= = 2"), AccessMode.WRITE);
+        assertThatThrownBy(() -> store.resolveUpdate(CHILD)).isExactlyInstanceOf(MetadataStoreException.class)
+                .hasMessageContaining(CHILD);
+        store.close();
+        store = MetadataStores.open(url, childFiltered("no_such_column = 2"), AccessMode.WRITE);
+        assertThatThrownBy(() -> store.resolveUpdate(CHILD)).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("no_such_column");
+        // A closed store has no connection.
+        store.close();
+        assertThatThrownBy(() -> store.read(VIDEO)).isInstanceOf(StoreConnectionException.class).hasMessageContaining(VIDEO);
     }
 
     @Test

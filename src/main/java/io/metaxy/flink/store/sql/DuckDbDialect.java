@@ -120,6 +120,30 @@ public final class DuckDbDialect implements SqlDialect {
         return "metaxy_hash_" + hasher.algorithm().id() + "_" + hasher.length();
     }
 
+    /**
+     * By the error type DuckDB puts first in its messages (duckdb_jdbc sets no SQLSTATE): a
+     * closed connection and a fatal (invalidated) database are connection failures; Conversion,
+     * Out of Range, Constraint, Mismatch Type and Binder errors (a missing column, no operator for
+     * the types) are schema mismatches; Parser and Catalog errors and the rest are neither.
+     */
+    @Override
+    public Failure classify(SQLException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (message.startsWith("Connection was closed") || message.startsWith("Connection Error")
+                || message.startsWith("FATAL Error") || e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+            return Failure.CONNECTION;
+        }
+        for (String type : SCHEMA_ERRORS) {
+            if (message.startsWith(type)) {
+                return Failure.SCHEMA;
+            }
+        }
+        return Failure.OTHER;
+    }
+
+    private static final List<String> SCHEMA_ERRORS = List.of("Conversion Error", "Out of Range Error", "Constraint Error",
+            "Mismatch Type Error", "Binder Error");
+
     @Override
     public String sqlType(Class<?> javaType) {
         if (javaType == Long.class || javaType == Integer.class || javaType == Short.class) {

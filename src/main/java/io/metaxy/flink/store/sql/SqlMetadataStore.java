@@ -773,16 +773,10 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     MetadataStoreException failure(String what, SQLException e) {
-        String state = e.getSQLState();
-        if (state != null && state.startsWith("08")) {
-            return new StoreConnectionException(what + ": lost connection to " + description + ": " + e.getMessage(), e);
-        }
-        if (state != null && (state.startsWith("22") || state.startsWith("42"))) {
-            return new SchemaMismatchException(what + ": " + e.getMessage(), e);
-        }
-        if (e.getMessage() != null && (e.getMessage().contains("Conversion Error") || e.getMessage().contains("Binder Error"))) {
-            return new SchemaMismatchException(what + ": " + e.getMessage(), e);
-        }
-        return new MetadataStoreException(what + ": " + e.getMessage(), e);
+        return switch (dialect.classify(e)) {
+            case CONNECTION -> new StoreConnectionException(what + ": lost connection to " + description + ": " + e.getMessage(), e);
+            case SCHEMA -> new SchemaMismatchException(what + ": " + e.getMessage(), e);
+            case OTHER -> new MetadataStoreException(what + ": " + e.getMessage(), e);
+        };
     }
 }
