@@ -188,8 +188,15 @@ public final class MetadataCommand implements Runnable {
         }
     }
 
+    /**
+     * One --filter for many features: it applies to each feature whose increments are keyed by
+     * every column it names ({@link ResolveOptions#targetColumns}), so rows and counts of a line
+     * always answer the same question; the other features are listed with empty counts and a
+     * {@code skipped} note rather than silently unfiltered.
+     */
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Per feature: current rows and new/stale/orphaned counts.")
+            description = "Per feature: current rows and new/stale/orphaned counts. --filter applies to the features keyed by"
+                    + " its columns; the others are listed with empty counts and a 'skipped' note.")
     static final class Status implements Callable<Integer> {
         @Mixin StoreOptions options;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -205,13 +212,23 @@ public final class MetadataCommand implements Runnable {
                 List<FeatureKey> keys = feature == null ? graph.topologicalOrder() : List.of(FeatureKey.of(feature));
                 Filter filter = options.filter(spec.commandLine());
                 for (FeatureKey key : keys) {
-                    Increment inc = store.resolveUpdate(key, ResolveOptions.defaults().targetFilter(filter));
                     Map<String, Object> record = new LinkedHashMap<>();
                     record.put("feature", key.toString());
-                    record.put("rows", store.read(key, ReadOptions.defaults().filter(filter)).size());
-                    record.put("new", inc.added().size());
-                    record.put("stale", inc.stale().size());
-                    record.put("orphaned", inc.orphaned().size());
+                    List<String> keyColumns = ResolveOptions.targetColumns(graph.spec(key));
+                    List<String> missing = filter == null ? List.of()
+                            : filter.columns().stream().filter(c -> !keyColumns.contains(c)).toList();
+                    if (missing.isEmpty()) {
+                        Increment inc = store.resolveUpdate(key, ResolveOptions.defaults().targetFilter(filter));
+                        record.put("rows", store.read(key, ReadOptions.defaults().filter(filter)).size());
+                        record.put("new", inc.added().size());
+                        record.put("stale", inc.stale().size());
+                        record.put("orphaned", inc.orphaned().size());
+                    } else {
+                        for (String count : List.of("rows", "new", "stale", "orphaned")) {
+                            record.put(count, null);
+                        }
+                        record.put("skipped", "--filter names " + missing + ", not among its keys " + keyColumns);
+                    }
                     records.add(record);
                 }
             }
