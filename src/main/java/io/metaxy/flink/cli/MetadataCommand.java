@@ -38,8 +38,9 @@ import picocli.CommandLine.Option;
  * }</pre>
  *
  * {@code --filter column OP value} (OP one of {@code = != <> < <= > >=}; repeat to AND them):
- * integers, decimals and true/false are typed, {@code null} tests for null, anything else (or
- * a quoted value) is text. Output: JSON lines (default) or an aligned table.
+ * the value is converted to the column's type ({@code sample_uid=5} is a number on a BIGINT
+ * column, {@code id=001} stays "001" on a text column), {@code null} tests for null, quotes keep
+ * spaces. Output: JSON lines (default) or an aligned table.
  */
 @Command(name = "metadata", mixinStandardHelpOptions = true, description = "Read, resolve and delete feature metadata in a store.",
         subcommands = {MetadataCommand.Read.class, MetadataCommand.Resolve.class, MetadataCommand.Delete.class,
@@ -187,8 +188,15 @@ public final class MetadataCommand implements Runnable {
         }
     }
 
+    /**
+     * One --filter for many features: it applies to each feature whose increments are keyed by
+     * every column it names ({@link ResolveOptions#targetColumns}), so rows and counts of a line
+     * always answer the same question; the other features are listed with empty counts and a
+     * {@code skipped} note rather than silently unfiltered.
+     */
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Per feature: current rows and new/stale/orphaned counts.")
+            description = "Per feature: current rows and new/stale/orphaned counts. --filter applies to the features keyed by"
+                    + " its columns; the others are listed with empty counts and a 'skipped' note.")
     static final class Status implements Callable<Integer> {
         @Mixin StoreOptions options;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -204,13 +212,23 @@ public final class MetadataCommand implements Runnable {
                 List<FeatureKey> keys = feature == null ? graph.topologicalOrder() : List.of(FeatureKey.of(feature));
                 Filter filter = options.filter(spec.commandLine());
                 for (FeatureKey key : keys) {
-                    Increment inc = store.resolveUpdate(key, ResolveOptions.defaults().targetFilter(filter));
                     Map<String, Object> record = new LinkedHashMap<>();
                     record.put("feature", key.toString());
-                    record.put("rows", store.read(key, ReadOptions.defaults().filter(filter)).size());
-                    record.put("new", inc.added().size());
-                    record.put("stale", inc.stale().size());
-                    record.put("orphaned", inc.orphaned().size());
+                    List<String> keyColumns = ResolveOptions.targetColumns(graph.spec(key));
+                    List<String> missing = filter == null ? List.of()
+                            : filter.columns().stream().filter(c -> !keyColumns.contains(c)).toList();
+                    if (missing.isEmpty()) {
+                        Increment inc = store.resolveUpdate(key, ResolveOptions.defaults().targetFilter(filter));
+                        record.put("rows", store.read(key, ReadOptions.defaults().filter(filter)).size());
+                        record.put("new", inc.added().size());
+                        record.put("stale", inc.stale().size());
+                        record.put("orphaned", inc.orphaned().size());
+                    } else {
+                        for (String count : List.of("rows", "new", "stale", "orphaned")) {
+                            record.put(count, null);
+                        }
+                        record.put("skipped", "--filter names " + missing + ", not among its keys " + keyColumns);
+                    }
                     records.add(record);
                 }
             }

@@ -1,13 +1,19 @@
 package io.metaxy.flink.store;
 
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A typed row predicate: comparisons of a column with a value, combined with and/or/not.
- * Backends render it to SQL with every value bound as a parameter, never spliced into the text.
+ * Backends render it to SQL with every value bound as a parameter, never spliced into the text,
+ * after converting it to the column's type (text {@code "5"} against a BIGINT column is 5, a
+ * number against a text column is its text, an {@code Instant} against a timestamp is that
+ * instant); a column the table lacks or a value the column cannot hold is a
+ * {@link SchemaMismatchException} naming feature, column and value.
  *
  * <pre>{@code
  * Filter f = Filter.and(Filter.ge("sample_uid", 10), Filter.not(Filter.eq("split", "test")));
@@ -28,6 +34,29 @@ public sealed interface Filter {
 
         public String sql() {
             return sql;
+        }
+    }
+
+    /** The columns this filter names, in first-mention order. */
+    default Set<String> columns() {
+        Set<String> out = new LinkedHashSet<>();
+        collectColumns(this, out);
+        return out;
+    }
+
+    private static void collectColumns(Filter filter, Set<String> out) {
+        if (filter instanceof Comparison c) {
+            out.add(c.column());
+        } else if (filter instanceof In in) {
+            out.add(in.column());
+        } else if (filter instanceof IsNull n) {
+            out.add(n.column());
+        } else if (filter instanceof Not n) {
+            collectColumns(n.operand(), out);
+        } else if (filter instanceof And a) {
+            a.operands().forEach(f -> collectColumns(f, out));
+        } else if (filter instanceof Or o) {
+            o.operands().forEach(f -> collectColumns(f, out));
         }
     }
 
@@ -122,9 +151,12 @@ public sealed interface Filter {
     Pattern PARSE_SYNTAX = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(!=|<>|>=|<=|=|>|<)\\s*(.*?)\\s*");
 
     /**
-     * Parses {@code column OP value} with OP one of {@code = != <> < <= > >=}. The value is a
-     * Long when it is an integer, a Double when decimal, a Boolean for true/false, {@code null}
-     * (= and != only) for null, else text; quote it ('…' or "…") to force text.
+     * Parses {@code column OP value} with OP one of {@code = != <> < <= > >=}. The value stays
+     * text: the store converts it to the column's type when the filter runs ({@code sample_uid=5}
+     * compares with the number 5 on a BIGINT column, {@code name=001} with the text "001" on a
+     * text column, {@code metaxy_updated_at>=2024-03-10T07:30:00Z} with that instant). Unquoted
+     * {@code null} (= and != only) tests for null; quotes ('…' or "…") keep surrounding spaces or
+     * the word null as text.
      */
     static Filter parse(String text) {
         Matcher m = PARSE_SYNTAX.matcher(text);
@@ -149,22 +181,7 @@ public sealed interface Filter {
                 default -> throw new IllegalArgumentException("filter '" + text + "': null only with = or !=");
             };
         }
-        return new Comparison(column, op, parseValue(raw));
-    }
-
-    private static Object parseValue(String raw) {
-        if (raw.length() >= 2 && (raw.startsWith("'") && raw.endsWith("'") || raw.startsWith("\"") && raw.endsWith("\""))) {
-            return raw.substring(1, raw.length() - 1);
-        }
-        if (raw.matches("-?\\d{1,18}")) {
-            return Long.parseLong(raw);
-        }
-        if (raw.matches("-?\\d+\\.\\d*([eE][-+]?\\d+)?")) {
-            return Double.parseDouble(raw);
-        }
-        if (raw.equals("true") || raw.equals("false")) {
-            return Boolean.parseBoolean(raw);
-        }
-        return raw;
+        boolean quoted = raw.length() >= 2 && (raw.startsWith("'") && raw.endsWith("'") || raw.startsWith("\"") && raw.endsWith("\""));
+        return new Comparison(column, op, quoted ? raw.substring(1, raw.length() - 1) : raw);
     }
 }

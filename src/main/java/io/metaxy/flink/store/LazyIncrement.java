@@ -4,8 +4,10 @@ import java.util.List;
 
 /**
  * An increment not computed yet: the SQL query (with its bound parameters) that joins upstream
- * and current rows. Nothing runs until {@link #collect()}; collecting again re-runs the query and
- * sees the store as it is then.
+ * and current rows. Nothing runs until {@link #collect()}. The query is planned from the store as
+ * it is when it is shown or collected, not when the lazy increment was made: tables, columns and
+ * rows written in between (a parent or child table created later, a new upstream user column)
+ * are all seen, and collecting again re-plans and re-runs it.
  *
  * <pre>{@code
  * LazyIncrement lazy = store.resolveUpdateLazy("examples/child", ResolveOptions.defaults());
@@ -14,12 +16,12 @@ import java.util.List;
  * }</pre>
  */
 public interface LazyIncrement {
-    /** The query text, with {@code ?} placeholders. */
+    /** The query {@link #collect()} would run now, with {@code ?} placeholders. */
     String sql();
 
-    /** The values bound to the placeholders, in order. */
+    /** The values bound to the placeholders of {@link #sql()}, in order. */
     List<Object> parameters();
 
-    /** Runs the query, hashes and classifies the joined rows. */
+    /** Plans the query for the store as it is now, runs it, hashes and classifies the joined rows. */
     Increment collect();
 }

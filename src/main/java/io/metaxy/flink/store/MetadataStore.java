@@ -30,11 +30,13 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Appends rows in one transaction: all rows land or none. For each row: the feature version
-     * is stamped (unless set), {@code metaxy_created_at}/{@code metaxy_updated_at} are stamped
-     * (unless set) from a clock that never repeats within this store, so a later row of the same
-     * sample wins on read; {@code metaxy_data_version_by_field} defaults to the provenance by
+     * is stamped unless set (a supplied one is kept as is, e.g. a row of an older feature version
+     * replayed by the streaming job's sink; such a row is not current for reads and
+     * {@code resolveUpdate}), {@code metaxy_created_at}/{@code metaxy_updated_at} are stamped
+     * (unless set) from {@link StoreClock}, which never repeats within this JVM, so a later row of
+     * the same sample wins on read (ties between supplied stamps are broken deterministically); {@code metaxy_data_version_by_field} defaults to the provenance by
      * field; {@code metaxy_provenance} and {@code metaxy_data_version} are computed from the
-     * by-field maps (a supplied value must match). Every row, root or not, must carry
+     * by-field maps (a supplied value must match, else {@link SchemaMismatchException}). Every row, root or not, must carry
      * {@code metaxy_provenance_by_field} with exactly the spec's fields (non-root rows take it
      * from the {@link Increment}), and every id column non-null; else
      * {@link SchemaMismatchException}. New user columns are added to the table

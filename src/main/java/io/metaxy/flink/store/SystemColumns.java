@@ -23,4 +23,9 @@ public final class SystemColumns {
     public static boolean isSystem(String column) {
         return column.startsWith("metaxy_");
     }
+
+    /** Whether the column is one of the timestamp system columns (created, updated, deleted). */
+    public static boolean isTimestamp(String column) {
+        return column.equals(CREATED_AT) || column.equals(UPDATED_AT) || column.equals(DELETED_AT);
+    }
 }

@@ -91,6 +91,29 @@ class MetadataCommandTest {
     }
 
     @Test
+    void statusAppliesTheFilterWhereItsColumnsAreKeysAndSaysWhereNot() throws Exception {
+        // The example's two features plus a root keyed by another column.
+        Path graphFile = dir.resolve("graph2.json");
+        String other = """
+                {"examples/other": {"feature_spec": {"key": "examples/other", "id_columns": ["other_id"], "deps": [],
+                   "fields": [{"key": "x", "code_version": "1", "deps": []}]}},
+                """;
+        Files.writeString(graphFile, other + Files.readString(Path.of(graph)).strip().substring(1));
+        assertThat(run("metadata", "status", "--store", store, "--graph", graphFile.toString(), "--filter", "sample_uid=1")).isZero();
+        Map<String, JsonNode> byFeature = new java.util.HashMap<>();
+        lines().forEach(n -> byFeature.put(n.get("feature").asText(), n));
+        assertThat(byFeature.get("examples/parent").get("rows").asInt()).isEqualTo(1);
+        assertThat(byFeature.get("examples/child").get("new").asInt()).isEqualTo(1);
+        assertThat(byFeature.get("examples/other").get("rows").isNull()).isTrue();
+        assertThat(byFeature.get("examples/other").get("skipped").asText()).contains("sample_uid").contains("other_id");
+
+        // A value the column cannot hold: a runtime failure naming column and value.
+        assertThat(run("metadata", "read", "--store", store, "--graph", graph, "--feature", "examples/parent",
+                "--filter", "sample_uid=abc")).isEqualTo(1);
+        assertThat(err.toString()).contains("sample_uid").contains("abc");
+    }
+
+    @Test
     void deleteNeedsAFilterAndSoftDeletes() throws Exception {
         assertThat(run("metadata", "delete", "--store", store, "--graph", graph, "--feature", "examples/parent")).isEqualTo(2);
         assertThat(run("metadata", "delete", "--store", store, "--graph", graph, "--feature", "examples/parent",

@@ -11,14 +11,19 @@ import static io.metaxy.flink.store.TestGraphs.video;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.metaxy.flink.definitions.FeatureDep;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
+import io.metaxy.flink.definitions.FeatureSpec;
+import io.metaxy.flink.definitions.FieldSpec;
 import io.metaxy.flink.versioning.DefinitionVersions;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TimeZone;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +88,76 @@ abstract class MetadataStoreContract {
         List<MetadataRow> latest = store.read(VIDEO);
         assertThat(latest).extracting(r -> r.provenanceByField().get("audio")).containsExactly("a1-new", "a2-y");
         assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).hasSize(5);
+    }
+
+    /** Instants around New York's 2024 DST changes (spring gap, autumn overlap) and a few far from them. */
+    static final List<Instant> DST_INSTANTS = List.of(Instant.parse("2024-03-10T06:59:59.999999Z"),
+            Instant.parse("2024-03-10T07:00:00Z"), Instant.parse("2024-03-10T07:30:00Z"), Instant.parse("2024-03-10T08:30:00Z"),
+            Instant.parse("2024-11-03T05:00:00Z"), Instant.parse("2024-11-03T05:30:00.123456Z"),
+            Instant.parse("2024-11-03T06:00:00Z"), Instant.parse("2024-11-03T06:30:00Z"), Instant.parse("2024-07-01T12:00:00Z"),
+            Instant.parse("1969-12-31T23:59:59.999999Z"));
+
+    /** Runs {@code body} with the JVM's default time zone set to one with DST, restoring it after. */
+    static void inDstTimeZone(Runnable body) {
+        TimeZone saved = TimeZone.getDefault();
+        TimeZone.setDefault(TimeZone.getTimeZone("America/New_York"));
+        try {
+            body.run();
+        } finally {
+            TimeZone.setDefault(saved);
+        }
+    }
+
+    @Test
+    void timestampsReadBackExactlyUnderADstTimeZone() {
+        inDstTimeZone(() -> {
+            // Reopened inside the zone too: a driver may take the zone when it connects.
+            store.close();
+            store = MetadataStores.open(url, graph, AccessMode.WRITE);
+            List<MetadataRow> rows = new ArrayList<>();
+            for (int i = 0; i < DST_INSTANTS.size(); i++) {
+                Instant at = DST_INSTANTS.get(i);
+                rows.add(video(i, "a", "f").toBuilder().createdAt(at.minusSeconds(1)).updatedAt(at)
+                        .deletedAt(i % 2 == 0 ? at : null).build());
+            }
+            store.write(VIDEO, rows);
+            List<MetadataRow> read = store.read(VIDEO, ReadOptions.defaults().includeDeleted(true));
+            assertThat(read).extracting(MetadataRow::updatedAt).containsExactlyElementsOf(DST_INSTANTS);
+            assertThat(read).extracting(MetadataRow::createdAt)
+                    .containsExactlyElementsOf(DST_INSTANTS.stream().map(t -> t.minusSeconds(1)).toList());
+            for (int i = 0; i < read.size(); i++) {
+                assertThat(read.get(i).deletedAt()).isEqualTo(i % 2 == 0 ? DST_INSTANTS.get(i) : null);
+            }
+        });
+    }
+
+    @Test
+    void equalTimestampsHaveOneWinnerWhateverTheWriteOrder() {
+        Instant at = Instant.parse("2024-05-01T00:00:00Z");
+        MetadataRow a = video(0, "A", "f").toBuilder().updatedAt(at).build();
+        MetadataRow b = video(0, "B", "f").toBuilder().updatedAt(at).build();
+        // Samples 1..4 get the same two rows, in alternating order, in separate appends.
+        for (long id = 1; id <= 4; id++) {
+            List<MetadataRow> pair = id % 2 == 0 ? List.of(a, b) : List.of(b, a);
+            for (MetadataRow row : pair) {
+                store.write(VIDEO, List.of(row.toBuilder().ids(Map.of("sample_uid", id)).build()));
+            }
+        }
+        List<MetadataRow> latest = store.read(VIDEO);
+        assertThat(latest).hasSize(4);
+        assertThat(latest).extracting(r -> r.provenanceByField().get("audio")).containsOnly(latest.get(0).provenanceByField().get("audio"));
+        // The same winner feeds resolveUpdate: every child expects the same provenance.
+        assertThat(store.resolveUpdate(CHILD).added()).extracting(IncrementRow::provenance).hasSize(4).containsOnly(
+                calc(graph, CHILD).provenance(childExpected(graph, latest.get(0).provenanceByField())));
+
+        // A tombstone at the same instant as a live row hides the sample, whichever was appended first.
+        MetadataRow live = video(0, "A", "f").toBuilder().updatedAt(at).build();
+        MetadataRow tombstone = live.toBuilder().deletedAt(at).build();
+        store.write(VIDEO, List.of(live.toBuilder().ids(Map.of("sample_uid", 11L)).build()));
+        store.write(VIDEO, List.of(tombstone.toBuilder().ids(Map.of("sample_uid", 11L)).build()));
+        store.write(VIDEO, List.of(tombstone.toBuilder().ids(Map.of("sample_uid", 12L)).build()));
+        store.write(VIDEO, List.of(live.toBuilder().ids(Map.of("sample_uid", 12L)).build()));
+        assertThat(store.read(VIDEO, ReadOptions.defaults().filter(Filter.gt("sample_uid", 10L)))).isEmpty();
     }
 
     @Test
@@ -154,6 +229,30 @@ abstract class MetadataStoreContract {
         LazyIncrement lazy = store.resolveUpdateLazy(CHILD, ResolveOptions.defaults());
         assertThat(lazy.sql()).contains("FULL OUTER JOIN");
         assertThat(lazy.collect()).isEqualTo(next);
+    }
+
+    @Test
+    void lazyIncrementIsPlannedWhenCollectedNotWhenMade() {
+        // Made before any table exists: the parent's and the child's tables come later.
+        LazyIncrement beforeParent = store.resolveUpdateLazy(CHILD, ResolveOptions.defaults());
+        assertThat(beforeParent.collect().isEmpty()).isTrue();
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        assertThat(beforeParent.collect().added()).extracting(IncrementRow::ids)
+                .containsExactly(Map.of("sample_uid", 1L), Map.of("sample_uid", 2L));
+
+        // Made before the child's table exists; then every sample is answered.
+        LazyIncrement beforeChild = store.resolveUpdateLazy(CHILD, ResolveOptions.defaults());
+        store.write(CHILD, store.resolveUpdate(CHILD).added().stream().map(IncrementRow::toMetadataRow).toList());
+        assertThat(beforeChild.sql()).contains("FULL OUTER JOIN");
+        assertThat(beforeChild.collect()).isEqualTo(store.resolveUpdate(CHILD)).matches(Increment::isEmpty);
+
+        // An upstream user column added after the lazy increment was made is carried.
+        LazyIncrement beforeColumn = store.resolveUpdateLazy(CHILD, ResolveOptions.defaults());
+        store.write(VIDEO, List.of(video(3, "a3", "f3").toBuilder().column("path", "s3://3").build()));
+        Increment later = beforeColumn.collect();
+        assertThat(later.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 3L));
+        assertThat(later.added().get(0).upstream()).isEqualTo(Map.of("path", "s3://3"));
+        assertThat(later).isEqualTo(store.resolveUpdate(CHILD));
     }
 
     @Test
@@ -238,6 +337,62 @@ abstract class MetadataStoreContract {
         assertThatThrownBy(() -> ids(Filter.eq("split\"; --", "x"))).isInstanceOf(SchemaMismatchException.class);
     }
 
+    @Test
+    void filterValuesAreConvertedToTheColumnType() {
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().column("split", "5").column("score", 0.5).column("ok", true).build(),
+                video(2, "a", "f").toBuilder().column("split", "05").column("score", 2.0).column("ok", false).build()));
+        // Text against BIGINT/DOUBLE/BOOLEAN columns is the number or boolean (PostgreSQL has no bigint = varchar).
+        assertThat(ids(Filter.eq("sample_uid", "2"))).containsExactly(2L);
+        assertThat(ids(Filter.in("sample_uid", List.of("1", 2L)))).containsExactly(1L, 2L);
+        assertThat(ids(Filter.lt("sample_uid", "1.5"))).containsExactly(1L);
+        assertThat(ids(Filter.gt("score", "1"))).containsExactly(2L);
+        assertThat(ids(Filter.eq("ok", "false"))).containsExactly(2L);
+        // A number against a text column is its text, not a cast of the column.
+        assertThat(ids(Filter.eq("split", 5L))).containsExactly(1L);
+        assertThat(ids(Filter.parse("split=05"))).containsExactly(2L);
+        assertThatThrownBy(() -> ids(Filter.eq("sample_uid", "abc"))).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining(VIDEO).hasMessageContaining("sample_uid").hasMessageContaining("'abc'");
+        assertThatThrownBy(() -> ids(Filter.eq("ok", 3L))).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("'ok'");
+        assertThatThrownBy(() -> ids(Filter.eq("nope", 1L))).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining(VIDEO).hasMessageContaining("'nope'");
+        assertThatThrownBy(() -> ids(Filter.eq(SystemColumns.PROVENANCE_BY_FIELD, "x"))).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining(SystemColumns.PROVENANCE_BY_FIELD);
+    }
+
+    @Test
+    void textIdsKeepTheirTextInFilters() {
+        for (String id : List.of("001", "1", "01")) {
+            store.write(ITEM, List.of(MetadataRow.builder().ids(Map.of("group_id", 1L, "item_id", id))
+                    .provenanceByField(Map.of("value", "v")).build()));
+        }
+        assertThat(store.read(ITEM, ReadOptions.defaults().filter(Filter.parse("item_id=001"))))
+                .extracting(r -> r.ids().get("item_id")).containsExactly("001");
+        assertThat(store.delete(ITEM, Filter.and(Filter.parse("group_id=1"), Filter.parse("item_id=01")), DeleteMode.HARD))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void timestampFiltersTakeInstantsUnderADstTimeZone() {
+        inDstTimeZone(() -> {
+            List<MetadataRow> rows = new ArrayList<>();
+            for (int i = 0; i < DST_INSTANTS.size(); i++) {
+                rows.add(video(i, "a", "f").toBuilder().updatedAt(DST_INSTANTS.get(i)).build());
+            }
+            store.write(VIDEO, rows);
+            for (int i = 0; i < DST_INSTANTS.size(); i++) {
+                Instant at = DST_INSTANTS.get(i);
+                assertThat(ids(Filter.eq(SystemColumns.UPDATED_AT, at))).as("updated_at = %s", at).containsExactly((long) i);
+                assertThat(ids(Filter.eq(SystemColumns.UPDATED_AT, at.toString()))).containsExactly((long) i);
+            }
+            assertThat(ids(Filter.parse(SystemColumns.UPDATED_AT + ">=2024-11-03T06:00:00Z")))
+                    .containsExactly(6L, 7L);
+            assertThatThrownBy(() -> ids(Filter.eq(SystemColumns.UPDATED_AT, "yesterday")))
+                    .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(SystemColumns.UPDATED_AT)
+                    .hasMessageContaining("yesterday");
+        });
+    }
+
     private List<Object> ids(Filter filter) {
         return store.read(VIDEO, ReadOptions.defaults().filter(filter)).stream().map(r -> r.ids().get("sample_uid")).toList();
     }
@@ -253,6 +408,25 @@ abstract class MetadataStoreContract {
         assertThat(inc.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 3L));
         Increment targeted = store.resolveUpdate(CHILD, ResolveOptions.defaults().targetFilter(Filter.lt("sample_uid", 3L)));
         assertThat(targeted.isEmpty()).isTrue();
+    }
+
+    @Test
+    void targetFiltersMayOnlyNameTheIncrementKeys() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        for (String internal : List.of("__kind", "__c", "__e", "metaxy_provenance")) {
+            assertThatThrownBy(() -> store.resolveUpdate(CHILD, ResolveOptions.defaults().targetFilter(Filter.eq(internal, "new"))))
+                    .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(CHILD).hasMessageContaining("'" + internal + "'");
+        }
+        // A 1:N feature's increments are keyed by the parent's 'on' columns, not the child's own ids.
+        assertThatThrownBy(() -> store.resolveUpdateLazy(FRAMES, ResolveOptions.defaults().targetFilter(
+                Filter.and(Filter.eq("sample_uid", 1L), Filter.eq("frame", 0L)))))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(FRAMES).hasMessageContaining("'frame'");
+        assertThat(store.resolveUpdate(FRAMES, ResolveOptions.defaults().targetFilter(Filter.eq("sample_uid", "2"))).added())
+                .extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        // Staleness predicates are checked against the feature's table once it exists.
+        store.write(CHILD, store.resolveUpdate(CHILD).added().stream().map(IncrementRow::toMetadataRow).toList());
+        assertThatThrownBy(() -> store.resolveUpdate(CHILD, ResolveOptions.defaults().stalenessPredicate(Filter.eq("__metaxy_rn", 1L))))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("'__metaxy_rn'");
     }
 
     @Test
@@ -340,6 +514,53 @@ abstract class MetadataStoreContract {
         assertThatThrownBy(() -> store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().column("bad name", 1L).build())))
                 .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("bad name");
         assertThat(store.features()).isEmpty();
+    }
+
+    @Test
+    void suppliedDataVersionMustMatchAndFeatureVersionIsKept() {
+        Map<String, String> content = Map.of("audio", "content-a", "frames", "content-f");
+        String dataVersion = calc(graph, VIDEO).provenance(content);
+        assertThatThrownBy(() -> store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().dataVersionByField(content)
+                .dataVersion("bogus").build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(VIDEO)
+                .hasMessageContaining(SystemColumns.DATA_VERSION).hasMessageContaining("bogus").hasMessageContaining(dataVersion);
+        // Without a by-field override the data version is the provenance: a different one is refused too.
+        assertThatThrownBy(() -> store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().dataVersion(dataVersion).build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(SystemColumns.DATA_VERSION);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).isEmpty();
+
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().dataVersionByField(content).dataVersion(dataVersion).build(),
+                video(2, "a", "f").toBuilder().featureVersion("an-older-version").build()));
+        assertThat(store.read(VIDEO)).extracting(MetadataRow::dataVersion).containsExactly(dataVersion);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().allFeatureVersions(true)))
+                .extracting(MetadataRow::featureVersion).contains("an-older-version");
+    }
+
+    /** The test graph's video and a child whose dependency carries Metaxy sql_filters. */
+    private FeatureGraph childFiltered(String sqlFilter) {
+        return FeatureGraph.of(List.of(graph.spec(VIDEO), FeatureSpec.builder(CHILD).idColumns("sample_uid")
+                .dep(FeatureDep.on(VIDEO).filters(List.of(sqlFilter)).build())
+                .field(FieldSpec.of("audio", "1")).field(FieldSpec.of("frames", "1")).build()));
+    }
+
+    @Test
+    void failuresAreClassifiedPrecisely() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        store.close();
+        store = MetadataStores.open(url, childFiltered("sample_uid >= 2"), AccessMode.WRITE);
+        assertThat(store.resolveUpdate(CHILD).added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        store.close();
+        // A syntax error in the graph's SQL is neither the data's fault nor the connection's.
+        store = MetadataStores.open(url, childFiltered("sample_uid >= = 2"), AccessMode.WRITE);
+        assertThatThrownBy(() -> store.resolveUpdate(CHILD)).isExactlyInstanceOf(MetadataStoreException.class)
+                .hasMessageContaining(CHILD);
+        store.close();
+        store = MetadataStores.open(url, childFiltered("no_such_column = 2"), AccessMode.WRITE);
+        assertThatThrownBy(() -> store.resolveUpdate(CHILD)).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("no_such_column");
+        // A closed store has no connection.
+        store.close();
+        assertThatThrownBy(() -> store.read(VIDEO)).isInstanceOf(StoreConnectionException.class).hasMessageContaining(VIDEO);
     }
 
     @Test

@@ -47,7 +47,8 @@ public final class ResolveUpdateBenchmark {
                     return i.added().size() + i.stale().size() + i.orphaned().size();
                 });
                 // The Java fallback (PostgreSQL's path): SQL join, hashing and classification in Java.
-                LazyIncrement lazy;
+                String joinSql;
+                List<Object> joinParameters;
                 System.setProperty("metaxy.store.javaHash", "true");
                 try {
                     time(n, "resolveUpdate, Java hashing (fallback)", () -> {
@@ -55,13 +56,16 @@ public final class ResolveUpdateBenchmark {
                         return i.added().size() + i.stale().size() + i.orphaned().size();
                     });
                     // The streamed baseline: the join without hashing (and needs no registered function).
-                    lazy = store.resolveUpdateLazy(TestGraphs.CHILD, ResolveOptions.defaults());
+                    // Taken now: a lazy increment plans when asked, and the store closes below.
+                    LazyIncrement lazy = store.resolveUpdateLazy(TestGraphs.CHILD, ResolveOptions.defaults());
+                    joinSql = lazy.sql();
+                    joinParameters = lazy.parameters();
                 } finally {
                     System.clearProperty("metaxy.store.javaHash");
                 }
                 store.close();
                 try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file)) {
-                    time(n, "baseline: same query streamed, no hash", () -> streamOnly(c, lazy));
+                    time(n, "baseline: same query streamed, no hash", () -> streamOnly(c, joinSql, joinParameters));
                     time(n, "baseline: count(*) of the same join", () -> countJoin(c, graph));
                 }
             }
@@ -89,11 +93,11 @@ public final class ResolveUpdateBenchmark {
         System.out.printf("%-9d %-38s %10d %10d %10d%n", n, what, ms[0], ms[RUNS / 2], rows);
     }
 
-    private static long streamOnly(Connection c, LazyIncrement lazy) throws Exception {
+    private static long streamOnly(Connection c, String sql, List<Object> parameters) throws Exception {
         long rows = 0;
-        try (PreparedStatement ps = c.prepareStatement(lazy.sql())) {
-            for (int i = 0; i < lazy.parameters().size(); i++) {
-                ps.setObject(i + 1, lazy.parameters().get(i));
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.size(); i++) {
+                ps.setObject(i + 1, parameters.get(i));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 int columns = rs.getMetaData().getColumnCount();

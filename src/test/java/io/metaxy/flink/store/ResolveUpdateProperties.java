@@ -1,6 +1,7 @@
 package io.metaxy.flink.store;
 
 import static io.metaxy.flink.store.TestGraphs.EXTRA;
+import static io.metaxy.flink.store.TestGraphs.FRAMES;
 import static io.metaxy.flink.store.TestGraphs.ITEM;
 import static io.metaxy.flink.store.TestGraphs.SUMMARY;
 import static io.metaxy.flink.store.TestGraphs.VIDEO;
@@ -26,40 +27,62 @@ import net.jqwik.api.Provide;
 
 /**
  * Random store contents: {@code resolveUpdate} must equal an in-memory computation with
- * {@link ProvenanceCalculator} over the same samples — same sets, same hashes — for a 1:1 dep
- * with an optional parent, soft deletes, and an N:1 aggregation, on DuckDB (hashing and diff in
- * SQL, for every hash algorithm) and on PostgreSQL (SQL join, hashing in Java); and DuckDB's SQL
- * path must equal the Java fallback row for row.
+ * {@link ProvenanceCalculator} over the same samples — same sets, same hashes — on DuckDB
+ * (hashing and diff in SQL, for every hash algorithm) and on PostgreSQL (SQL join, hashing in
+ * Java); and DuckDB's SQL path must equal the Java fallback row for row. Covered: a 1:1 dep with
+ * an optional parent, soft-deleted parents and children, children recorded under an older
+ * feature version, a 1:N expansion (children of one parent collapsing; soft-deleted children),
+ * and an N:1 aggregation with soft-deleted members and new, stale and orphaned groups.
  */
 class ResolveUpdateProperties {
     private static final FeatureGraph GRAPH = TestGraphs.graph("1");
+    private static final Map<String, String> OTHER_OUT = Map.of("out", "other");
 
-    /** One sample's random state; child: 0 none, 1 recorded as expected, 2 recorded with other provenance. */
+    /**
+     * One sample's random state. child: 0 none, 1 recorded as expected, 2 recorded with other
+     * provenance, 3 recorded then soft-deleted, 4 recorded under an older feature version.
+     */
     record Sample(boolean video, boolean videoDeleted, String audio, String frames, boolean extra, String meta, int child) {}
 
-    record Item(long group, long item, String value) {}
+    /** A 1:N parent; frames: 0 recorded as expected, 1 with other provenance, 2 as expected then soft-deleted. */
+    record Parent(boolean video, boolean videoDeleted, String audio, String frames, List<Integer> children) {}
+
+    record Item(long group, long item, String value, boolean deleted) {}
+
+    /** Items, and the summary recorded for groups 1..5 (0 none, 1 as expected, 2 other provenance); items use groups 1..4. */
+    record Groups(List<Item> items, List<Integer> summaries) {}
+
+    private static final Arbitrary<String> VERSION = Arbitraries.of("v1", "v2", "v3", "é|x", "");
 
     @Provide
     Arbitrary<List<Sample>> samples() {
-        Arbitrary<String> version = Arbitraries.of("v1", "v2", "v3", "é|x", "");
-        return Combinators.combine(Arbitraries.of(true, true, false), Arbitraries.of(false, false, true), version, version,
-                Arbitraries.of(true, false), version, Arbitraries.integers().between(0, 2))
+        return Combinators.combine(Arbitraries.of(true, true, false), Arbitraries.of(false, false, true), VERSION, VERSION,
+                Arbitraries.of(true, false), VERSION, Arbitraries.integers().between(0, 4))
                 .as(Sample::new).list().ofMaxSize(25);
     }
 
     @Provide
-    Arbitrary<List<Item>> items() {
-        return Combinators.combine(Arbitraries.longs().between(1, 4), Arbitraries.longs().between(-3, 30),
-                Arbitraries.of("a", "b", "c")).as(Item::new).list().ofMaxSize(20).uniqueElements(i -> List.of(i.group(), i.item()));
+    Arbitrary<List<Parent>> parents() {
+        return Combinators.combine(Arbitraries.of(true, true, false), Arbitraries.of(false, false, true), VERSION, VERSION,
+                Arbitraries.integers().between(0, 2).list().ofMaxSize(3))
+                .as(Parent::new).list().ofMaxSize(12);
+    }
+
+    @Provide
+    Arbitrary<Groups> groups() {
+        Arbitrary<List<Item>> items = Combinators.combine(Arbitraries.longs().between(1, 4), Arbitraries.longs().between(-3, 30),
+                Arbitraries.of("a", "b", "c"), Arbitraries.of(false, false, false, true))
+                .as(Item::new).list().ofMaxSize(20).uniqueElements(i -> List.of(i.group(), i.item()));
+        return Combinators.combine(items, Arbitraries.integers().between(0, 2).list().ofSize(5)).as(Groups::new);
     }
 
     private static String postgresUrl;
 
-    /** DuckDB in memory: a fresh store per try. */
     private static MetadataStore duckdb() {
         return duckdb(SampleHasher.DEFAULT);
     }
 
+    /** DuckDB in memory: a fresh store per try. */
     private static MetadataStore duckdb(SampleHasher hasher) {
         return MetadataStores.open("duckdb:memory:", GRAPH, AccessMode.WRITE, hasher);
     }
@@ -75,13 +98,18 @@ class ResolveUpdateProperties {
     @Property(tries = 40)
     void sqlHashingMatchesJavaEngineForEveryAlgorithmOnDuckDb(@ForAll("hashers") SampleHasher hasher,
             @ForAll("samples") List<Sample> samples) {
-        oneToOneWithOptionalParent(duckdb(hasher), samples, hasher);
+        try (MetadataStore store = duckdb(hasher)) {
+            oneToOneWithOptionalParent(store, samples, hasher);
+        }
     }
 
     @Property(tries = 25)
-    void sqlAggregationHashingMatchesJavaEngineForEveryAlgorithmOnDuckDb(@ForAll("hashers") SampleHasher hasher,
-            @ForAll("items") List<Item> items) {
-        aggregation(duckdb(hasher), items, hasher);
+    void sqlAggregationAndExpansionMatchJavaEngineForEveryAlgorithmOnDuckDb(@ForAll("hashers") SampleHasher hasher,
+            @ForAll("groups") Groups groups, @ForAll("parents") List<Parent> parents) {
+        try (MetadataStore store = duckdb(hasher)) {
+            aggregation(store, groups, hasher);
+            expansion(store, parents, hasher);
+        }
     }
 
     /**
@@ -90,11 +118,12 @@ class ResolveUpdateProperties {
      */
     @Property(tries = 25)
     void sqlPathEqualsJavaFallbackOnDuckDb(@ForAll("hashers") SampleHasher hasher, @ForAll("samples") List<Sample> samples,
-            @ForAll("items") List<Item> items) {
+            @ForAll("groups") Groups groups, @ForAll("parents") List<Parent> parents) {
         try (MetadataStore store = duckdb(hasher)) {
             oneToOneWithOptionalParent(store, samples, hasher);
-            aggregation(store, items, hasher);
-            for (String feature : List.of(WITH_OPTIONAL, SUMMARY)) {
+            aggregation(store, groups, hasher);
+            expansion(store, parents, hasher);
+            for (String feature : List.of(WITH_OPTIONAL, SUMMARY, FRAMES)) {
                 LazyIncrement sql = store.resolveUpdateLazy(feature, ResolveOptions.defaults());
                 LazyIncrement java;
                 System.setProperty("metaxy.store.javaHash", "true");
@@ -129,100 +158,201 @@ class ResolveUpdateProperties {
 
     @Property(tries = 40)
     void oneToOneWithOptionalParentMatchesJavaEngineOnDuckDb(@ForAll("samples") List<Sample> samples) {
-        oneToOneWithOptionalParent(duckdb(), samples);
+        try (MetadataStore store = duckdb()) {
+            oneToOneWithOptionalParent(store, samples, SampleHasher.DEFAULT);
+        }
     }
 
     @Property(tries = 15)
     void oneToOneWithOptionalParentMatchesJavaEngineOnPostgres(@ForAll("samples") List<Sample> samples) {
-        oneToOneWithOptionalParent(postgres(), samples);
+        try (MetadataStore store = postgres()) {
+            oneToOneWithOptionalParent(store, samples, SampleHasher.DEFAULT);
+        }
     }
 
     @Property(tries = 30)
-    void aggregationMatchesJavaEngineOnDuckDb(@ForAll("items") List<Item> items) {
-        aggregation(duckdb(), items);
+    void aggregationAndExpansionMatchJavaEngineOnDuckDb(@ForAll("groups") Groups groups, @ForAll("parents") List<Parent> parents) {
+        try (MetadataStore store = duckdb()) {
+            aggregation(store, groups, SampleHasher.DEFAULT);
+            expansion(store, parents, SampleHasher.DEFAULT);
+        }
     }
 
-    @Property(tries = 15)
-    void aggregationMatchesJavaEngineOnPostgres(@ForAll("items") List<Item> items) {
-        aggregation(postgres(), items);
+    @Property(tries = 12)
+    void aggregationAndExpansionMatchJavaEngineOnPostgres(@ForAll("groups") Groups groups, @ForAll("parents") List<Parent> parents) {
+        try (MetadataStore store = postgres()) {
+            aggregation(store, groups, SampleHasher.DEFAULT);
+            expansion(store, parents, SampleHasher.DEFAULT);
+        }
     }
 
-    private static void oneToOneWithOptionalParent(MetadataStore opened, List<Sample> samples) {
-        try (MetadataStore store = opened) {
-            oneToOneWithOptionalParent(store, samples, SampleHasher.DEFAULT);
+    /** What the in-memory model expects: ids → provenance for new and stale, ids of orphans. */
+    private record Expected(Map<Long, String> added, Map<Long, String> stale, List<Long> orphaned) {
+        Expected() {
+            this(new TreeMap<>(), new TreeMap<>(), new ArrayList<>());
+        }
+
+        void check(MetadataStore store, String feature, String idColumn) {
+            check(store, feature, idColumn, ResolveOptions.defaults());
+        }
+
+        void check(MetadataStore store, String feature, String idColumn, ResolveOptions options) {
+            Increment inc = store.resolveUpdate(feature, options);
+            assertThat(byId(inc.added(), idColumn)).as("%s new", feature).isEqualTo(added);
+            assertThat(byId(inc.stale(), idColumn)).as("%s stale", feature).isEqualTo(stale);
+            assertThat(inc.orphaned()).as("%s orphaned", feature).extracting(r -> r.ids().get(idColumn))
+                    .containsExactlyElementsOf(orphaned);
         }
     }
 
     /** Fills the store (left open) and checks resolveUpdate of the 1:1 + optional feature. */
     private static void oneToOneWithOptionalParent(MetadataStore store, List<Sample> samples, SampleHasher hasher) {
         ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(WITH_OPTIONAL), hasher);
-        Map<Long, String> expectedNew = new TreeMap<>();
-        Map<Long, String> expectedStale = new TreeMap<>();
-        List<Long> expectedOrphaned = new ArrayList<>();
-        {
-            for (int i = 0; i < samples.size(); i++) {
-                Sample s = samples.get(i);
-                long id = i;
-                Map<FeatureKey, Map<String, String>> upstream = new HashMap<>();
-                if (s.video()) {
-                    store.write(VIDEO, List.of(TestGraphs.video(id, s.audio(), s.frames())));
-                    if (s.videoDeleted()) {
-                        store.delete(VIDEO, Filter.eq("sample_uid", id), DeleteMode.SOFT);
-                    } else {
-                        upstream.put(FeatureKey.of(VIDEO), Map.of("audio", s.audio(), "frames", s.frames()));
-                    }
-                }
-                if (s.extra()) {
-                    store.write(EXTRA, List.of(MetadataRow.builder().ids(Map.of("sample_uid", id))
-                            .provenanceByField(Map.of("meta", s.meta())).build()));
-                    upstream.put(FeatureKey.of(EXTRA), Map.of("meta", s.meta()));
-                }
-                boolean isExpected = upstream.containsKey(FeatureKey.of(VIDEO));
-                String provenance = isExpected ? calc.provenance(calc.provenanceByField(upstream)) : null;
-                if (s.child() > 0) {
-                    Map<String, String> recorded = s.child() == 1 && isExpected ? calc.provenanceByField(upstream) : Map.of("out", "other");
-                    store.write(WITH_OPTIONAL, List.of(MetadataRow.builder().ids(Map.of("sample_uid", id)).provenanceByField(recorded).build()));
-                    if (!isExpected) {
-                        expectedOrphaned.add(id);
-                    } else if (s.child() == 2) {
-                        expectedStale.put(id, provenance);
-                    }
-                } else if (isExpected) {
-                    expectedNew.put(id, provenance);
+        Expected expected = new Expected();
+        // Batched: all rows of a table in one write, then the soft deletes, which come later.
+        List<MetadataRow> videos = new ArrayList<>();
+        List<MetadataRow> extras = new ArrayList<>();
+        List<MetadataRow> children = new ArrayList<>();
+        List<Long> deletedVideos = new ArrayList<>();
+        List<Long> deletedChildren = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            long id = i;
+            Map<FeatureKey, Map<String, String>> upstream = new HashMap<>();
+            if (s.video()) {
+                videos.add(TestGraphs.video(id, s.audio(), s.frames()));
+                if (s.videoDeleted()) {
+                    deletedVideos.add(id);
+                } else {
+                    upstream.put(FeatureKey.of(VIDEO), Map.of("audio", s.audio(), "frames", s.frames()));
                 }
             }
-            Increment inc = store.resolveUpdate(WITH_OPTIONAL);
-            assertThat(byId(inc.added())).isEqualTo(expectedNew);
-            assertThat(byId(inc.stale())).isEqualTo(expectedStale);
-            assertThat(inc.orphaned()).extracting(r -> r.ids().get("sample_uid")).containsExactlyElementsOf(expectedOrphaned);
+            if (s.extra()) {
+                extras.add(MetadataRow.builder().ids(Map.of("sample_uid", id)).provenanceByField(Map.of("meta", s.meta())).build());
+                upstream.put(FeatureKey.of(EXTRA), Map.of("meta", s.meta()));
+            }
+            boolean isExpected = upstream.containsKey(FeatureKey.of(VIDEO));
+            Map<String, String> expectedByField = isExpected ? calc.provenanceByField(upstream) : null;
+            String provenance = isExpected ? calc.provenance(expectedByField) : null;
+            if (s.child() > 0) {
+                Map<String, String> recorded = s.child() == 1 && isExpected ? expectedByField : OTHER_OUT;
+                MetadataRow row = MetadataRow.builder().ids(Map.of("sample_uid", id)).provenanceByField(recorded).build();
+                children.add(s.child() == 4 ? row.toBuilder().featureVersion("an-older-feature-version").build() : row);
+                if (s.child() == 3) {
+                    deletedChildren.add(id);
+                }
+            }
+            // Soft-deleted children and rows of another feature version are not current.
+            boolean current = s.child() == 1 || s.child() == 2;
+            if (!current) {
+                if (isExpected) {
+                    expected.added().put(id, provenance);
+                }
+            } else if (!isExpected) {
+                expected.orphaned().add(id);
+            } else if (s.child() == 2) {
+                expected.stale().put(id, provenance);
+            }
         }
+        store.write(VIDEO, videos);
+        store.write(EXTRA, extras);
+        store.write(WITH_OPTIONAL, children);
+        store.delete(VIDEO, Filter.in("sample_uid", deletedVideos), DeleteMode.SOFT);
+        store.delete(WITH_OPTIONAL, Filter.in("sample_uid", deletedChildren), DeleteMode.SOFT);
+        expected.check(store, WITH_OPTIONAL, "sample_uid");
     }
 
-    private static void aggregation(MetadataStore opened, List<Item> items) {
-        try (MetadataStore store = opened) {
-            aggregation(store, items, SampleHasher.DEFAULT);
-        }
-    }
-
-    private static void aggregation(MetadataStore store, List<Item> items, SampleHasher hasher) {
+    /** Fills items and summaries (left open) and checks resolveUpdate of the N:1 feature. */
+    private static void aggregation(MetadataStore store, Groups groups, SampleHasher hasher) {
         ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(SUMMARY), hasher);
-        Map<Long, TreeMap<Long, String>> groups = new TreeMap<>();
-        items.forEach(i -> groups.computeIfAbsent(i.group(), g -> new TreeMap<>()).put(i.item(), i.value()));
-        Map<Long, String> expected = new TreeMap<>();
-        groups.forEach((group, members) -> expected.put(group, calc.provenance(calc.provenanceByField(Map.of(FeatureKey.of(ITEM),
-                Map.of("value", ProvenanceCalculator.aggregate(hasher, members.values())))))));
-        {
-            store.write(ITEM, items.stream().map(i -> MetadataRow.builder().ids(Map.of("group_id", i.group(), "item_id", i.item()))
-                    .provenanceByField(Map.of("value", i.value())).build()).toList());
-            Map<Long, String> actual = new TreeMap<>();
-            store.resolveUpdate(SUMMARY).added().forEach(r -> actual.put((Long) r.ids().get("group_id"), r.provenance()));
-            assertThat(actual).isEqualTo(expected);
+        List<Item> items = groups.items();
+        store.write(ITEM, items.stream().map(i -> MetadataRow.builder().ids(Map.of("group_id", i.group(), "item_id", i.item()))
+                .provenanceByField(Map.of("value", i.value())).build()).toList());
+        store.delete(ITEM, new Filter.Or(items.stream().filter(Item::deleted)
+                .map(i -> Filter.and(Filter.eq("group_id", i.group()), Filter.eq("item_id", i.item()))).toList()), DeleteMode.SOFT);
+        Map<Long, TreeMap<Long, String>> members = new TreeMap<>();
+        items.stream().filter(i -> !i.deleted())
+                .forEach(i -> members.computeIfAbsent(i.group(), g -> new TreeMap<>()).put(i.item(), i.value()));
+        Expected expected = new Expected();
+        List<MetadataRow> summaries = new ArrayList<>();
+        for (long group = 1; group <= groups.summaries().size(); group++) {
+            int summary = groups.summaries().get((int) group - 1);
+            TreeMap<Long, String> groupMembers = members.get(group);
+            Map<String, String> expectedByField = groupMembers == null ? null : calc.provenanceByField(Map.of(FeatureKey.of(ITEM),
+                    Map.of("value", ProvenanceCalculator.aggregate(hasher, groupMembers.values()))));
+            if (summary > 0) {
+                Map<String, String> recorded = summary == 1 && expectedByField != null ? expectedByField : Map.of("value", "other");
+                summaries.add(MetadataRow.builder().ids(Map.of("group_id", group)).provenanceByField(recorded).build());
+            }
+            if (expectedByField == null) {
+                if (summary > 0) {
+                    expected.orphaned().add(group);
+                }
+            } else if (summary == 0) {
+                expected.added().put(group, calc.provenance(expectedByField));
+            } else if (summary == 2) {
+                expected.stale().put(group, calc.provenance(expectedByField));
+            }
         }
+        store.write(SUMMARY, summaries);
+        expected.check(store, SUMMARY, "group_id");
     }
 
-    private static Map<Long, String> byId(List<IncrementRow> rows) {
+    /** Fills parents and their frames (left open) and checks resolveUpdate of the 1:N feature, per parent. */
+    private static void expansion(MetadataStore store, List<Parent> parents, SampleHasher hasher) {
+        ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(FRAMES), hasher);
+        Expected expected = new Expected();
+        // Ids apart from the 1:1 samples, which may share the video table; checked through a target filter.
+        long offset = 1_000;
+        List<MetadataRow> videos = new ArrayList<>();
+        List<MetadataRow> frames = new ArrayList<>();
+        List<Long> deletedVideos = new ArrayList<>();
+        List<Filter> deletedFrames = new ArrayList<>();
+        for (int i = 0; i < parents.size(); i++) {
+            Parent p = parents.get(i);
+            long id = offset + i;
+            Map<String, String> expectedByField = null;
+            if (p.video()) {
+                videos.add(TestGraphs.video(id, p.audio(), p.frames()));
+                if (p.videoDeleted()) {
+                    deletedVideos.add(id);
+                } else {
+                    expectedByField = calc.provenanceByField(Map.of(FeatureKey.of(VIDEO), Map.of("audio", p.audio(), "frames", p.frames())));
+                }
+            }
+            boolean anyCurrent = false;
+            boolean anyDiffers = false;
+            for (int frame = 0; frame < p.children().size(); frame++) {
+                int state = p.children().get(frame);
+                Map<String, String> recorded = state == 1 || expectedByField == null ? Map.of("frames", "other") : expectedByField;
+                frames.add(MetadataRow.builder().ids(Map.of("sample_uid", id, "frame", (long) frame)).provenanceByField(recorded).build());
+                if (state == 2) {
+                    deletedFrames.add(Filter.and(Filter.eq("sample_uid", id), Filter.eq("frame", (long) frame)));
+                } else {
+                    anyCurrent = true;
+                    anyDiffers |= !recorded.equals(expectedByField);
+                }
+            }
+            if (expectedByField == null) {
+                if (anyCurrent) {
+                    expected.orphaned().add(id);
+                }
+            } else if (!anyCurrent) {
+                expected.added().put(id, calc.provenance(expectedByField));
+            } else if (anyDiffers) {
+                expected.stale().put(id, calc.provenance(expectedByField));
+            }
+        }
+        store.write(VIDEO, videos);
+        store.write(FRAMES, frames);
+        store.delete(VIDEO, Filter.in("sample_uid", deletedVideos), DeleteMode.SOFT);
+        store.delete(FRAMES, new Filter.Or(deletedFrames), DeleteMode.SOFT);
+        expected.check(store, FRAMES, "sample_uid", ResolveOptions.defaults().targetFilter(Filter.ge("sample_uid", offset)));
+    }
+
+    private static Map<Long, String> byId(List<IncrementRow> rows, String idColumn) {
         Map<Long, String> out = new TreeMap<>();
-        rows.forEach(r -> out.put((Long) r.ids().get("sample_uid"), r.provenance()));
+        rows.forEach(r -> out.put((Long) r.ids().get(idColumn), r.provenance()));
         return out;
     }
 }

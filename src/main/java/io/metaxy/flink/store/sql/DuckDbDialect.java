@@ -9,6 +9,8 @@ import java.util.List;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,6 +41,23 @@ public final class DuckDbDialect implements SqlDialect {
             statement.setString(index++, value.get(field));
         }
         return index;
+    }
+
+    /**
+     * As microseconds since the epoch: duckdb_jdbc converts a TIMESTAMPTZ to
+     * {@code OffsetDateTime} (and {@code Timestamp}) through the JVM's default time zone and gets
+     * the offset wrong around DST changes (under America/New_York, 2024-03-10T07:30Z reads back as
+     * 08:30Z), whatever the session's TimeZone. An integer has no zone to get wrong.
+     */
+    @Override
+    public String selectTimestamp(String columnRef) {
+        return "epoch_us(" + columnRef + ")";
+    }
+
+    @Override
+    public Instant readTimestamp(ResultSet rs, int column) throws SQLException {
+        long micros = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 
     @Override
@@ -100,6 +119,30 @@ public final class DuckDbDialect implements SqlDialect {
     static String functionName(SampleHasher hasher) {
         return "metaxy_hash_" + hasher.algorithm().id() + "_" + hasher.length();
     }
+
+    /**
+     * By the error type DuckDB puts first in its messages (duckdb_jdbc sets no SQLSTATE): a
+     * closed connection and a fatal (invalidated) database are connection failures; Conversion,
+     * Out of Range, Constraint, Mismatch Type and Binder errors (a missing column, no operator for
+     * the types) are schema mismatches; Parser and Catalog errors and the rest are neither.
+     */
+    @Override
+    public Failure classify(SQLException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (message.startsWith("Connection was closed") || message.startsWith("Connection Error")
+                || message.startsWith("FATAL Error") || e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+            return Failure.CONNECTION;
+        }
+        for (String type : SCHEMA_ERRORS) {
+            if (message.startsWith(type)) {
+                return Failure.SCHEMA;
+            }
+        }
+        return Failure.OTHER;
+    }
+
+    private static final List<String> SCHEMA_ERRORS = List.of("Conversion Error", "Out of Range Error", "Constraint Error",
+            "Mismatch Type Error", "Binder Error");
 
     @Override
     public String sqlType(Class<?> javaType) {

@@ -85,9 +85,33 @@ public final class PostgresDialect implements SqlDialect {
         return "TEXT";
     }
 
+    /**
+     * By SQLSTATE: connection exceptions (class 08) and the server going away (57P01 admin
+     * shutdown, 57P02 crash shutdown, 57P03 cannot connect now) are connection failures; data
+     * exceptions (class 22), a null in a NOT NULL column (23502), an undefined column (42703), a
+     * datatype mismatch (42804), an operator that does not exist for the types (42883) and a
+     * failed coercion (42846) are schema mismatches; syntax errors (42601), missing tables
+     * (42P01) and the rest are neither.
+     */
+    @Override
+    public Failure classify(SQLException e) {
+        String state = e.getSQLState();
+        if (state == null) {
+            return Failure.OTHER;
+        }
+        if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
+            return Failure.CONNECTION;
+        }
+        if (state.startsWith("22") || SCHEMA_STATES.contains(state)) {
+            return Failure.SCHEMA;
+        }
+        return Failure.OTHER;
+    }
+
+    private static final java.util.Set<String> SCHEMA_STATES = java.util.Set.of("23502", "42703", "42804", "42883", "42846");
+
     @Override
     public String textOrder(String columnRef, String sqlType) {
-        String t = sqlType.toLowerCase(java.util.Locale.ROOT);
-        return t.contains("char") || t.equals("text") ? columnRef + " COLLATE \"C\"" : columnRef;
+        return ColumnKind.of(sqlType) == ColumnKind.TEXT ? columnRef + " COLLATE \"C\"" : columnRef;
     }
 }

@@ -10,7 +10,6 @@ import io.metaxy.flink.definitions.Lineage;
 import io.metaxy.flink.store.Filter;
 import io.metaxy.flink.store.Increment;
 import io.metaxy.flink.store.IncrementRow;
-import io.metaxy.flink.store.LazyIncrement;
 import io.metaxy.flink.store.MetadataStoreException;
 import io.metaxy.flink.store.ResolveOptions;
 import io.metaxy.flink.store.SystemColumns;
@@ -58,36 +57,37 @@ final class ResolveQuery {
     /** Upstream user columns carried to the increment: output name and the parent CTE providing it. */
     private final List<String> upstreamNames = new ArrayList<>();
     private final List<String> upstreamSources = new ArrayList<>();
+    /** SQL type of each grain column (the feature's own, else the first parent's): what a target filter may name. */
+    private final Map<String, String> grainTypes = new LinkedHashMap<>();
 
-    ResolveQuery(SqlMetadataStore store, FeatureSpec spec, ProvenanceCalculator calc, ResolveOptions options) {
+    /** One use: {@link #plan()} reads the store's tables as they are now; build a new one per plan. */
+    ResolveQuery(SqlMetadataStore store, FeatureSpec spec, ProvenanceCalculator calc, ResolveOptions options, boolean sqlHash) {
         this.store = store;
         this.dialect = store.dialect();
         this.spec = spec;
         this.calc = calc;
         this.options = options;
-        this.grain = grainOf(spec);
+        this.grain = ResolveOptions.targetColumns(spec);
         this.slots = calc.parentSlots();
         this.aggregated = new boolean[slots.size()];
-        this.sqlHash = store.hashesInSql();
+        this.sqlHash = sqlHash;
     }
 
-    private static List<String> grainOf(FeatureSpec spec) {
-        for (FeatureDep dep : spec.deps()) {
-            if (dep.lineage() instanceof Lineage.Expansion expansion) {
-                return expansion.on();
-            }
-        }
-        return spec.idColumns();
-    }
-
-    LazyIncrement build() throws SQLException {
+    /** The query for the store as it is now: which tables exist and which columns they have. */
+    Plan plan() throws SQLException {
         if (spec.isRoot()) {
             // A root's samples come from outside the graph: nothing upstream to compare with.
-            return new Lazy(null, List.of(), false, sqlHash);
+            return new Plan(null, List.of(), false, sqlHash);
         }
         List<Object> params = new ArrayList<>();
         List<String> ctes = new ArrayList<>();
         String[] slotSource = new String[slots.size()];
+        Map<String, String> currentSchema = store.schema(spec.key());
+        for (String g : grain) {
+            if (currentSchema.containsKey(g)) {
+                grainTypes.put(g, currentSchema.get(g));
+            }
+        }
         List<String> required = new ArrayList<>();
         List<String> optional = new ArrayList<>();
         boolean expectNothing = false;
@@ -108,9 +108,9 @@ final class ResolveQuery {
         if (hasExpected) {
             ctes.add("exp AS (" + expectedCte(required, optional, slotSource) + ")");
         }
-        boolean hasCurrent = !store.schema(spec.key()).isEmpty();
+        boolean hasCurrent = !currentSchema.isEmpty();
         if (hasCurrent) {
-            ctes.add("cur AS (" + currentCte(params) + ")");
+            ctes.add("cur AS (" + currentCte(currentSchema, params) + ")");
         }
         String sql;
         if (!hasExpected && !hasCurrent) {
@@ -144,12 +144,12 @@ final class ResolveQuery {
             StringBuilder text = new StringBuilder("WITH ").append(String.join(",\n  ", ctes))
                     .append("\nSELECT * FROM (SELECT ").append(String.join(", ", select)).append(" FROM ").append(from).append(") r");
             if (options.targetFilter() != null) {
-                text.append(" WHERE ").append(SqlMetadataStore.renderFilter(options.targetFilter(), "r", params));
+                text.append(" WHERE ").append(targetFilter().render(options.targetFilter(), "r", params));
             }
             text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
             sql = text.toString();
         }
-        return new Lazy(sql, List.copyOf(params), hasExpected, sqlHash);
+        return new Plan(sql, List.copyOf(params), hasExpected, sqlHash);
     }
 
     /**
@@ -209,7 +209,7 @@ final class ResolveQuery {
                 .append("\nSELECT * FROM (SELECT ").append(String.join(", ", select)).append(" FROM ").append(from)
                 .append(") r WHERE r.__kind IS NOT NULL");
         if (options.targetFilter() != null) {
-            text.append(" AND (").append(SqlMetadataStore.renderFilter(options.targetFilter(), "r", params)).append(")");
+            text.append(" AND (").append(targetFilter().render(options.targetFilter(), "r", params)).append(")");
         }
         text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
         return text.toString();
@@ -251,6 +251,7 @@ final class ResolveQuery {
                         + " combination is not supported by resolveUpdate");
             }
             parts.add("x." + q(parentColumn) + " AS __g" + g);
+            grainTypes.putIfAbsent(grain.get(g), parentSchema.get(parentColumn));
             groupBy.add("x." + q(parentColumn));
         }
         String memberOrder = String.join(", ", parent.idColumns().stream()
@@ -329,13 +330,18 @@ final class ResolveQuery {
         return "SELECT " + String.join(", ", select) + " FROM " + from;
     }
 
-    private String currentCte(List<Object> params) {
+    private FilterRenderer targetFilter() {
+        return new FilterRenderer(spec.key(), grainTypes, "target filter");
+    }
+
+    private String currentCte(Map<String, String> currentSchema, List<Object> params) {
         boolean collapse = !grain.equals(spec.idColumns());
         String staleFlag = "0";
         if (!options.stalenessPredicates().isEmpty()) {
+            FilterRenderer renderer = new FilterRenderer(spec.key(), currentSchema, "staleness predicate");
             List<String> predicates = new ArrayList<>();
             for (Filter predicate : options.stalenessPredicates()) {
-                predicates.add("(" + SqlMetadataStore.renderFilter(predicate, "x", params) + ")");
+                predicates.add("(" + renderer.render(predicate, "x", params) + ")");
             }
             staleFlag = "CASE WHEN " + String.join(" OR ", predicates) + " THEN 1 ELSE 0 END";
         }
@@ -386,40 +392,35 @@ final class ResolveQuery {
         return String.join(" AND ", conditions);
     }
 
-    private final class Lazy implements LazyIncrement {
+    /** A built query with what is needed to map its rows; run it before the store changes. */
+    final class Plan {
         private final String sql;
         private final List<Object> parameters;
         private final boolean carriesUpstream;
         private final boolean hashed;
 
-        Lazy(String sql, List<Object> parameters, boolean carriesUpstream, boolean hashed) {
+        Plan(String sql, List<Object> parameters, boolean carriesUpstream, boolean hashed) {
             this.sql = sql;
             this.parameters = parameters;
             this.carriesUpstream = carriesUpstream;
             this.hashed = hashed;
         }
 
-        @Override
-        public String sql() {
+        String sql() {
             return sql == null ? "-- nothing to resolve: neither upstream nor current rows exist" : sql;
         }
 
-        @Override
-        public List<Object> parameters() {
+        List<Object> parameters() {
             return parameters;
         }
 
-        @Override
-        public Increment collect() {
+        /** Runs the query; the caller holds the store's lock from {@link #plan()} on. */
+        Increment run() throws SQLException {
             if (sql == null) {
                 return new Increment(List.of(), List.of(), List.of());
             }
-            synchronized (store) {
-                try (PreparedStatement ps = store.prepare(sql, parameters); ResultSet rs = ps.executeQuery()) {
-                    return hashed ? mapRows(rs) : classify(rs);
-                } catch (SQLException e) {
-                    throw store.failure("resolveUpdate of feature '" + spec.key() + "' failed", e);
-                }
+            try (PreparedStatement ps = store.prepare(sql, parameters); ResultSet rs = ps.executeQuery()) {
+                return hashed ? mapRows(rs) : classify(rs);
             }
         }
 

@@ -38,6 +38,20 @@ public interface SqlDialect {
         }
     }
 
+    /**
+     * SQL selecting the timestamp column {@code columnRef} in the form {@link #readTimestamp}
+     * reads; the column keeps its name through an alias.
+     */
+    default String selectTimestamp(String columnRef) {
+        return columnRef;
+    }
+
+    /** Reads a timestamp selected with {@link #selectTimestamp}; null stays null. */
+    default java.time.Instant readTimestamp(ResultSet rs, int column) throws SQLException {
+        java.time.OffsetDateTime value = rs.getObject(column, java.time.OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
     /** Reads a by-field column. */
     Map<String, String> readByField(ResultSet rs, int column) throws SQLException;
 
@@ -64,6 +78,19 @@ public interface SqlDialect {
 
     /** Makes {@link #hashSql} usable on {@code connection} (e.g. registers a function); called once per store. */
     default void prepareHash(Connection connection, io.metaxy.flink.versioning.SampleHasher hasher) throws SQLException {}
+
+    /** What a database error means for the caller; see {@link #classify}. */
+    enum Failure {
+        /** The connection is gone or unusable: reopen the store. */
+        CONNECTION,
+        /** The data does not fit the table: a value the column cannot hold, a missing column, a type mismatch. */
+        SCHEMA,
+        /** Anything else (a syntax error, a missing table, a bug): reported as it is. */
+        OTHER
+    }
+
+    /** Classifies a failure of this backend. */
+    Failure classify(SQLException e);
 
     /** An ORDER BY term that sorts text as Java's String.compareTo (code units), e.g. with a C collation. */
     default String textOrder(String columnRef, String sqlType) {

@@ -15,6 +15,7 @@ import io.metaxy.flink.store.ReadOnlyStoreException;
 import io.metaxy.flink.store.ReadOptions;
 import io.metaxy.flink.store.ResolveOptions;
 import io.metaxy.flink.store.SchemaMismatchException;
+import io.metaxy.flink.store.StoreClock;
 import io.metaxy.flink.store.StoreConnectionException;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.store.UnknownFeatureException;
@@ -33,7 +34,6 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -74,7 +74,6 @@ public final class SqlMetadataStore implements MetadataStore {
     private final String description;
     private final Map<FeatureKey, LinkedHashMap<String, String>> schemas = new HashMap<>();
     private final Map<FeatureKey, ProvenanceCalculator> calculators = new HashMap<>();
-    private Instant lastStamp = Instant.EPOCH;
     private boolean hashPrepared;
 
     public SqlMetadataStore(Connection connection, SqlDialect dialect, FeatureGraph graph, SampleHasher hasher,
@@ -137,8 +136,7 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public synchronized int write(String feature, List<MetadataRow> rows, WriteOptions options) {
         Objects.requireNonNull(options, "options");
-        // Other stores (the job's sink, another process) may have added tables or columns since.
-        schemas.clear();
+        forgetSchemas();
         FeatureSpec spec = spec(feature);
         requireWritable("write", spec.key());
         if (rows.isEmpty()) {
@@ -215,11 +213,17 @@ public final class SqlMetadataStore implements MetadataStore {
                     + " '" + row.provenance() + "' but its " + SystemColumns.PROVENANCE_BY_FIELD + " gives '" + provenance + "'");
         }
         String dataVersion = calc.provenance(dataByField);
-        Instant now = row.updatedAt() == null ? tick() : row.updatedAt();
+        if (row.dataVersion() != null && !row.dataVersion().equals(dataVersion)) {
+            throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has " + SystemColumns.DATA_VERSION
+                    + " '" + row.dataVersion() + "' but its " + SystemColumns.DATA_VERSION_BY_FIELD + " gives '" + dataVersion + "'");
+        }
+        // The JVM-wide clock: a later append from any store of this JVM sorts later on read.
+        Instant now = row.updatedAt() == null ? StoreClock.next() : row.updatedAt();
         return row.toBuilder()
                 .provenance(provenance)
                 .dataVersionByField(dataByField)
-                .dataVersion(row.dataVersion() != null ? row.dataVersion() : dataVersion)
+                .dataVersion(dataVersion)
+                // Kept as given: the stream's sink stores rows written under another feature version.
                 .featureVersion(row.featureVersion() != null ? row.featureVersion() : featureVersion)
                 .createdAt(row.createdAt() != null ? row.createdAt() : now)
                 .updatedAt(now)
@@ -237,13 +241,6 @@ public final class SqlMetadataStore implements MetadataStore {
                         + " for field '" + field + "'");
             }
         });
-    }
-
-    /** A timestamp later than every earlier one of this store, so a later append always wins on read. */
-    private Instant tick() {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        lastStamp = now.isAfter(lastStamp) ? now : lastStamp.plus(1, ChronoUnit.MICROS);
-        return lastStamp;
     }
 
     private List<MetadataRow> dropReplays(FeatureKey key, List<MetadataRow> rows) throws SQLException {
@@ -286,8 +283,7 @@ public final class SqlMetadataStore implements MetadataStore {
             values.append(values.length() == 0 ? "(" : ", ");
             if (column.equals(SystemColumns.PROVENANCE_BY_FIELD) || column.equals(SystemColumns.DATA_VERSION_BY_FIELD)) {
                 values.append(dialect.byFieldPlaceholder(fields));
-            } else if (column.equals(SystemColumns.CREATED_AT) || column.equals(SystemColumns.UPDATED_AT)
-                    || column.equals(SystemColumns.DELETED_AT)) {
+            } else if (SystemColumns.isTimestamp(column)) {
                 values.append(dialect.timestampPlaceholder());
             } else {
                 values.append("?");
@@ -359,9 +355,7 @@ public final class SqlMetadataStore implements MetadataStore {
             ps.setNull(index, jdbcType(sqlType));
             return;
         }
-        String t = sqlType == null ? "" : sqlType.toUpperCase(Locale.ROOT);
-        boolean text = t.contains("CHAR") || t.equals("TEXT");
-        if (text) {
+        if (ColumnKind.of(sqlType) == ColumnKind.TEXT) {
             ps.setString(index, String.valueOf(value));
         } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Double
                 || value instanceof Float || value instanceof Boolean || value instanceof String || value instanceof BigDecimal) {
@@ -373,17 +367,12 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     private static int jdbcType(String sqlType) {
-        String t = sqlType == null ? "" : sqlType.toUpperCase(Locale.ROOT);
-        if (t.equals("BIGINT")) {
-            return Types.BIGINT;
-        }
-        if (t.startsWith("DOUBLE")) {
-            return Types.DOUBLE;
-        }
-        if (t.equals("BOOLEAN")) {
-            return Types.BOOLEAN;
-        }
-        return Types.VARCHAR;
+        return switch (ColumnKind.of(sqlType)) {
+            case INTEGER -> Types.BIGINT;
+            case FLOAT -> Types.DOUBLE;
+            case BOOLEAN -> Types.BOOLEAN;
+            default -> Types.VARCHAR;
+        };
     }
 
 
@@ -437,8 +426,7 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public synchronized List<MetadataRow> read(String feature, ReadOptions options) {
-        // Other stores (the job's sink, another process) may have added tables or columns since.
-        schemas.clear();
+        forgetSchemas();
         FeatureSpec spec = spec(feature);
         FeatureKey key = spec.key();
         try {
@@ -469,9 +457,21 @@ public final class SqlMetadataStore implements MetadataStore {
                 source = "(" + latestRows(spec, !options.allFeatureVersions(), !options.includeDeleted(),
                         options.allFeatureVersions(), params) + ")";
             }
-            StringBuilder sql = new StringBuilder("SELECT * FROM ").append(source).append(" r");
+            // Only the wanted columns cross JDBC; the row-number column of latestRows stays behind.
+            List<String> select = new ArrayList<>();
+            for (String id : spec.idColumns()) {
+                select.add("r." + q(id));
+            }
+            for (String column : userColumns) {
+                select.add("r." + q(column));
+            }
+            for (String column : SystemColumns.ALL) {
+                select.add(SystemColumns.isTimestamp(column)
+                        ? dialect.selectTimestamp("r." + q(column)) + " AS " + q(column) : "r." + q(column));
+            }
+            StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM ").append(source).append(" r");
             if (options.filter() != null) {
-                sql.append(" WHERE ").append(renderFilter(options.filter(), "r", params));
+                sql.append(" WHERE ").append(new FilterRenderer(key, schema, "filter").render(options.filter(), "r", params));
             }
             sql.append(" ORDER BY ").append(String.join(", ", spec.idColumns().stream().map(c -> "r." + q(c)).toList()));
             if (options.history() || options.allFeatureVersions()) {
@@ -511,9 +511,8 @@ public final class SqlMetadataStore implements MetadataStore {
                 .build();
     }
 
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
+    private Instant instant(ResultSet rs, String column) throws SQLException {
+        return dialect.readTimestamp(rs, rs.findColumn(column));
     }
 
     /** JSON-like Java values for ids and user columns, whatever width the driver returns. */
@@ -533,6 +532,9 @@ public final class SqlMetadataStore implements MetadataStore {
     /**
      * The latest row per sample (Metaxy's dedup: newest {@code coalesce(deleted_at, updated_at)}
      * first), optionally only the current feature version and without soft-deleted samples.
+     * Ties (equal supplied timestamps, or stamps from two processes) are broken the same way on
+     * every read and backend: a tombstone first, then the larger updated_at, materialization id
+     * (nulls last), provenance, data version and created_at, text compared by code point.
      */
     String latestRows(FeatureSpec spec, boolean currentVersionOnly, boolean hideDeleted, boolean perVersion,
             List<Object> params) {
@@ -540,10 +542,18 @@ public final class SqlMetadataStore implements MetadataStore {
         if (perVersion) {
             partition.add(q(SystemColumns.FEATURE_VERSION));
         }
+        String text = dialect.sqlType(String.class);
+        String order = String.join(", ",
+                "coalesce(" + q(SystemColumns.DELETED_AT) + ", " + q(SystemColumns.UPDATED_AT) + ") DESC",
+                "(" + q(SystemColumns.DELETED_AT) + " IS NOT NULL) DESC",
+                q(SystemColumns.UPDATED_AT) + " DESC",
+                dialect.textOrder(q(SystemColumns.MATERIALIZATION_ID), text) + " DESC NULLS LAST",
+                dialect.textOrder(q(SystemColumns.PROVENANCE), text) + " DESC",
+                dialect.textOrder(q(SystemColumns.DATA_VERSION), text) + " DESC",
+                q(SystemColumns.CREATED_AT) + " DESC");
         StringBuilder sql = new StringBuilder("SELECT * FROM (SELECT t.*, row_number() OVER (PARTITION BY ")
                 .append(String.join(", ", partition))
-                .append(" ORDER BY coalesce(").append(q(SystemColumns.DELETED_AT)).append(", ").append(q(SystemColumns.UPDATED_AT))
-                .append(") DESC) AS ").append(RN).append(" FROM ").append(q(spec.key().tableName())).append(" t");
+                .append(" ORDER BY ").append(order).append(") AS ").append(RN).append(" FROM ").append(q(spec.key().tableName())).append(" t");
         if (currentVersionOnly) {
             sql.append(" WHERE ").append(q(SystemColumns.FEATURE_VERSION)).append(" = ?");
             params.add(versions.featureVersion(spec.key()));
@@ -557,24 +567,32 @@ public final class SqlMetadataStore implements MetadataStore {
 
     // ---------------------------------------------------------------- resolve
 
+    /**
+     * Checks the request now; the query is built from the tables as they are when it is shown or
+     * collected (see {@link SqlLazyIncrement}). The hashing path is fixed here.
+     */
     @Override
-    public synchronized LazyIncrement resolveUpdateLazy(String feature, ResolveOptions options) {
-        // Other stores (the job's sink, another process) may have added tables or columns since.
-        schemas.clear();
+    public LazyIncrement resolveUpdateLazy(String feature, ResolveOptions options) {
         FeatureSpec spec = spec(feature);
-        try {
-            return new ResolveQuery(this, spec, calculator(spec.key()), options).build();
-        } catch (SQLException e) {
-            throw failure("resolveUpdate of feature '" + spec.key() + "' failed", e);
+        Objects.requireNonNull(options, "options");
+        if (options.targetFilter() != null) {
+            List<String> keys = ResolveOptions.targetColumns(spec);
+            for (String column : options.targetFilter().columns()) {
+                if (!keys.contains(column)) {
+                    throw new SchemaMismatchException("feature '" + spec.key() + "': target filter column '" + column
+                            + "' is not one of the columns its increments are keyed by " + keys
+                            + " (select by other columns with a staleness predicate or read)");
+                }
+            }
         }
+        return new SqlLazyIncrement(this, spec, options, hashesInSql());
     }
 
     // ---------------------------------------------------------------- delete / drop
 
     @Override
     public synchronized int delete(String feature, Filter filter, DeleteMode deleteMode) {
-        // Other stores (the job's sink, another process) may have added tables or columns since.
-        schemas.clear();
+        forgetSchemas();
         FeatureSpec spec = spec(feature);
         FeatureKey key = spec.key();
         requireWritable("delete", key);
@@ -584,11 +602,12 @@ public final class SqlMetadataStore implements MetadataStore {
                 return 0;
             }
             List<Object> params = new ArrayList<>();
+            FilterRenderer filters = new FilterRenderer(key, schema, "filter");
             String sql;
             if (deleteMode == DeleteMode.HARD) {
-                sql = "DELETE FROM " + q(key.tableName()) + (filter == null ? "" : " WHERE " + renderFilter(filter, null, params));
+                sql = "DELETE FROM " + q(key.tableName()) + (filter == null ? "" : " WHERE " + filters.render(filter, null, params));
             } else {
-                Instant now = tick();
+                Instant now = StoreClock.next();
                 List<String> columns = new ArrayList<>(schema.keySet());
                 List<String> select = new ArrayList<>();
                 List<Object> selectParams = new ArrayList<>();
@@ -606,7 +625,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 String latest = latestRows(spec, true, true, false, params);
                 sql = "INSERT INTO " + q(key.tableName()) + " (" + String.join(", ", columns.stream().map(SqlMetadataStore::q).toList())
                         + ") SELECT " + String.join(", ", select) + " FROM (" + latest + ") r"
-                        + (filter == null ? "" : " WHERE " + renderFilter(filter, "r", params));
+                        + (filter == null ? "" : " WHERE " + filters.render(filter, "r", params));
             }
             try (PreparedStatement ps = prepare(sql, params)) {
                 return ps.executeUpdate();
@@ -680,6 +699,14 @@ public final class SqlMetadataStore implements MetadataStore {
         return calculators.computeIfAbsent(key, k -> ProvenanceCalculator.of(graph, k, hasher));
     }
 
+    /**
+     * Drops the cached table schemas: other stores (the job's sink, another process) may have
+     * added tables or columns since the last call.
+     */
+    synchronized void forgetSchemas() {
+        schemas.clear();
+    }
+
     /** Column name → SQL type of the feature's table, in table order; empty when there is no table. Cached within one call. */
     LinkedHashMap<String, String> schema(FeatureKey key) throws SQLException {
         LinkedHashMap<String, String> cached = schemas.get(key);
@@ -715,48 +742,6 @@ public final class SqlMetadataStore implements MetadataStore {
         return ps;
     }
 
-    /** Renders a filter with every value as a bound parameter; {@code alias} qualifies columns. */
-    static String renderFilter(Filter filter, String alias, List<Object> params) {
-        String prefix = alias == null ? "" : alias + ".";
-        if (filter instanceof Filter.Comparison c) {
-            params.add(c.value());
-            return prefix + column(c.column()) + " " + c.op().sql() + " ?";
-        }
-        if (filter instanceof Filter.In in) {
-            if (in.values().isEmpty()) {
-                return "FALSE";
-            }
-            params.addAll(in.values());
-            return prefix + column(in.column()) + " IN (" + String.join(", ", java.util.Collections.nCopies(in.values().size(), "?")) + ")";
-        }
-        if (filter instanceof Filter.IsNull n) {
-            return prefix + column(n.column()) + " IS NULL";
-        }
-        if (filter instanceof Filter.Not n) {
-            return "NOT (" + renderFilter(n.operand(), alias, params) + ")";
-        }
-        if (filter instanceof Filter.And a) {
-            return a.operands().isEmpty() ? "TRUE" : joinAll(a.operands(), " AND ", alias, params);
-        }
-        Filter.Or o = (Filter.Or) filter;
-        return o.operands().isEmpty() ? "FALSE" : joinAll(o.operands(), " OR ", alias, params);
-    }
-
-    private static String joinAll(List<Filter> operands, String op, String alias, List<Object> params) {
-        List<String> parts = new ArrayList<>();
-        for (Filter f : operands) {
-            parts.add("(" + renderFilter(f, alias, params) + ")");
-        }
-        return String.join(op, parts);
-    }
-
-    private static String column(String name) {
-        if (!IDENTIFIER.matcher(name).matches()) {
-            throw new SchemaMismatchException("filter column '" + name + "' is not a valid column name");
-        }
-        return q(name);
-    }
-
     static String q(String identifier) {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
@@ -788,16 +773,10 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     MetadataStoreException failure(String what, SQLException e) {
-        String state = e.getSQLState();
-        if (state != null && state.startsWith("08")) {
-            return new StoreConnectionException(what + ": lost connection to " + description + ": " + e.getMessage(), e);
-        }
-        if (state != null && (state.startsWith("22") || state.startsWith("42"))) {
-            return new SchemaMismatchException(what + ": " + e.getMessage(), e);
-        }
-        if (e.getMessage() != null && (e.getMessage().contains("Conversion Error") || e.getMessage().contains("Binder Error"))) {
-            return new SchemaMismatchException(what + ": " + e.getMessage(), e);
-        }
-        return new MetadataStoreException(what + ": " + e.getMessage(), e);
+        return switch (dialect.classify(e)) {
+            case CONNECTION -> new StoreConnectionException(what + ": lost connection to " + description + ": " + e.getMessage(), e);
+            case SCHEMA -> new SchemaMismatchException(what + ": " + e.getMessage(), e);
+            case OTHER -> new MetadataStoreException(what + ": " + e.getMessage(), e);
+        };
     }
 }

@@ -1,0 +1,30 @@
+package io.metaxy.flink.store;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The clock behind the {@code metaxy_updated_at} (and soft-delete) stamps of every store in this
+ * JVM: microseconds (what TIMESTAMPTZ keeps), never behind the wall clock, and strictly
+ * increasing across all stores and threads, so that of two appends to the same sample the later
+ * one always sorts later on read, even when two stores share one DuckDB file or database. Stamps
+ * from other processes, or supplied by the writer, can still tie; reads then break the tie
+ * deterministically (see docs/metadata-store.md).
+ *
+ * <pre>{@code
+ * Instant stamp = StoreClock.next();   // later than every stamp this JVM handed out before
+ * }</pre>
+ */
+public final class StoreClock {
+    private static final AtomicLong LAST_MICROS = new AtomicLong(Long.MIN_VALUE);
+
+    private StoreClock() {}
+
+    /** A stamp later than every earlier one of this JVM: the wall clock, or one microsecond past the last stamp. */
+    public static Instant next() {
+        long wall = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+        long stamp = LAST_MICROS.accumulateAndGet(wall, (last, now) -> Math.max(now, last + 1));
+        return Instant.EPOCH.plus(stamp, ChronoUnit.MICROS);
+    }
+}
