@@ -21,6 +21,15 @@ public final class StoreClock {
 
     private StoreClock() {}
 
+    /**
+     * Makes every later stamp come after {@code instant}: a writer that keeps a stamp from the
+     * future (a soft delete dated ahead) must not see later rows sort before it.
+     */
+    public static void notBefore(Instant instant) {
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+        LAST_MICROS.accumulateAndGet(micros, Math::max);
+    }
+
     /** A stamp later than every earlier one of this JVM: the wall clock, or one microsecond past the last stamp. */
     public static Instant next() {
         long wall = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());

@@ -6,10 +6,10 @@ import io.metaxy.flink.store.MetadataRow;
 import io.metaxy.flink.store.MetadataStore;
 import io.metaxy.flink.store.ReadOptions;
 import io.metaxy.flink.store.SchemaMismatchException;
+import io.metaxy.flink.store.StoreClock;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.store.WriteOptions;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  *   <li>consecutive writes (and soft deletes carrying their provenance) of one feature become one
  *       {@code write(feature, rows, WriteOptions.idempotent())};</li>
  *   <li>a soft delete without provenance (the usual {@code {"metaxy_deleted_at": …}}) appends a
- *       tombstone copy of the sample's latest current row, as {@code delete(…, SOFT)} would, but
- *       with this record's key so that it too is replay-safe;</li>
+ *       tombstone copy of the sample's latest row of the record's feature version (the current
+ *       one unless the record names another, as the stream counts it), as {@code delete(…, SOFT)}
+ *       would, but with this record's key so that it too is replay-safe;</li>
  *   <li>a hard delete (tombstone record) becomes {@code delete(feature, ids, HARD)}.</li>
  * </ul>
  *
@@ -43,8 +44,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Timestamps.</b> The store merges on read by {@code coalesce(metaxy_deleted_at,
  * metaxy_updated_at)}, the stream by arrival order. So that both agree, the writer stamps
- * {@code metaxy_updated_at} from its own clock, which is strictly increasing (microseconds, at
- * least the wall clock): rows applied later always sort later, even within one millisecond.
+ * {@code metaxy_updated_at} from the JVM's {@link StoreClock}, which is strictly increasing
+ * (microseconds, at least the wall clock): rows applied later always sort later, even within one
+ * millisecond and beside other stores of the JVM.
  * A soft delete keeps the writer's {@code metaxy_deleted_at} unless it would sort the tombstone
  * before an earlier row of the sample; then it gets the stamp too. {@code metaxy_created_at} is
  * the record's. After a restart the clock starts again from the wall clock.
@@ -65,7 +67,6 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
     private final List<StampedRow> buffer = new ArrayList<>();
     private final Counter written;
     private final Counter rejected;
-    private long lastMicros;
 
     public StoreSinkWriter(MetadataStore store, StreamPlan plan, int batchSize, MetricGroup metrics) {
         this.store = store;
@@ -126,24 +127,18 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
     }
 
     private MetadataRow stamped(StampedRow source, MetadataRow row) {
-        Instant stamp = tick();
+        Instant stamp = StoreClock.next();
         MetadataRow.Builder b = row.toBuilder().updatedAt(stamp);
         if (source.deletedAt != null) {
             Instant given = Instant.ofEpochMilli(source.deletedAt);
             if (given.isAfter(stamp)) {
-                lastMicros = ChronoUnit.MICROS.between(Instant.EPOCH, given);
+                StoreClock.notBefore(given);
                 b.deletedAt(given);
             } else {
                 b.deletedAt(stamp);
             }
         }
         return b.build();
-    }
-
-    private Instant tick() {
-        long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-        lastMicros = Math.max(now, lastMicros + 1);
-        return Instant.EPOCH.plus(lastMicros, ChronoUnit.MICROS);
     }
 
     private void writeGroup(String feature, List<MetadataRow> rows, List<StampedRow> sources) {
@@ -167,9 +162,11 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
     }
 
     private void softDelete(StampedRow row) {
-        Filter ids = idsFilter(row);
+        // The stream hides the row of the delete's own feature version (the current one unless
+        // the record names another): so does the store.
+        Filter ofVersion = Filter.and(idsFilter(row), Filter.eq(SystemColumns.FEATURE_VERSION, row.featureVersion));
         try {
-            List<MetadataRow> latest = store.read(row.feature, ReadOptions.defaults().filter(ids));
+            List<MetadataRow> latest = store.read(row.feature, ReadOptions.defaults().filter(ofVersion).allFeatureVersions(true));
             if (latest.isEmpty()) {
                 return; // nothing visible to hide (unknown or already deleted sample)
             }

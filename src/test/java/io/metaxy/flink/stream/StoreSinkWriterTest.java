@@ -14,6 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +61,61 @@ class StoreSinkWriterTest {
         Map<Object, String> out = new TreeMap<>();
         store.read(VIDEO).forEach(r -> out.put(r.ids().get("sample_uid"), r.provenanceByField().get("audio")));
         return out;
+    }
+
+    static final StreamPlan NEXT = StreamPlan.of(IncrementDifferentialProperties.withCodeVersion(GRAPH, VIDEO, "audio", "2"), "w.");
+
+    /**
+     * Rows of two feature versions (workers of old and new code), soft deletes naming either and
+     * hard deletes, through the sink in random batches: per version, the store's latest live rows
+     * are exactly the ones the stream counts for that version ({@link BatchOracle#rowsOfVersion}).
+     */
+    @Property(tries = 30)
+    void perFeatureVersionTheStoreHoldsWhatTheStreamCounts(
+            @ForAll @Size(max = 25) List<@IntRange(min = 0, max = 1000) Integer> steps) throws Exception {
+        Path tmp = Files.createTempDirectory("mxsink");
+        try {
+            checkVersions("duckdb:" + tmp.resolve("sink.duckdb"), steps);
+        } finally {
+            try (var files = Files.walk(tmp)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private void checkVersions(String url, List<Integer> steps) throws Exception {
+        List<StampedRow> rows = new ArrayList<>();
+        String[] versions = {PLAN.feature(VIDEO).featureVersion, NEXT.feature(VIDEO).featureVersion};
+        StoreSinkWriter writer = new StoreSinkWriter(MetadataStores.open(url, GRAPH, AccessMode.WRITE), PLAN, 10_000, null);
+        for (int n : steps) {
+            int id = n % 3;
+            String version = versions[(n / 3) % 2];
+            String value = switch ((n / 6) % 4) {
+                case 0 -> null;
+                case 1 -> "{\"metaxy_deleted_at\":\"2020-01-01T00:00:00Z\",\"metaxy_feature_version\":\"" + version + "\"}";
+                default -> KafkaTestClient.row(Map.of("path", "v.mp4", "metaxy_feature_version", version,
+                        "metaxy_provenance_by_field", Map.of("audio", "a" + n, "frames", "f")));
+            };
+            StampedRow row = parser.parse(RawRecord.of(TOPIC, 0, rows.size(), HarnessDriver.ids(id), value));
+            rows.add(row);
+            writer.write(row, null);
+            if ((n / 24) % 3 == 0) {
+                writer.flush(false);
+            }
+        }
+        writer.flush(false);
+        writer.close();
+        try (MetadataStore store = MetadataStores.open(url, GRAPH, AccessMode.READ)) {
+            for (String version : versions) {
+                Map<String, String> stored = new TreeMap<>();
+                store.read(VIDEO, ReadOptions.defaults().allFeatureVersions(true)
+                                .filter(io.metaxy.flink.store.Filter.eq("metaxy_feature_version", version)))
+                        .forEach(r -> stored.put(IncrementJobKafkaTest.idsJson(r.ids()), r.provenance()));
+                Map<String, String> counted = new TreeMap<>();
+                BatchOracle.rowsOfVersion(VIDEO, version, rows).forEach((ids, r) -> counted.put(ids, r.provenance));
+                assertThat(stored).as("rows of version %s", version).isEqualTo(counted);
+            }
+        }
     }
 
     @Test
