@@ -230,6 +230,8 @@ public final class PostgresServer {
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
+                // Reaped before we go on: a killed child stays "alive" until its exit is collected.
+                p.waitFor(10, TimeUnit.SECONDS);
                 throw new IllegalStateException("timed out after " + timeoutSeconds + " s: " + command + "\n" + read(output));
             }
             if (p.exitValue() != 0) {
