@@ -157,10 +157,19 @@ public final class RunCommand implements Callable<Integer> {
          */
         Optional<String> stop() {
             Optional<String> savepoint = Optional.empty();
-            try {
-                savepoint = Optional.of(job.stopWithSavepoint(false, savepoints, SavepointFormatType.CANONICAL)
-                        .get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-            } catch (Exception e) {
+            long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+            while (savepoint.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    savepoint = Optional.of(job.stopWithSavepoint(false, savepoints, SavepointFormatType.CANONICAL)
+                            .get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    // Right after the start not every task runs yet, and a savepoint is refused: retry.
+                    if (!sleepUnlessTerminal()) {
+                        break;
+                    }
+                }
+            }
+            if (savepoint.isEmpty()) {
                 try {
                     job.cancel().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                 } catch (Exception ignored) {
@@ -171,6 +180,19 @@ public final class RunCommand implements Callable<Integer> {
                 broker.close();
             }
             return savepoint;
+        }
+
+        /** Waits a moment; false when the job has already ended (nothing left to stop). */
+        private boolean sleepUnlessTerminal() {
+            try {
+                if (job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                    return false;
+                }
+                Thread.sleep(500);
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
         }
     }
 
