@@ -44,6 +44,33 @@ class IncrementDifferentialProperties {
         }
     }
 
+    /** One random step on the driver; true asks for a redeploy to the other definitions instead. */
+    interface Step {
+        boolean apply(HarnessDriver d, int n) throws Exception;
+    }
+
+    /**
+     * Runs {@code steps} on a job started under {@code deploys[0]}, redeploying (snapshot and
+     * restore) to the other definitions when a step asks, and checks after every step that the
+     * outstanding increments equal a batch resolve under the definitions running then.
+     */
+    static void checkAgainstBatch(StreamPlan[] deploys, List<Integer> steps, Step step) throws Exception {
+        HarnessDriver d = new HarnessDriver(deploys[0]);
+        try {
+            int active = 0;
+            for (int n : steps) {
+                if (step.apply(d, n)) {
+                    active = 1 - active;
+                    d = d.redeploy(deploys[active]);
+                }
+                assertThat(d.outstanding()).as("after step %d, running definitions %d", n, active)
+                        .isEqualTo(BatchOracle.resolveAll(deploys[active], d.writes));
+            }
+        } finally {
+            d.close();
+        }
+    }
+
     static final StreamPlan[] SPEAKERS = {StreamPlan.of(IncrementOperatorTest.speakers()),
             StreamPlan.of(withCodeVersion(IncrementOperatorTest.speakers(), "t/utterance", "audio", "2"))};
 
@@ -55,37 +82,30 @@ class IncrementDifferentialProperties {
     @Property(tries = 200)
     void aggregationOutstandingIncrementsEqualBatchResolve(
             @ForAll @Size(max = 50) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
-        HarnessDriver d = new HarnessDriver(SPEAKERS[0]);
-        try {
-            int active = 0;
-            for (int n : steps) {
-                int speaker = n % 2 + 1;
-                int utt = (n / 2) % 3 + 1;
-                int variant = (n / 6) % 3;
-                String worker = (n / 18) % 2 == 0 ? "t/speaker" : "t/report";
-                String group = "{\"speaker_id\":" + speaker + "}";
-                switch ((n / 36) % 6) {
-                    case 0, 1 -> d.write("t/utterance", IncrementOperatorTest.utt(speaker, utt * (variant == 2 ? 10 : 1)),
-                            Map.of("audio", "a" + variant));
-                    case 2 -> d.hardDelete("t/utterance", IncrementOperatorTest.utt(speaker, utt));
-                    case 3 -> answer(d, worker, group, variant);
-                    case 4 -> {
-                        if (variant == 0) {
-                            d.hardDelete(worker, group);
-                        } else {
-                            d.write(worker, group, Map.of(worker.equals("t/speaker") ? "embedding" : "summary", "w" + variant));
-                        }
-                    }
-                    default -> {
-                        active = 1 - active;
-                        d = d.redeploy(SPEAKERS[active]);
+        checkAgainstBatch(SPEAKERS, steps, (d, n) -> {
+            int speaker = n % 2 + 1;
+            int utt = (n / 2) % 3 + 1;
+            int variant = (n / 6) % 3;
+            String worker = (n / 18) % 2 == 0 ? "t/speaker" : "t/report";
+            String group = "{\"speaker_id\":" + speaker + "}";
+            switch ((n / 36) % 6) {
+                case 0, 1 -> d.write("t/utterance", IncrementOperatorTest.utt(speaker, utt * (variant == 2 ? 10 : 1)),
+                        Map.of("audio", "a" + variant));
+                case 2 -> d.hardDelete("t/utterance", IncrementOperatorTest.utt(speaker, utt));
+                case 3 -> answer(d, worker, group, variant);
+                case 4 -> {
+                    if (variant == 0) {
+                        d.hardDelete(worker, group);
+                    } else {
+                        d.write(worker, group, Map.of(worker.equals("t/speaker") ? "embedding" : "summary", "w" + variant));
                     }
                 }
-                assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(SPEAKERS[active], d.writes));
+                default -> {
+                    return true;
+                }
             }
-        } finally {
-            d.close();
-        }
+            return false;
+        });
     }
 
     static final StreamPlan[] CLIPS = {StreamPlan.of(IncrementOperatorTest.clips()),
@@ -98,47 +118,40 @@ class IncrementDifferentialProperties {
     @Property(tries = 200)
     void expansionOutstandingIncrementsEqualBatchResolve(
             @ForAll @Size(max = 50) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
-        HarnessDriver d = new HarnessDriver(CLIPS[0]);
-        try {
-            int active = 0;
-            for (int n : steps) {
-                int video = n % 2 + 1;
-                int clip = (n / 2) % 3 + 1;
-                int variant = (n / 6) % 3;
-                String parent = "{\"video_id\":" + video + "}";
-                String child = IncrementOperatorTest.clip(video, clip);
-                switch ((n / 18) % 7) {
-                    case 0 -> d.write("t/video", parent, Map.of("frames", "f" + variant));
-                    case 1 -> d.hardDelete("t/video", parent);
-                    case 2 -> {
-                        // A worker writing one child of the parent's latest announcement (or a wrong one).
-                        Event latest = d.events.stream().filter(e -> e.feature().equals("t/clips") && e.ids().equals(parent))
-                                .reduce((a, b) -> b).orElse(null);
-                        if (variant > 0 && latest != null && !latest.json().get("metaxy_provenance_by_field").isNull()) {
-                            d.write("t/clips", child, HarnessDriver.byField(latest.json().get("metaxy_provenance_by_field")));
-                        } else {
-                            d.write("t/clips", child, Map.of("clip", "w" + variant));
-                        }
-                    }
-                    case 3 -> {
-                        if (variant == 0) {
-                            d.softDelete("t/clips", child);
-                        } else {
-                            d.hardDelete("t/clips", child);
-                        }
-                    }
-                    case 4 -> answer(d, "t/caption", child, variant);
-                    case 5 -> d.write("t/caption", child, Map.of("text", "w" + variant));
-                    default -> {
-                        active = 1 - active;
-                        d = d.redeploy(CLIPS[active]);
+        checkAgainstBatch(CLIPS, steps, (d, n) -> {
+            int video = n % 2 + 1;
+            int clip = (n / 2) % 3 + 1;
+            int variant = (n / 6) % 3;
+            String parent = "{\"video_id\":" + video + "}";
+            String child = IncrementOperatorTest.clip(video, clip);
+            switch ((n / 18) % 7) {
+                case 0 -> d.write("t/video", parent, Map.of("frames", "f" + variant));
+                case 1 -> d.hardDelete("t/video", parent);
+                case 2 -> {
+                    // A worker writing one child of the parent's latest announcement (or a wrong one).
+                    Event latest = d.events.stream().filter(e -> e.feature().equals("t/clips") && e.ids().equals(parent))
+                            .reduce((a, b) -> b).orElse(null);
+                    if (variant > 0 && latest != null && !latest.json().get("metaxy_provenance_by_field").isNull()) {
+                        d.write("t/clips", child, HarnessDriver.byField(latest.json().get("metaxy_provenance_by_field")));
+                    } else {
+                        d.write("t/clips", child, Map.of("clip", "w" + variant));
                     }
                 }
-                assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(CLIPS[active], d.writes));
+                case 3 -> {
+                    if (variant == 0) {
+                        d.softDelete("t/clips", child);
+                    } else {
+                        d.hardDelete("t/clips", child);
+                    }
+                }
+                case 4 -> answer(d, "t/caption", child, variant);
+                case 5 -> d.write("t/caption", child, Map.of("text", "w" + variant));
+                default -> {
+                    return true;
+                }
             }
-        } finally {
-            d.close();
-        }
+            return false;
+        });
     }
 
     /** Definitions B: video's audio code changed, which changes video, crop, stt and summary but not face_detection. */
@@ -154,49 +167,41 @@ class IncrementDifferentialProperties {
     @Property(tries = 200)
     void redeploysConvergeToBatchResolveUnderTheNewDefinitions(
             @ForAll @Size(max = 60) List<@IntRange(min = 0, max = 1_000_000) Integer> steps) throws Exception {
-        HarnessDriver d = new HarnessDriver(DEPLOYS[0]);
-        try {
-            int active = 0;
-            for (int n : steps) {
-                int id = (n / 8) % 3 + 1;
-                StreamPlan as = DEPLOYS[(n / 24) % 2];
-                int variant = (n / 48) % 3;
-                String worker = WORKERS.get((n / 144) % WORKERS.size());
-                String video = "example/video";
-                switch (n % 8) {
-                    case 0, 1 -> d.write(video, id, Map.of("audio", "a" + (variant & 1), "frames", "f" + (variant >> 1)),
-                            Map.of("metaxy_feature_version", as.feature(video).featureVersion));
-                    case 2 -> deleteAs(d, as, video, id, variant);
-                    case 3, 4 -> {
-                        // A worker running the code of 'as' answers what that code expects.
-                        String[] expected = BatchOracle.expectedByField(as, BatchOracle.currentRows(as, d.writes))
-                                .get(worker + " " + HarnessDriver.ids(id));
-                        if (expected != null) {
-                            Map<String, Object> extra = new LinkedHashMap<>();
-                            extra.put("metaxy_feature_version", as.feature(worker).featureVersion);
-                            if (worker.equals("example/crop") && variant == 2) {
-                                extra.put("metaxy_data_version_by_field", Map.of("audio", "content-a", "frames", "content-f"));
-                            }
-                            d.write(worker, id, byField(as.feature(worker), expected), extra);
+        checkAgainstBatch(DEPLOYS, steps, (d, n) -> {
+            int id = (n / 8) % 3 + 1;
+            StreamPlan as = DEPLOYS[(n / 24) % 2];
+            int variant = (n / 48) % 3;
+            String worker = WORKERS.get((n / 144) % WORKERS.size());
+            String video = "example/video";
+            switch (n % 8) {
+                case 0, 1 -> d.write(video, id, Map.of("audio", "a" + (variant & 1), "frames", "f" + (variant >> 1)),
+                        Map.of("metaxy_feature_version", as.feature(video).featureVersion));
+                case 2 -> deleteAs(d, as, video, id, variant);
+                case 3, 4 -> {
+                    // A worker running the code of 'as' answers what that code expects.
+                    String[] expected = BatchOracle.expectedByField(as, BatchOracle.currentRows(as, d.writes))
+                            .get(worker + " " + HarnessDriver.ids(id));
+                    if (expected != null) {
+                        Map<String, Object> extra = new LinkedHashMap<>();
+                        extra.put("metaxy_feature_version", as.feature(worker).featureVersion);
+                        if (worker.equals("example/crop") && variant == 2) {
+                            extra.put("metaxy_data_version_by_field", Map.of("audio", "content-a", "frames", "content-f"));
                         }
-                    }
-                    case 5 -> deleteAs(d, as, worker, id, variant);
-                    case 6 -> {
-                        Map<String, String> bogus = new LinkedHashMap<>();
-                        as.feature(worker).fields.forEach(f -> bogus.put(f, "w" + variant));
-                        d.write(worker, id, bogus, Map.of("metaxy_feature_version", as.feature(worker).featureVersion));
-                    }
-                    default -> {
-                        active = 1 - active;
-                        d = d.redeploy(DEPLOYS[active]);
+                        d.write(worker, id, byField(as.feature(worker), expected), extra);
                     }
                 }
-                assertThat(d.outstanding()).as("after step %d (%d), running definitions %s", n, n % 8, active)
-                        .isEqualTo(BatchOracle.resolveAll(DEPLOYS[active], d.writes));
+                case 5 -> deleteAs(d, as, worker, id, variant);
+                case 6 -> {
+                    Map<String, String> bogus = new LinkedHashMap<>();
+                    as.feature(worker).fields.forEach(f -> bogus.put(f, "w" + variant));
+                    d.write(worker, id, bogus, Map.of("metaxy_feature_version", as.feature(worker).featureVersion));
+                }
+                default -> {
+                    return true;
+                }
             }
-        } finally {
-            d.close();
-        }
+            return false;
+        });
     }
 
     private static void deleteAs(HarnessDriver d, StreamPlan as, String feature, int id, int variant) throws Exception {
