@@ -243,7 +243,11 @@ class IncrementOperatorTest {
         d.write(VIDEO, 1, video("a1", "f1"));
         FeatureGraph smaller = FeatureGraph.of(v1.features().stream()
                 .filter(s -> !s.key().equals(FeatureKey.of(STT))).toList());
+        int before = d.events.size();
         d = d.redeploy(StreamPlan.of(smaller));
+        // What stt announced no longer holds: withdrawn on its increments topic.
+        assertThat(kinds(d.events.subList(before, d.events.size()))).containsExactly(STT + ":retracted");
+        assertThat(d.harness.extractOutputValues()).last().extracting(r -> r.topic).isEqualTo("metaxy.example__stt.increments");
         IncrementOperator operator = (IncrementOperator) d.harness.getOperator();
         try (var keys = operator.getKeyedStateBackend().getKeys(IncrementOperator.SAMPLE_STATE_NAME, VoidNamespace.INSTANCE)) {
             assertThat(keys.map(String::valueOf)).containsExactly(RoutedEvent.keyOf(CROP, HarnessDriver.ids(1)));
@@ -321,6 +325,62 @@ class IncrementOperatorTest {
         assertThat(large.json().toString().length()).isLessThan(IncrementOperator.MAX_INCREMENT_BYTES);
         assertThat(large.provenance()).isEqualTo(BatchOracle.resolveAll(d.plan, d.writes).get("t/all " + HarnessDriver.ids(1))
                 .substring("new ".length()));
+    }
+
+    @Test
+    void aRenameOrSelectChangeKeepsTheParentsRowsAndCarriesTheirColumnsOver() throws Exception {
+        FeatureGraph v1 = FeatureGraph.of(List.of(
+                FeatureSpec.builder("t/a").field(FieldSpec.of("x")).build(),
+                FeatureSpec.builder("t/c").dep(FeatureDep.on("t/a").select(List.of("path", "size")).build())
+                        .field(FieldSpec.of("y")).build()));
+        FeatureGraph v2 = v1.with(FeatureSpec.builder("t/c").dep(FeatureDep.on("t/a").select(List.of("path"))
+                .rename(Map.of("path", "video_path")).build()).field(FieldSpec.of("y")).build());
+        d = new HarnessDriver(StreamPlan.of(v1), true);
+        d.write("t/a", 1, Map.of("x", "x1"), Map.of("path", "a.mp4", "size", 3));
+        d.answer("t/c", 1);
+        d.write("t/a", 2, Map.of("x", "x2"), Map.of("path", "b.mp4", "size", 4));
+        int before = d.events.size();
+        d = d.redeploy(StreamPlan.of(v2));
+        assertThat(d.events.subList(before, d.events.size())).as("versions unchanged: nothing to say").isEmpty();
+        assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(d.plan, d.writes)).hasSize(1);
+        // The parent row kept through the redeploy now carries its columns as v2 selects and names them.
+        Event stale = d.write("t/a", 1, Map.of("x", "x1b")).get(0);
+        assertThat(stale.kind()).isEqualTo("stale");
+        assertThat(stale.json().get("upstream").toString()).isEqualTo("{}");
+        d.hardDelete("t/a", 1);
+        d.write("t/a", 1, Map.of("x", "x1c"), Map.of("path", "c.mp4", "size", 5));
+        assertThat(d.latest("t/c", HarnessDriver.ids(1)).json().get("upstream").toString()).isEqualTo("{\"video_path\":\"c.mp4\"}");
+        d.answer("t/c", 1);
+        assertThat(d.latest("t/c", HarnessDriver.ids(2)).json().get("upstream").toString())
+                .as("announced under v1").isEqualTo("{\"path\":\"b.mp4\",\"size\":4}");
+        d.answer("t/c", 2);
+        d = d.redeploy(StreamPlan.of(v1.with(FeatureSpec.builder("t/c").dep(FeatureDep.on("t/a").select(List.of("path"))
+                .rename(Map.of("path", "video_path")).build()).field(FieldSpec.of("y", "2")).build())));
+        // A code change re-announces sample 2, with the kept row's columns as selected and renamed now.
+        assertThat(d.latest("t/c", HarnessDriver.ids(2)).json().get("upstream").toString())
+                .isEqualTo("{\"video_path\":\"b.mp4\"}");
+        assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(d.plan, d.writes));
+    }
+
+    @Test
+    void swappedAggregationDepsWhoseMembersShareIdsKeepBoth() throws Exception {
+        FeatureSpec a = FeatureSpec.builder("t/a").idColumns("speaker_id", "utt_id").field(FieldSpec.of("audio")).build();
+        FeatureSpec b = FeatureSpec.builder("t/b").idColumns("speaker_id", "utt_id").field(FieldSpec.of("text")).build();
+        FeatureDep onA = FeatureDep.on("t/a").lineage(Lineage.aggregation(List.of("speaker_id"))).build();
+        FeatureDep onB = FeatureDep.on("t/b").lineage(Lineage.aggregation(List.of("speaker_id"))).build();
+        FeatureSpec.Builder speaker = FeatureSpec.builder("t/speaker").idColumns("speaker_id").field(FieldSpec.of("e"));
+        FeatureGraph v1 = FeatureGraph.of(List.of(a, b, speaker.dep(onA).dep(onB).build()));
+        FeatureGraph v2 = FeatureGraph.of(List.of(a, b, FeatureSpec.builder("t/speaker").idColumns("speaker_id")
+                .field(FieldSpec.of("e")).dep(onB).dep(onA).build()));
+        d = new HarnessDriver(StreamPlan.of(v1), true);
+        d.write("t/a", utt(1, 1), Map.of("audio", "a1"));
+        d.write("t/b", utt(1, 1), Map.of("text", "t1"));
+        d.answer("t/speaker", "{\"speaker_id\":1}");
+        int before = d.events.size();
+        d = d.redeploy(StreamPlan.of(v2));
+        assertThat(d.events.subList(before, d.events.size())).isEmpty();
+        d.write("t/a", utt(1, 2), Map.of("audio", "a2"));
+        assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(d.plan, d.writes)).hasSize(1);
     }
 
     static FeatureGraph speakers() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.stream.IncrementRecord;
 import io.metaxy.flink.stream.RoutedEvent;
@@ -360,29 +361,36 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
 
     private void emit(StreamPlan.Feature f, String kind, String idsJson, String[] expectedByField, String expected,
             String recorded, String retracts, SampleState.Parent[] parents, String topic, int partition, long offset) {
-        String text = render(f, kind, idsJson, expectedByField, expected, recorded, retracts, parents, topic, partition,
-                offset, true);
+        emit(f.key, f.featureVersion, f.fields, f.incrementsTopic, kind, idsJson, expectedByField, expected, recorded,
+                retracts, parents, topic, partition, offset);
+    }
+
+    private void emit(String feature, String featureVersion, List<String> fields, String incrementsTopic, String kind,
+            String idsJson, String[] expectedByField, String expected, String recorded, String retracts,
+            SampleState.Parent[] parents, String topic, int partition, long offset) {
+        String text = render(feature, featureVersion, fields, kind, idsJson, expectedByField, expected, recorded, retracts,
+                parents, topic, partition, offset, true);
         // Characters are at most 3 UTF-8 bytes here: only a long text needs encoding to tell.
         if (text.length() > MAX_INCREMENT_BYTES / 3 && text.getBytes(StandardCharsets.UTF_8).length > MAX_INCREMENT_BYTES) {
             LOG.warn("increment of feature '{}' sample {} exceeds {} bytes: sent without its upstream columns",
-                    f.key, idsJson, MAX_INCREMENT_BYTES);
-            text = render(f, kind, idsJson, expectedByField, expected, recorded, retracts, parents, topic, partition,
-                    offset, false);
+                    feature, idsJson, MAX_INCREMENT_BYTES);
+            text = render(feature, featureVersion, fields, kind, idsJson, expectedByField, expected, recorded, retracts,
+                    parents, topic, partition, offset, false);
         }
-        emitted.computeIfAbsent(f.key + '\u0000' + kind, k -> getMetricGroup().addGroup("feature", f.key)
+        emitted.computeIfAbsent(feature + '\u0000' + kind, k -> getMetricGroup().addGroup("feature", feature)
                 .addGroup("kind", kind).counter("metaxyIncrementsEmitted")).inc();
-        output.collect(reuse.replace(new IncrementRecord(f.incrementsTopic, f.key, kind, idsJson, text)));
+        output.collect(reuse.replace(new IncrementRecord(incrementsTopic, feature, kind, idsJson, text)));
     }
 
-    private String render(StreamPlan.Feature f, String kind, String idsJson, String[] expectedByField, String expected,
-            String recorded, String retracts, SampleState.Parent[] parents, String topic, int partition, long offset,
-            boolean withUpstream) {
+    private String render(String feature, String featureVersion, List<String> fields, String kind, String idsJson,
+            String[] expectedByField, String expected, String recorded, String retracts, SampleState.Parent[] parents,
+            String topic, int partition, long offset, boolean withUpstream) {
         StringWriter text = new StringWriter(256);
         try (JsonGenerator g = IDS.getFactory().createGenerator(text)) {
             g.writeStartObject();
             g.writeStringField("kind", kind);
-            g.writeStringField("feature", f.key);
-            g.writeStringField("feature_version", f.featureVersion);
+            g.writeStringField("feature", feature);
+            g.writeStringField("feature_version", featureVersion);
             g.writeFieldName("ids");
             g.writeRawValue(idsJson);
             g.writeFieldName(SystemColumns.PROVENANCE_BY_FIELD);
@@ -391,7 +399,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             } else {
                 g.writeStartObject();
                 for (int i = 0; i < expectedByField.length; i++) {
-                    g.writeStringField(f.fields.get(i), expectedByField[i]);
+                    g.writeStringField(fields.get(i), expectedByField[i]);
                 }
                 g.writeEndObject();
             }
@@ -458,17 +466,27 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             stream.forEach(keys::add);
         }
         Map<String, int[]> remaps = new HashMap<>();
-        Map<String, Boolean> versionChanged = new HashMap<>();
+        Map<String, Boolean> changed = new HashMap<>();
         for (Object key : keys) {
-            setCurrentKey(key);
             String k = (String) key;
             int cut = k.indexOf('\u0000');
-            StreamPlan.Feature f = plan.featureOrNull(k.substring(0, cut));
-            int[] slots = f == null ? null : remaps.computeIfAbsent(f.key, x -> before.remap(f));
+            String name = k.substring(0, cut);
+            StreamPlan.Feature f = plan.featureOrNull(name);
+            if (f != null && !changed.computeIfAbsent(name, x -> before.changed(f))) {
+                continue; // same layout, version and deps: nothing it says can differ now
+            }
+            setCurrentKey(key);
+            int[] slots = f == null ? null : remaps.computeIfAbsent(name, x -> before.remap(f));
             SampleState s = samples.value();
             if (slots == null) {
-                // The feature left the graph or its keys changed meaning: its state says nothing now.
+                // The feature left the graph or its keys changed meaning: its state says nothing
+                // now, and what it announced under those keys no longer holds.
                 if (s != null && s.announcedKind != SampleState.NONE) {
+                    String topic = f != null ? f.incrementsTopic
+                            : plan.topicPrefix() + FeatureKey.of(name).tableName() + ".increments";
+                    emit(name, before.featureVersion(name), List.of(), topic, "retracted", k.substring(cut + 1), null,
+                            s.announcedProvenance, s.ownProvenance(before.featureVersion(name)),
+                            SampleState.kindName(s.announcedKind), new SampleState.Parent[0], null, -1, -1);
                     outstanding--;
                 }
                 samples.clear();
@@ -478,9 +496,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             if (s == null) {
                 s = new SampleState(f.deps.size());
             }
-            if (!PlanShape.isIdentity(slots, s.parents.length)) {
-                s = moveSlots(s, slots);
-            }
+            s = moveSlots(f, before, s, slots);
             for (int d = 0; d < f.deps.size(); d++) {
                 if (f.deps.get(d).isAggregation()) {
                     s.parents[d] = aggregate(f, d);
@@ -489,32 +505,47 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             if (f.expansion) {
                 collapseChildren(f, s);
             }
-            reconcile(f, s, k.substring(cut + 1), false, versionChanged.computeIfAbsent(f.key, x -> before.versionChanged(f)),
-                    null, -1, -1);
+            reconcile(f, s, k.substring(cut + 1), false, before.versionChanged(f), null, -1, -1);
             store(s);
         }
     }
 
-    /** The state with parent slot {@code d} taken from old slot {@code slots[d]}; members follow. */
-    private SampleState moveSlots(SampleState s, int[] slots) throws Exception {
+    /**
+     * The state with parent slot {@code d} taken from old slot {@code slots[d]}, its rows' columns
+     * as the dep selects them now; N:1 members follow their dep.
+     */
+    private SampleState moveSlots(StreamPlan.Feature f, PlanShape before, SampleState s, int[] slots) throws Exception {
         SampleState moved = new SampleState(slots.length);
         for (int d = 0; d < slots.length; d++) {
-            moved.parents[d] = slots[d] < 0 || slots[d] >= s.parents.length ? null : s.parents[slots[d]];
+            SampleState.Parent[] rows = slots[d] < 0 || slots[d] >= s.parents.length ? null : s.parents[slots[d]];
+            if (rows != null) {
+                rows = rows.clone();
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = new SampleState.Parent(rows[i].featureVersion(), rows[i].dataVersions(),
+                            before.carryColumns(f, slots[d], d, rows[i].columns()));
+                }
+            }
+            moved.parents[d] = rows;
         }
         moved.own = s.own;
         moved.announcedKind = s.announcedKind;
         moved.announcedProvenance = s.announcedProvenance;
+        if (PlanShape.isIdentity(slots, s.parents.length)) {
+            return moved;
+        }
+        // All taken out before any is put back: a member may move onto a key another one leaves.
         List<Map.Entry<String, SampleState.Parent[]>> entries = new ArrayList<>();
         for (Map.Entry<String, SampleState.Parent[]> m : members.entries()) {
-            entries.add(Map.entry(m.getKey(), m.getValue()));
+            if (!m.getKey().startsWith(OWN_CHILD)) {
+                entries.add(Map.entry(m.getKey(), m.getValue()));
+            }
         }
         for (Map.Entry<String, SampleState.Parent[]> m : entries) {
-            if (m.getKey().startsWith(OWN_CHILD)) {
-                continue;
-            }
+            members.remove(m.getKey());
+        }
+        for (Map.Entry<String, SampleState.Parent[]> m : entries) {
             int colon = m.getKey().indexOf(':');
             int old = Integer.parseInt(m.getKey().substring(0, colon));
-            members.remove(m.getKey());
             for (int d = 0; d < slots.length; d++) {
                 if (slots[d] == old) {
                     members.put(d + m.getKey().substring(colon), m.getValue());

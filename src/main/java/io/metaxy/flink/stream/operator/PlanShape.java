@@ -2,7 +2,12 @@ package io.metaxy.flink.stream.operator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metaxy.flink.stream.RowParser;
 import io.metaxy.flink.stream.StreamPlan;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,11 +30,16 @@ public final class PlanShape {
 
     /**
      * One feature's layout, as stored: {@code deps} names each slot's content (parent, lineage,
-     * {@code on}, rename); {@code optional} and the version change what the slots mean, not what
-     * they hold.
+     * {@code on}, and the renames of the parent's id columns, which shape the keys); per dep, the
+     * upstream columns its rows carry ({@code select}, {@code rename}); {@code optional}, the
+     * version and the parents' versions (only rows of those count) change what the slots mean,
+     * not what they hold.
      */
     public record FeatureShape(String feature, String featureVersion, List<String> grain, List<String> deps,
-            List<Boolean> optional) {}
+            List<Columns> columns, List<Boolean> optional, List<String> parentVersions) {}
+
+    /** The upstream columns a dep's rows carry: its {@code select} (null = all) and {@code rename}. */
+    public record Columns(List<String> select, Map<String, String> rename) {}
 
     private final Map<String, FeatureShape> features;
 
@@ -94,6 +104,44 @@ public final class PlanShape {
         return !now.equals(features);
     }
 
+    /** Whether {@code f}'s layout or meaning differs from this shape: its keys need re-evaluating. */
+    public boolean changed(StreamPlan.Feature f) {
+        return !shapeOf(f).equals(features.get(f.key));
+    }
+
+    /**
+     * The columns of a row kept under old slot {@code before} of {@code f}, as its dep {@code now}
+     * selects and renames them today (canonical JSON bytes; null when none are left). Columns the
+     * old select left out cannot come back: they return when the parent row is rewritten.
+     */
+    public byte[] carryColumns(StreamPlan.Feature f, int before, int now, byte[] columns) {
+        Columns old = features.get(f.key).columns().get(before);
+        Columns next = shapeOf(f).columns().get(now);
+        if (columns == null || old.equals(next)) {
+            return columns;
+        }
+        Map<String, String> original = new HashMap<>();
+        old.rename().forEach((from, to) -> original.put(to, from));
+        try {
+            ObjectNode out = JSON.createObjectNode();
+            JSON.readTree(columns).fields().forEachRemaining(e -> {
+                String name = original.getOrDefault(e.getKey(), e.getKey());
+                if (next.select() == null || next.select().contains(name)) {
+                    out.set(next.rename().getOrDefault(name, name), e.getValue());
+                }
+            });
+            return RowParser.canonical(out).getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The feature version {@code feature} had in this shape, or null. */
+    public String featureVersion(String feature) {
+        FeatureShape shape = features.get(feature);
+        return shape == null ? null : shape.featureVersion();
+    }
+
     /** Whether {@code f}'s feature version differs from the one in this shape (or it had none). */
     public boolean versionChanged(StreamPlan.Feature f) {
         FeatureShape before = features.get(f.key);
@@ -115,11 +163,21 @@ public final class PlanShape {
 
     private static FeatureShape shapeOf(StreamPlan.Feature f) {
         List<String> deps = new ArrayList<>();
+        List<Columns> columns = new ArrayList<>();
         List<Boolean> optional = new ArrayList<>();
+        List<String> parentVersions = new ArrayList<>();
         for (StreamPlan.Dep dep : f.deps) {
-            deps.add(dep.parent + " " + dep.lineage + " " + dep.on + " " + new TreeMap<>(dep.rename));
+            parentVersions.add(dep.parentFeatureVersion);
+            Map<String, String> idRenames = new TreeMap<>();
+            dep.rename.forEach((from, to) -> {
+                if (dep.parentIdColumns.contains(from)) {
+                    idRenames.put(from, to);
+                }
+            });
+            deps.add(dep.parent + " " + dep.lineage + " " + dep.on + " " + idRenames);
+            columns.add(new Columns(dep.select, new TreeMap<>(dep.rename)));
             optional.add(dep.optional);
         }
-        return new FeatureShape(f.key, f.featureVersion, f.grain, deps, optional);
+        return new FeatureShape(f.key, f.featureVersion, f.grain, deps, columns, optional, parentVersions);
     }
 }
