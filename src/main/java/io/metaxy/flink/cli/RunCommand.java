@@ -4,6 +4,7 @@ import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.GraphReader;
 import io.metaxy.flink.store.AccessMode;
 import io.metaxy.flink.store.MetadataStores;
+import io.metaxy.flink.stream.FreePort;
 import io.metaxy.flink.stream.IncrementJob;
 import io.metaxy.flink.stream.ResumePoint;
 import io.metaxy.flink.stream.StoreSink;
@@ -74,7 +75,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--kafka-port", defaultValue = "9092", description = "Port of the embedded broker (default ${DEFAULT-VALUE}).")
     int kafkaPort;
 
-    @Option(names = "--data-dir", defaultValue = "metaxy-data", description = "What outlives a run: the default store "
+    @Option(names = "--data-dir", defaultValue = MetadataStores.DEFAULT_DATA_DIR, description = "What outlives a run: the default store "
             + "(metaxy.duckdb), the embedded broker's log (kafka/) and checkpoints (checkpoints/) (default "
             + "${DEFAULT-VALUE}, under the working directory). Delete it whole to start afresh.")
     Path dataDir;
@@ -207,12 +208,9 @@ public final class RunCommand implements Callable<Integer> {
         if (restore != null && fresh) {
             throw new ParameterException(spec.commandLine(), "give at most one of --restore and --fresh");
         }
-        if (webPort != 0) {
-            requireFreePort(webPort);
-        }
         FeatureGraph featureGraph = graph.load();
         StreamPlan plan = StreamPlan.of(featureGraph, topicPrefix);
-        String storeUrl = noStore ? null : store != null ? store : "duckdb:" + dataDir.resolve("metaxy.duckdb");
+        String storeUrl = noStore ? null : store != null ? store : MetadataStores.defaultUrlIn(dataDir);
         StoreSink storeSink = null;
         if (storeUrl != null) {
             // Open it once here: a bad URL or a locked DuckDB file fails now, with a clear message.
@@ -233,6 +231,10 @@ public final class RunCommand implements Callable<Integer> {
         // The local default leaves RocksDB a small cache: throughput falls ~4x once state outgrows it.
         config.setString("taskmanager.memory.managed.size", managedMemory);
         boolean local = StreamExecutionEnvironment.getExecutionEnvironment(config) instanceof LocalStreamEnvironment;
+        if (local && webPort != 0) {
+            // On a cluster the web UI is the JobManager's own: only a local run binds one.
+            FreePort.require(webPort, "web UI port " + webPort + " is in use (another job?): choose another with --web-port");
+        }
 
         EmbeddedKafka kafka = embeddedKafka ? EmbeddedKafka.start(kafkaPort, dataDir.resolve("kafka")) : null;
         try {
@@ -242,8 +244,8 @@ public final class RunCommand implements Callable<Integer> {
             String clusterId = EmbeddedKafka.clusterId(servers);
             String resumedFrom = restore == null || restore.contains("://") ? restore
                     : Path.of(restore).toAbsolutePath().toUri().toString();
-            if (resumedFrom == null && !fresh && local) {
-                resumedFrom = resume.latest(clusterId, spec.commandLine().getErr()).orElse(null);
+            if (resumedFrom == null && local) {
+                resumedFrom = resume.latest(clusterId, fresh, spec.commandLine().getErr()).orElse(null);
             }
             resume.recordCluster(clusterId);
             config.setString("execution.checkpointing.dir", resume.checkpoints());
@@ -298,13 +300,5 @@ public final class RunCommand implements Callable<Integer> {
         return url.replaceAll(":[^:@/]*@", ":***@");
     }
 
-    private static void requireFreePort(int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(port));
-        } catch (IOException e) {
-            throw new IllegalStateException("web UI port " + port + " is in use (another job?): choose another with --web-port");
-        }
-    }
 
 }

@@ -39,7 +39,14 @@ public final class MetadataStores {
      * The embedded default when no store URL is given: a DuckDB file under the working directory
      * (the streaming job's default store too; the directory is created on first open for writing).
      */
-    public static final String DEFAULT_URL = "duckdb:metaxy-data/metaxy.duckdb";
+    public static final String DEFAULT_DATA_DIR = "metaxy-data";
+    public static final String DEFAULT_FILE = "metaxy.duckdb";
+    public static final String DEFAULT_URL = "duckdb:" + DEFAULT_DATA_DIR + "/" + DEFAULT_FILE;
+
+    /** The default store's URL in another data directory than {@link #DEFAULT_DATA_DIR}. */
+    public static String defaultUrlIn(Path dataDir) {
+        return "duckdb:" + dataDir.resolve(DEFAULT_FILE);
+    }
 
     private MetadataStores() {}
 

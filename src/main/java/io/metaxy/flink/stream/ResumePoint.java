@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * ResumePoint resume = ResumePoint.in("metaxy-data/checkpoints", "metaxy-metaxy_");
- * Optional<String> from = resume.latest(clusterId, err);   // newest _metadata of this job and cluster
+ * Optional<String> from = resume.latest(clusterId, false, err);   // newest _metadata of this job and cluster
  * resume.recordCluster(clusterId);
  * }</pre>
  */
@@ -65,24 +65,29 @@ public final class ResumePoint {
 
     /**
      * The newest checkpoint or savepoint of this job ({@code chk-N} or {@code savepoint-…}
-     * directory) if its offsets belong to {@code clusterId}; otherwise empty, with a warning
-     * on {@code err} when state of another cluster was skipped.
+     * directory) whose offsets belong to {@code clusterId}. With {@code fresh}, or when the state
+     * here belongs to another cluster (with a warning on {@code err}), the job's folder is moved
+     * aside ({@code <job>.before-<time>}) so that no later run resumes from it either, and the
+     * result is empty.
      */
-    public Optional<String> latest(String clusterId, PrintWriter err) {
+    public Optional<String> latest(String clusterId, boolean fresh, PrintWriter err) {
         if (local == null || !Files.isDirectory(local)) {
             return Optional.empty();
         }
         Path clusterFile = local.resolve(CLUSTER_FILE);
         try {
-            if (Files.exists(clusterFile)) {
-                String recorded = Files.readString(clusterFile, StandardCharsets.UTF_8).trim();
-                if (!recorded.equals(clusterId)) {
+            String recorded = Files.exists(clusterFile) ? Files.readString(clusterFile, StandardCharsets.UTF_8).trim() : null;
+            if (fresh || recorded != null && !recorded.equals(clusterId)) {
+                Path aside = local.resolveSibling(local.getFileName() + ".before-" + System.currentTimeMillis());
+                Files.move(local, aside);
+                if (!fresh) {
                     err.println("warning: the checkpoints in " + local + " hold offsets of another Kafka cluster ("
-                            + recorded + ", now " + clusterId + "): starting fresh. A store written by that run may "
-                            + "disagree with this one; delete the whole data directory to start afresh consistently.");
+                            + recorded + ", now " + clusterId + "): starting fresh (they are kept in " + aside + "). A "
+                            + "store written by that run may disagree with this one; delete the whole data directory to "
+                            + "start afresh consistently.");
                     err.flush();
-                    return Optional.empty();
                 }
+                return Optional.empty();
             }
             try (Stream<Path> files = Files.find(local, 4, (p, a) -> p.getFileName().toString().equals(METADATA))) {
                 return files.max(Comparator.comparing(ResumePoint::modified)).map(p -> p.getParent().toUri().toString());

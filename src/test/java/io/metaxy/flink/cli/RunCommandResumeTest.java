@@ -99,11 +99,22 @@ class RunCommandResumeTest {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
         RunCommand.Launched third = launch(port);
+        Optional<String> thirdSavepoint;
         try {
             assertThat(third.resumedFrom()).isNull();
             assertThat(err.toString()).contains("another Kafka cluster");
         } finally {
-            third.stop();
+            thirdSavepoint = third.stop();
+        }
+        // The other cluster's state was moved aside: the next run resumes the third's savepoint, never it.
+        try (Stream<Path> folders = Files.list(dir.resolve("checkpoints"))) {
+            assertThat(folders.map(p -> p.getFileName().toString())).anyMatch(n -> n.contains(".before-"));
+        }
+        RunCommand.Launched fourth = launch(port);
+        try {
+            assertThat(fourth.resumedFrom()).isEqualTo(Path.of(java.net.URI.create(thirdSavepoint.orElseThrow())).toUri().toString());
+        } finally {
+            fourth.stop();
         }
     }
 

@@ -1,8 +1,7 @@
 package io.metaxy.flink.stream.kafka;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import io.metaxy.flink.stream.FreePort;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +66,9 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(int port, Path dataDir) throws Exception {
         if (port != 0) {
-            requireFree(port);
+            // Fails clearly, before Kafka logs a page of stack traces.
+            FreePort.require(port, "port " + port + " on 127.0.0.1 is in use (another broker or job?): "
+                    + "choose another with --kafka-port");
         }
         int brokerPort = port == 0 ? freePort() : port;
         int controllerPort = freePort();
@@ -120,17 +121,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw e;
         }
         return kafka;
-    }
-
-    /** Fails clearly, before Kafka logs a page of stack traces, when {@code port} is taken. */
-    private static void requireFree(int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        } catch (IOException e) {
-            throw new IllegalStateException("port " + port + " on 127.0.0.1 is in use (another broker or job?): "
-                    + "choose another with --kafka-port");
-        }
     }
 
     /** The id of the cluster behind {@code bootstrapServers}: checkpoints hold offsets of one cluster only. */

@@ -209,7 +209,10 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
         return value;
     }
 
-    /** Restores the serializer from checkpoints; format changes are handled inside the bytes. */
+    /**
+     * Restores the serializer from checkpoints. Layout changes are marked by the format byte of
+     * every value; format 1 was never released and is refused with a clear error.
+     */
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<SampleState> {
         public Snapshot() {
             super(() -> INSTANCE);
