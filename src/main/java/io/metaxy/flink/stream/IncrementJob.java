@@ -1,5 +1,6 @@
 package io.metaxy.flink.stream;
 
+import io.metaxy.flink.stream.operator.GroupAssignFunction;
 import io.metaxy.flink.stream.operator.IncrementOperator;
 import io.metaxy.flink.stream.operator.ParseFunction;
 import io.metaxy.flink.stream.operator.RouteFunction;
@@ -20,7 +21,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  * feature topics ─► parse/validate/stamp ─┬─► store sink (optional)
- *                          └─► dead letters   └─► route ─► keyBy(feature, ids) ─► IncrementOperator ─► increments
+ *                          └─► dead letters   └─► route ─┬─────────────────────────────────────┬─► keyBy(feature, grain ids)
+ *                                                       └─► keyBy(row) ─► GroupAssignFunction ─┘      ─► IncrementOperator ─► increments
  * </pre>
  *
  * <pre>{@code
@@ -87,10 +89,17 @@ public final class IncrementJob {
                 .process(new ParseFunction(new RowParser(plan, maxValueBytes)), TypeInformation.of(StampedRow.class))
                 .uid(UID_PARSE).name("parse, validate, stamp");
         DataStream<DeadLetter> deadLetters = stamped.getSideOutput(ParseFunction.DEAD_LETTERS);
-        DataStream<IncrementRecord> increments = stamped
-                .flatMap(new RouteFunction(plan), TypeInformation.of(RoutedEvent.class))
-                .uid(UID_ROUTE).name("route to feature and children")
-                .keyBy(e -> e.key, Types.STRING)
+        SingleOutputStreamOperator<RoutedEvent> routed = stamped
+                .process(new RouteFunction(plan), RoutedEvent.TYPE)
+                .uid(UID_ROUTE).name("route to feature and children");
+        // Rows that join a group by an ordinary column pass the assigner, keyed by the row, which
+        // sends moves and deletes to the group the row leaves.
+        DataStream<RoutedEvent> members = routed.getSideOutput(RouteFunction.MEMBERS)
+                .keyBy(RoutedEvent::memberKey, SampleKey.TYPE)
+                .process(new GroupAssignFunction(plan), RoutedEvent.TYPE)
+                .uid(GroupAssignFunction.UID).name("assign groups");
+        DataStream<IncrementRecord> increments = routed.union(members)
+                .keyBy(RoutedEvent::key, SampleKey.TYPE)
                 .transform("increments", TypeInformation.of(IncrementRecord.class), new IncrementOperator(plan))
                 .uid(IncrementOperator.UID);
         return new Streams(stamped, deadLetters, increments);

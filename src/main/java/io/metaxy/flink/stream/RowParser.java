@@ -121,6 +121,9 @@ public final class RowParser implements Serializable {
         row.updatedAt = updated != null ? updated : raw.timestamp;
         row.deletedAt = optionalInstant(f, value, SystemColumns.DELETED_AT);
         row.op = row.deletedAt == null ? RowOp.UPSERT : RowOp.SOFT_DELETE;
+        if (row.op == RowOp.UPSERT) {
+            requireGroupColumns(f, idSource, columns);
+        }
 
         row.provenanceByField = byField(f, value, SystemColumns.PROVENANCE_BY_FIELD);
         if (row.provenanceByField == null) {
@@ -193,6 +196,48 @@ public final class RowParser implements Serializable {
         ObjectNode node = JSON.createObjectNode();
         ids.forEach(node::set);
         return canonical(node);
+    }
+
+    /** A written row names its groups: each group column present, a string or an integer. */
+    private static void requireGroupColumns(StreamPlan.Feature f, JsonNode ids, JsonNode columns) throws InvalidRecordException {
+        for (Map.Entry<String, String> required : f.groupColumns.entrySet()) {
+            String column = required.getKey();
+            JsonNode v = f.idColumns.contains(column) ? ids.get(column) : columns.get(column);
+            if (v == null || v.isNull()) {
+                throw new InvalidRecordException(f.key, "feature '" + f.key + "': column '" + column + "' is "
+                        + (v == null ? "missing" : "null") + " (" + required.getValue() + ")");
+            }
+            if (!(v.isTextual() || v.isIntegralNumber())) {
+                throw new InvalidRecordException(f.key, "feature '" + f.key + "': column '" + column + "' must be a string or an"
+                        + " integer (" + required.getValue() + "), got " + v.getNodeType().toString().toLowerCase());
+            }
+        }
+    }
+
+    /**
+     * The canonical ids JSON of a group: for each of {@code sourceColumns} (looked up in the ids,
+     * then in the user columns) its value, named as {@code names}. Null when one is absent (a
+     * delete carries only ids).
+     */
+    public static String groupIds(String idsJson, String columnsJson, List<String> sourceColumns, List<String> names) {
+        try {
+            JsonNode ids = JSON.readTree(idsJson);
+            JsonNode columns = columnsJson == null ? null : JSON.readTree(columnsJson);
+            ObjectNode out = JSON.createObjectNode();
+            for (int i = 0; i < sourceColumns.size(); i++) {
+                JsonNode v = ids.get(sourceColumns.get(i));
+                if (v == null && columns != null) {
+                    v = columns.get(sourceColumns.get(i));
+                }
+                if (v == null || v.isNull()) {
+                    return null;
+                }
+                out.set(names.get(i), v);
+            }
+            return canonical(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String[] byField(StreamPlan.Feature f, JsonNode value, String column) throws InvalidRecordException {

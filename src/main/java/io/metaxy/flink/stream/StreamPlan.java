@@ -5,8 +5,8 @@ import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.definitions.FeatureSpec;
 import io.metaxy.flink.definitions.FieldKey;
-import io.metaxy.flink.definitions.FieldRef;
 import io.metaxy.flink.versioning.DefinitionVersions;
+import io.metaxy.flink.versioning.IncrementRules;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
 import java.io.Serializable;
@@ -51,8 +51,12 @@ public final class StreamPlan implements Serializable {
             for (FeatureKey child : graph.children(FeatureKey.of(feature.key))) {
                 Feature c = all.get(child.toString());
                 for (int d = 0; d < c.deps.size(); d++) {
-                    if (c.deps.get(d).parent.equals(feature.key)) {
+                    StreamPlan.Dep dep = c.deps.get(d);
+                    if (dep.parent.equals(feature.key)) {
                         feature.children.add(new ChildLink(c.key, d));
+                        for (String column : dep.groupColumns) {
+                            feature.groupColumns.putIfAbsent(column, "'" + c.key + "' aggregates it N:1 on " + dep.on);
+                        }
                     }
                 }
             }
@@ -142,7 +146,15 @@ public final class StreamPlan implements Serializable {
         public final List<String> fields;
         public final List<Dep> deps;
         public final List<ChildLink> children = new ArrayList<>();
+        /**
+         * Ordinary columns every written row must carry, non-null, because they place the row in
+         * a group: a 1:N feature's {@code on} columns, and the {@code on} columns of N:1 children
+         * (under this feature's names). Column → why, for the error.
+         */
+        public final Map<String, String> groupColumns = new LinkedHashMap<>();
         public final ProvenanceCalculator calculator;
+        /** The increment rules of this feature (the one copy the store and the tests use too). */
+        public final IncrementRules rules;
         /**
          * Whether this job computes increments for the feature: 1:1 deps, N:1 deps whose
          * {@code on} columns are the feature's id columns, or only 1:N deps on one set of columns
@@ -156,9 +168,6 @@ public final class StreamPlan implements Serializable {
          */
         public final List<String> grain;
         public final boolean expansion;
-        /** For each parent slot of the calculator: the dep index and the parent field index. */
-        final int[] slotDep;
-        final int[] slotField;
 
         private Feature(FeatureGraph graph, DefinitionVersions versions, FeatureKey featureKey, String prefix,
                 SampleHasher hasher, Map<String, Feature> upstream) {
@@ -168,7 +177,8 @@ public final class StreamPlan implements Serializable {
             this.incrementsTopic = topic + ".increments";
             this.featureVersion = versions.featureVersion(featureKey);
             this.idColumns = List.copyOf(spec.idColumns());
-            this.calculator = ProvenanceCalculator.of(graph, featureKey, hasher);
+            this.rules = IncrementRules.of(graph, featureKey, hasher);
+            this.calculator = rules.calculator();
             this.fields = calculator.fields().stream().map(FieldKey::toString).toList();
             List<Dep> depList = new ArrayList<>();
             for (FeatureDep dep : spec.deps()) {
@@ -177,6 +187,11 @@ public final class StreamPlan implements Serializable {
             this.deps = List.copyOf(depList);
             this.grain = deps.stream().filter(Dep::isExpansion).findFirst().map(d -> d.on).orElse(idColumns);
             this.expansion = !grain.equals(idColumns);
+            if (expansion) {
+                for (String column : grain) {
+                    groupColumns.put(column, "it expands its parent 1:N on " + grain);
+                }
+            }
             // sql_filters are SQL over upstream rows: the stream cannot evaluate them (yet).
             boolean noFilters = spec.deps().stream().allMatch(d -> d.filters().isEmpty());
             if (expansion) {
@@ -186,18 +201,6 @@ public final class StreamPlan implements Serializable {
             } else {
                 this.incremental = noFilters && deps.stream().allMatch(d -> d.isIdentity()
                         || d.isAggregation() && Set.copyOf(d.on).equals(Set.copyOf(idColumns)));
-            }
-            List<FieldRef> slots = calculator.parentSlots();
-            this.slotDep = new int[slots.size()];
-            this.slotField = new int[slots.size()];
-            for (int i = 0; i < slots.size(); i++) {
-                FieldRef slot = slots.get(i);
-                int d = 0;
-                while (!deps.get(d).parent.equals(slot.feature().toString())) {
-                    d++;
-                }
-                slotDep[i] = d;
-                slotField[i] = upstream.get(deps.get(d).parent).fields.indexOf(slot.field().toString());
             }
         }
 
@@ -209,18 +212,6 @@ public final class StreamPlan implements Serializable {
             return fields.indexOf(field);
         }
 
-        /**
-         * The calculator's parent data version array from per-dep data versions (each ordered
-         * like that parent's fields; null = absent, which an optional dep turns into "").
-         */
-        public String[] parentSlotValues(String[][] depDataVersions) {
-            String[] out = new String[slotDep.length];
-            for (int i = 0; i < out.length; i++) {
-                String[] parent = depDataVersions[slotDep[i]];
-                out[i] = parent == null ? null : parent[slotField[i]];
-            }
-            return out;
-        }
     }
 
     /** A dep of a feature on a parent feature. */
@@ -237,6 +228,11 @@ public final class StreamPlan implements Serializable {
         public final List<String> on;
         /** The parent's id columns: N:1 members are ordered by them. */
         public final List<String> parentIdColumns;
+        /**
+         * For an N:1 dep: the parent's own names of the {@code on} columns (the dep's rename
+         * reversed), which its rows carry as ordinary columns; in {@link #on}'s order.
+         */
+        public final List<String> groupColumns;
 
         private Dep(FeatureDep dep, Feature parentFeature) {
             this.parent = dep.feature().toString();
@@ -247,6 +243,17 @@ public final class StreamPlan implements Serializable {
             this.rename = Map.copyOf(dep.rename());
             this.on = List.copyOf(dep.lineage().on());
             this.parentIdColumns = parentFeature.idColumns;
+            List<String> group = new ArrayList<>();
+            for (String column : on) {
+                String source = column;
+                for (Map.Entry<String, String> r : rename.entrySet()) {
+                    if (r.getValue().equals(column)) {
+                        source = r.getKey();
+                    }
+                }
+                group.add(source);
+            }
+            this.groupColumns = isAggregation() ? List.copyOf(group) : List.of();
         }
 
         public boolean isExpansion() {

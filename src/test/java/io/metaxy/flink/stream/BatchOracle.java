@@ -1,10 +1,12 @@
 package io.metaxy.flink.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.metaxy.flink.versioning.IdValueOrder;
+import io.metaxy.flink.versioning.IncrementRules;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -12,58 +14,67 @@ import java.util.TreeMap;
 /**
  * A straightforward batch resolve over the same rows the stream saw, as {@code resolveUpdate}
  * computes it: latest row per sample and feature under the current feature version (deletes
- * remove, soft deletes hide), join the parents, compare with the feature's rows. The store's
- * {@code resolveUpdate} will replace this oracle.
+ * remove, soft deletes hide), group and join the parents at each feature's grain, compare with
+ * the feature's rows. The decisions themselves are {@link IncrementRules}' (the one copy of the
+ * rules); what this oracle does on its own is the bookkeeping the operator does incrementally:
+ * which rows are current, which group a row is in (by the value of its {@code on} columns now),
+ * and which rows a sample's parents are.
  */
 final class BatchOracle {
     private BatchOracle() {}
 
     /**
-     * The feature's recorded provenance per grain key: per sample, or for a 1:N feature its
-     * children collapsed per parent (their common provenance, or "min..max" when they differ).
+     * The feature's recorded rows per grain key: per sample its provenance, or for a 1:N feature
+     * its children grouped by their {@code on} columns and collapsed.
      */
-    static Map<String, String> recorded(StreamPlan.Feature f, Map<String, StampedRow> rows) {
-        Map<String, String> out = new HashMap<>();
+    static Map<String, IncrementRules.Recorded> recorded(StreamPlan.Feature f, Map<String, StampedRow> rows) {
+        Map<String, IncrementRules.Recorded> out = new HashMap<>();
         if (!f.expansion) {
-            rows.forEach((ids, r) -> out.put(ids, r.provenance));
+            rows.forEach((ids, r) -> out.put(ids, IncrementRules.Recorded.of(r.provenance)));
             return out;
         }
-        Map<String, java.util.TreeSet<String>> groups = new HashMap<>();
-        rows.values().forEach(r -> groups.computeIfAbsent(RowParser.projectIds(r.idsJson, Map.of(), f.grain),
-                k -> new java.util.TreeSet<>()).add(r.provenance));
-        groups.forEach((g, p) -> out.put(g, p.size() == 1 ? p.first() : p.first() + ".." + p.last()));
+        Map<String, List<String>> groups = new HashMap<>();
+        rows.values().forEach(r -> groups.computeIfAbsent(group(r, f.grain, f.grain), k -> new ArrayList<>()).add(r.provenance));
+        groups.forEach((g, p) -> out.put(g, IncrementRules.collapse(p)));
         return out;
     }
 
-    /** Members sorted by their id columns (numbers numerically), each field's versions joined and hashed. */
+    /** The group a row is in now: its {@code columns} (ids first, then user columns) named {@code names}. */
+    static String group(StampedRow r, List<String> columns, List<String> names) {
+        JsonNode ids = read(r.idsJson);
+        JsonNode user = r.columnsJson == null ? null : read(r.columnsJson);
+        TreeMap<String, JsonNode> out = new TreeMap<>();
+        for (int i = 0; i < columns.size(); i++) {
+            JsonNode v = ids.has(columns.get(i)) ? ids.get(columns.get(i)) : user.get(columns.get(i));
+            out.put(names.get(i), v);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode node = HarnessDriver.JSON.createObjectNode();
+        out.forEach(node::set);
+        return RowParser.canonical(node);
+    }
+
+    /** The group's data versions: members sorted by their id values, folded per field. */
     private static String[] fold(StreamPlan.Feature f, StreamPlan.Dep dep, List<StampedRow> members) {
         List<StampedRow> sorted = new ArrayList<>(members);
         sorted.sort((a, b) -> {
             JsonNode x = read(a.idsJson);
             JsonNode y = read(b.idsJson);
             for (String column : dep.parentIdColumns) {
-                JsonNode vx = x.get(column);
-                JsonNode vy = y.get(column);
-                int c = vx.isNumber() && vy.isNumber() ? vx.decimalValue().compareTo(vy.decimalValue())
-                        : vx.asText().compareTo(vy.asText());
+                int c = IdValueOrder.INSTANCE.compare(value(x.get(column)), value(y.get(column)));
                 if (c != 0) {
                     return c;
                 }
             }
             return 0;
         });
-        String[] out = new String[sorted.get(0).dataVersionByField.length];
-        for (int j = 0; j < out.length; j++) {
-            List<String> versions = new ArrayList<>();
-            for (StampedRow m : sorted) {
-                versions.add(m.dataVersionByField[j]);
-            }
-            out[j] = f.calculator.hasher().hash(String.join("|", versions));
-        }
-        return out;
+        return IncrementRules.fold(f.rules.hasher(), sorted.stream().map(m -> m.dataVersionByField).toList());
     }
 
-    private static JsonNode read(String json) {
+    private static Object value(JsonNode v) {
+        return v.isNumber() ? v.numberValue() : v.asText();
+    }
+
+    static JsonNode read(String json) {
         try {
             return HarnessDriver.JSON.readTree(json);
         } catch (java.io.IOException e) {
@@ -74,6 +85,11 @@ final class BatchOracle {
     /** "feature ids" → "kind expectedProvenance" (null provenance for orphaned). */
     static Map<String, String> resolveAll(StreamPlan plan, Iterable<StampedRow> writes) {
         return resolve(plan, currentRows(plan, writes));
+    }
+
+    /** "feature ids" → the verdict of every sample that needs work. */
+    static Map<String, IncrementRules.Verdict> verdicts(StreamPlan plan, Iterable<StampedRow> writes) {
+        return verdicts(plan, currentRows(plan, writes));
     }
 
     /**
@@ -114,31 +130,52 @@ final class BatchOracle {
 
     static Map<String, String> resolve(StreamPlan plan, Map<String, Map<String, StampedRow>> current) {
         Map<String, String> out = new TreeMap<>();
-        Map<String, String[]> expected = expectedByField(plan, current);
+        verdicts(plan, current).forEach((sample, v) -> out.put(sample, v.kind().wire() + " " + v.expected()));
+        return out;
+    }
+
+    static Map<String, IncrementRules.Verdict> verdicts(StreamPlan plan, Map<String, Map<String, StampedRow>> current) {
+        Map<String, IncrementRules.Verdict> out = new TreeMap<>();
         for (StreamPlan.Feature f : plan.features()) {
-            if (f.isRoot()) {
+            if (f.isRoot() || !f.incremental) {
                 continue;
             }
-            Map<String, String> own = recorded(f, current.getOrDefault(f.key, Map.of()));
-            expected.forEach((sample, byField) -> {
-                if (!sample.startsWith(f.key + " ")) {
-                    return;
+            List<Map<String, String[]>> parents = parentsAtGrain(f, current);
+            Map<String, IncrementRules.Recorded> own = recorded(f, current.getOrDefault(f.key, Map.of()));
+            Set<String> candidates = new HashSet<>(own.keySet());
+            parents.forEach(p -> candidates.addAll(p.keySet()));
+            for (String ids : candidates) {
+                String[][] versions = new String[f.deps.size()][];
+                for (int d = 0; d < f.deps.size(); d++) {
+                    versions[d] = parents.get(d).get(ids);
                 }
-                String provenance = f.calculator.provenance(byField);
-                String mine = own.get(sample.substring(f.key.length() + 1));
-                if (mine == null) {
-                    out.put(sample, "new " + provenance);
-                } else if (!mine.equals(provenance)) {
-                    out.put(sample, "stale " + provenance);
-                }
-            });
-            for (String ids : own.keySet()) {
-                if (!expected.containsKey(f.key + " " + ids)) {
-                    out.put(f.key + " " + ids, "orphaned null");
+                IncrementRules.Verdict v = f.rules.classify(versions, own.getOrDefault(ids, IncrementRules.Recorded.NONE));
+                if (v.kind() != IncrementRules.Kind.NONE) {
+                    out.put(f.key + " " + ids, v);
                 }
             }
         }
         return out;
+    }
+
+    /** Per dep: grain ids → the parent's data versions there (N:1 groups folded). */
+    static List<Map<String, String[]>> parentsAtGrain(StreamPlan.Feature f, Map<String, Map<String, StampedRow>> current) {
+        List<Map<String, String[]>> parents = new ArrayList<>();
+        for (StreamPlan.Dep dep : f.deps) {
+            Map<String, StampedRow> rows = current.getOrDefault(dep.parent, Map.of());
+            Map<String, String[]> byChild = new HashMap<>();
+            if (dep.isExpansion()) {
+                rows.forEach((ids, r) -> byChild.put(RowParser.projectIds(ids, dep.rename, dep.on), r.dataVersionByField));
+            } else if (dep.isAggregation()) {
+                Map<String, List<StampedRow>> groups = new HashMap<>();
+                rows.values().forEach(r -> groups.computeIfAbsent(group(r, dep.groupColumns, dep.on), k -> new ArrayList<>()).add(r));
+                groups.forEach((group, members) -> byChild.put(group, fold(f, dep, members)));
+            } else {
+                rows.forEach((ids, r) -> byChild.put(RowParser.renameIds(ids, dep.rename), r.dataVersionByField));
+            }
+            parents.add(byChild);
+        }
+        return parents;
     }
 
     /**
@@ -151,38 +188,17 @@ final class BatchOracle {
             if (f.isRoot()) {
                 continue;
             }
-            // Per dep: child ids → the parent's data versions (N:1 groups folded first).
-            List<Map<String, String[]>> parents = new ArrayList<>();
-            for (StreamPlan.Dep dep : f.deps) {
-                Map<String, StampedRow> rows = current.getOrDefault(dep.parent, Map.of());
-                Map<String, String[]> byChild = new HashMap<>();
-                if (dep.isExpansion()) {
-                    rows.forEach((ids, r) -> byChild.put(RowParser.projectIds(ids, dep.rename, dep.on), r.dataVersionByField));
-                } else if (dep.isAggregation()) {
-                    Map<String, List<StampedRow>> groups = new HashMap<>();
-                    rows.values().forEach(r -> groups.computeIfAbsent(RowParser.projectIds(r.idsJson, dep.rename, dep.on),
-                            k -> new ArrayList<>()).add(r));
-                    groups.forEach((group, members) -> byChild.put(group, fold(f, dep, members)));
-                } else {
-                    rows.forEach((ids, r) -> byChild.put(RowParser.renameIds(ids, dep.rename), r.dataVersionByField));
-                }
-                parents.add(byChild);
-            }
+            List<Map<String, String[]>> parents = parentsAtGrain(f, current);
             Set<String> candidates = new HashSet<>();
             parents.forEach(p -> candidates.addAll(p.keySet()));
             for (String ids : candidates) {
                 String[][] versions = new String[f.deps.size()][];
-                boolean complete = true;
                 for (int d = 0; d < f.deps.size(); d++) {
-                    String[] parent = parents.get(d).get(ids);
-                    if (parent != null) {
-                        versions[d] = parent;
-                    } else if (!f.deps.get(d).optional) {
-                        complete = false;
-                    }
+                    versions[d] = parents.get(d).get(ids);
                 }
-                if (complete) {
-                    out.put(f.key + " " + ids, f.calculator.provenanceByField(f.parentSlotValues(versions)));
+                IncrementRules.Verdict v = f.rules.classify(versions, IncrementRules.Recorded.NONE);
+                if (v.expectedByField() != null) {
+                    out.put(f.key + " " + ids, v.expectedByField());
                 }
             }
         }

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metaxy.flink.Conformance;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.GraphReader;
+import io.metaxy.flink.stream.operator.GroupAssignFunction;
 import io.metaxy.flink.stream.operator.IncrementOperator;
+import io.metaxy.flink.versioning.IncrementRules;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import io.metaxy.flink.stream.operator.RouteFunction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +33,10 @@ final class HarnessDriver implements AutoCloseable {
     final StreamPlan plan;
     final RowParser parser;
     final RouteFunction router;
-    KeyedOneInputStreamOperatorTestHarness<String, RoutedEvent, IncrementRecord> harness;
+    KeyedOneInputStreamOperatorTestHarness<SampleKey, RoutedEvent, IncrementRecord> harness;
+    /** The group assigner in front of the operator, as the job wires it. */
+    KeyedOneInputStreamOperatorTestHarness<SampleKey, RoutedEvent, RoutedEvent> assigner;
+    private int seenAssigned;
     /** Every event emitted so far, in order. */
     final List<Event> events = new ArrayList<>();
     /** Every accepted write (stamped row), in order. */
@@ -57,11 +63,35 @@ final class HarnessDriver implements AutoCloseable {
         this.parser = new RowParser(plan, RowParser.DEFAULT_MAX_VALUE_BYTES);
         this.router = new RouteFunction(plan);
         this.harness = newHarness(plan, rocksDb, restore);
+        this.assigner = newAssigner(plan, rocksDb, null);
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, RoutedEvent, IncrementRecord> newHarness(
+    private HarnessDriver(StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore, OperatorSubtaskState restoreAssigner)
+            throws Exception {
+        this.plan = plan;
+        this.rocksDb = rocksDb;
+        this.parser = new RowParser(plan, RowParser.DEFAULT_MAX_VALUE_BYTES);
+        this.router = new RouteFunction(plan);
+        this.harness = newHarness(plan, rocksDb, restore);
+        this.assigner = newAssigner(plan, rocksDb, restoreAssigner);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<SampleKey, RoutedEvent, IncrementRecord> newHarness(
             StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new IncrementOperator(plan), (RoutedEvent e) -> e.key, Types.STRING);
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new IncrementOperator(plan), RoutedEvent::key, SampleKey.TYPE);
+        return started(h, rocksDb, restore);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<SampleKey, RoutedEvent, RoutedEvent> newAssigner(
+            StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new GroupAssignFunction(plan)),
+                RoutedEvent::memberKey, SampleKey.TYPE);
+        return started(h, rocksDb, restore);
+    }
+
+    private static <O> KeyedOneInputStreamOperatorTestHarness<SampleKey, RoutedEvent, O> started(
+            KeyedOneInputStreamOperatorTestHarness<SampleKey, RoutedEvent, O> h, boolean rocksDb,
+            OperatorSubtaskState restore) throws Exception {
         if (rocksDb) {
             h.setStateBackend(new EmbeddedRocksDBStateBackend());
         }
@@ -75,12 +105,14 @@ final class HarnessDriver implements AutoCloseable {
     /** Snapshots, closes and restores into an operator of {@code newPlan} (a redeploy). */
     HarnessDriver redeploy(StreamPlan newPlan) throws Exception {
         OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        OperatorSubtaskState assigned = assigner.snapshot(1L, 1L);
         harness.close();
-        HarnessDriver next = new HarnessDriver(newPlan, rocksDb, snapshot);
+        assigner.close();
+        HarnessDriver next = new HarnessDriver(newPlan, rocksDb, snapshot, assigned);
         next.events.addAll(events);
         next.writes.addAll(writes);
         next.offset = offset;
-        next.collect();
+        next.finishSweep();
         return next;
     }
 
@@ -90,17 +122,18 @@ final class HarnessDriver implements AutoCloseable {
         StampedRow row = parser.parse(raw);
         writes.add(row);
         List<RoutedEvent> routed = new ArrayList<>();
-        router.flatMap(row, new Collector<>() {
-            @Override
-            public void collect(RoutedEvent record) {
-                routed.add(record);
-            }
-
-            @Override
-            public void close() {}
-        });
+        router.route(row, routed::add);
         for (RoutedEvent e : routed) {
-            harness.processElement(new StreamRecord<>(e));
+            if (e.member) {
+                assigner.processElement(new StreamRecord<>(e));
+                List<RoutedEvent> assigned = assigner.extractOutputValues();
+                for (RoutedEvent a : assigned.subList(seenAssigned, assigned.size())) {
+                    harness.processElement(new StreamRecord<>(a));
+                }
+                seenAssigned = assigned.size();
+            } else {
+                harness.processElement(new StreamRecord<>(e));
+            }
         }
         return collect();
     }
@@ -129,6 +162,19 @@ final class HarnessDriver implements AutoCloseable {
 
     List<Event> softDelete(String feature, Object id) throws Exception {
         return send(feature, ids(id), "{\"metaxy_deleted_at\":\"2026-01-01T00:00:00Z\"}");
+    }
+
+    /**
+     * Runs the redeploy sweep to its end, as the job's mailbox would between records: the sweep
+     * is registered as processing-time callbacks, each of which registers the next chunk.
+     */
+    List<Event> finishSweep() throws Exception {
+        IncrementOperator op = (IncrementOperator) harness.getOperator();
+        long now = harness.getProcessingTime();
+        while (op.sweepPending()) {
+            harness.setProcessingTime(++now);
+        }
+        return collect();
     }
 
     private List<Event> collect() {
@@ -186,11 +232,11 @@ final class HarnessDriver implements AutoCloseable {
         List<StampedRow> later = writes.subList(e.writesBefore, writes.size());
         if (f.expansion) {
             // The worker writes the children one by one: the group is answered once all of them are.
-            boolean touched = later.stream().anyMatch(w -> w.feature.equals(e.feature)
-                    && RowParser.projectIds(w.idsJson, Map.of(), f.grain).equals(e.ids));
+            boolean touched = later.stream().anyMatch(w -> w.feature.equals(e.feature));
             Map<String, StampedRow> rows = BatchOracle.rowsOfVersion(e.feature, version, writes);
-            String recorded = BatchOracle.recorded(f, rows).get(e.ids);
-            return touched && (e.kind.equals("orphaned") ? recorded == null : e.provenance.equals(recorded));
+            IncrementRules.Recorded recorded = BatchOracle.recorded(f, rows).get(e.ids);
+            return touched && (e.kind.equals("orphaned") ? recorded == null
+                    : recorded != null && e.provenance.equals(recorded.min()) && e.provenance.equals(recorded.max()));
         }
         for (StampedRow w : later) {
             if (!w.feature.equals(e.feature) || !w.idsJson.equals(e.ids)
@@ -207,6 +253,7 @@ final class HarnessDriver implements AutoCloseable {
     @Override
     public void close() throws Exception {
         harness.close();
+        assigner.close();
     }
 
     /** {@code {"sample_uid":id}}, or {@code id} itself when it already is an ids JSON object. */

@@ -272,7 +272,7 @@ class IncrementJobKafkaTest {
             StampedRow sttRow = s.accepted().stream().filter(w -> w.feature.equals(stt) && w.idsJson.equals(HarnessDriver.ids(4)))
                     .reduce((a, b) -> b).orElseThrow();
             String[] byField = summaryPlan.calculator.provenanceByField(
-                    summaryPlan.parentSlotValues(new String[][] {sttRow.dataVersionByField, null}));
+                    summaryPlan.rules.slotValues(new String[][] {sttRow.dataVersionByField, null}));
             assertThat(s.events(summary, 4).get(0).json().get("metaxy_provenance").asText())
                     .isEqualTo(summaryPlan.calculator.provenance(byField));
             s.answer(crop, 4, Map.of());

@@ -250,7 +250,7 @@ class IncrementOperatorTest {
         assertThat(d.harness.extractOutputValues()).last().extracting(r -> r.topic).isEqualTo("metaxy.example__stt.increments");
         IncrementOperator operator = (IncrementOperator) d.harness.getOperator();
         try (var keys = operator.getKeyedStateBackend().getKeys(IncrementOperator.SAMPLE_STATE_NAME, VoidNamespace.INSTANCE)) {
-            assertThat(keys.map(String::valueOf)).containsExactly(RoutedEvent.keyOf(CROP, HarnessDriver.ids(1)));
+            assertThat(keys.map(String::valueOf)).containsExactly(new SampleKey(CROP, HarnessDriver.ids(1)).toString());
         }
     }
 

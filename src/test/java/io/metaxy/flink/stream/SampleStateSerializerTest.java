@@ -19,6 +19,9 @@ import net.jqwik.api.Provide;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
+import io.metaxy.flink.stream.operator.ChildSummary;
+import io.metaxy.flink.stream.operator.MemberGroup;
+import io.metaxy.flink.versioning.IncrementRules;
 
 class SampleStateSerializerTest {
     static byte[] bytes(SampleState s) throws Exception {
@@ -55,10 +58,75 @@ class SampleStateSerializerTest {
     @Property(tries = 200)
     void roundTripsAnyState(@ForAll("states") SampleState s) throws Exception {
         assertThat(roundTrip(s)).isEqualTo(s);
+        SampleState.Parent[] slot = s.parents.length == 0 ? null : s.parents[0];
+        assertThat(roundTrip(VersionedRowsSerializer.INSTANCE, slot)).isEqualTo(slot == null ? new SampleState.Parent[0] : slot);
+    }
+
+    static <T> T roundTrip(org.apache.flink.api.common.typeutils.TypeSerializer<T> serializer, T value) throws Exception {
         DataOutputSerializer out = new DataOutputSerializer(64);
-        VersionedRowsSerializer.INSTANCE.serialize(s.own, out);
-        SampleState.Parent[] back = VersionedRowsSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
-        assertThat(back).isEqualTo(s.own == null ? new SampleState.Parent[0] : s.own);
+        serializer.serialize(value, out);
+        return serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    }
+
+    @Property(tries = 100)
+    void memberGroupsRoundTripAndStaySortedByIdValues(@ForAll("memberIds") List<Object> ids) throws Exception {
+        MemberGroup g = MemberGroup.EMPTY;
+        for (Object id : ids) {
+            g = g.with("{\"id\":" + id + "}", new Object[] {id}, rows(new SampleState.Parent("v1", new String[] {"d" + id}, null)));
+        }
+        MemberGroup back = roundTrip(MemberGroup.Serializer.INSTANCE, g);
+        assertThat(back.members()).extracting(MemberGroup.Member::idsJson)
+                .containsExactlyElementsOf(g.members().stream().map(MemberGroup.Member::idsJson).toList());
+        List<Object> sorted = new ArrayList<>(new java.util.LinkedHashSet<>(ids));
+        sorted.sort(io.metaxy.flink.versioning.IdValueOrder.INSTANCE);
+        assertThat(back.members()).extracting(m -> m.order()[0]).containsExactlyElementsOf(sorted);
+        for (Object id : sorted) {
+            g = g.with(null, new Object[] {id}, null);
+        }
+        assertThat(g.isEmpty()).isTrue();
+    }
+
+    @Provide
+    Arbitrary<List<Object>> memberIds() {
+        Arbitrary<Object> longs = Arbitraries.longs().between(-1000, 1000).map(l -> (Object) l);
+        Arbitrary<Object> texts = Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(4).map(t -> (Object) ("\"" + t + "\""));
+        return Arbitraries.oneOf(longs.list().ofMaxSize(30), texts.list().ofMaxSize(30));
+    }
+
+    @Property(tries = 100)
+    void childSummariesCountAndCollapse(@ForAll("provenances") List<String> provenances) throws Exception {
+        ChildSummary summary = new ChildSummary();
+        provenances.forEach(p -> summary.add("v1", p, 1));
+        ChildSummary back = roundTrip(ChildSummary.Serializer.INSTANCE, summary);
+        assertThat(back.recorded("v1")).isEqualTo(IncrementRules.collapse(provenances));
+        provenances.forEach(p -> back.add("v1", p, -1));
+        assertThat(back.isEmpty()).isTrue();
+        assertThat(back.recorded("v1").present()).isFalse();
+    }
+
+    @Provide
+    Arbitrary<List<String>> provenances() {
+        return Arbitraries.strings().numeric().ofLength(8).list().ofMaxSize(20);
+    }
+
+    @Test
+    void keysAndRoutedEventsRoundTrip() throws Exception {
+        SampleKey key = new SampleKey("video/chunk", "{\"video_id\":\"é1\"}");
+        assertThat(roundTrip(SampleKey.Serializer.INSTANCE, key)).isEqualTo(key);
+        RoutedEvent e = new RoutedEvent();
+        e.target = "speaker/embedding";
+        e.idsJson = null;
+        e.depIndex = 0;
+        e.op = RowOp.HARD_DELETE;
+        e.source = "audio";
+        e.dataVersionByField = new String[] {"a", "b"};
+        e.memberIdsJson = "{\"audio_id\":\"a1\"}";
+        e.member = true;
+        e.topic = "metaxy.audio";
+        e.partition = 1;
+        e.offset = 42;
+        RoutedEvent back = roundTrip(RoutedEvent.Serializer.INSTANCE, e);
+        assertThat(back).usingRecursiveComparison().isEqualTo(e);
     }
 
     @Provide
@@ -69,7 +137,8 @@ class SampleStateSerializerTest {
                 columns == null ? null : columns.getBytes(StandardCharsets.UTF_8)));
         Arbitrary<SampleState.Parent[]> slot = row.array(SampleState.Parent[].class).ofMinSize(1).ofMaxSize(2).injectNull(0.3);
         Arbitrary<Byte> kind = Arbitraries.of(SampleState.NONE, SampleState.NEW, SampleState.STALE, SampleState.ORPHANED);
-        return Combinators.combine(slot.list().ofMaxSize(300), slot, kind, text).as((parents, own, k, announced) -> {
+        return Combinators.combine(slot.list().ofMaxSize(300), slot, kind, text, Arbitraries.integers().between(0, 1 << 20),
+                Arbitraries.bytes(), Arbitraries.of(false, true)).as((parents, own, k, announced, groupRows, epoch, collapsed) -> {
             SampleState s = new SampleState(parents.size());
             for (int i = 0; i < parents.size(); i++) {
                 s.parents[i] = parents.get(i);
@@ -77,12 +146,16 @@ class SampleStateSerializerTest {
             if (own != null) {
                 List<SampleState.Parent> ownRows = new ArrayList<>();
                 for (SampleState.Parent p : own) {
-                    ownRows.add(SampleState.ownRow(p.featureVersion(), p.dataVersions().length == 0 ? "" : p.dataVersions()[0]));
+                    String first = p.dataVersions().length == 0 ? "" : p.dataVersions()[0];
+                    ownRows.add(collapsed ? SampleState.collapsedRow(p.featureVersion(), new IncrementRules.Recorded(first, first + "~", false))
+                            : SampleState.ownRow(p.featureVersion(), first));
                 }
                 s.own = ownRows.toArray(new SampleState.Parent[0]);
             }
             s.announcedKind = k;
             s.announcedProvenance = k == SampleState.NEW || k == SampleState.STALE ? announced : null;
+            s.groupRows = groupRows;
+            s.epoch = epoch;
             return s;
         });
     }
@@ -102,6 +175,6 @@ class SampleStateSerializerTest {
         s.own = rows(SampleState.ownRow("34d75856", "24503967"));
         s.announcedKind = SampleState.NEW;
         s.announcedProvenance = "24503967";
-        assertThat(bytes(s)).hasSize(61);
+        assertThat(bytes(s)).hasSize(64);
     }
 }

@@ -8,33 +8,36 @@ import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.stream.IncrementRecord;
 import io.metaxy.flink.stream.RoutedEvent;
+import io.metaxy.flink.stream.SampleKey;
 import io.metaxy.flink.stream.StreamPlan;
-import io.metaxy.flink.versioning.ProvenanceCalculator;
+import io.metaxy.flink.versioning.IncrementRules;
+import io.metaxy.flink.versioning.IncrementRules.Announcement;
+import io.metaxy.flink.versioning.IncrementRules.Kind;
+import io.metaxy.flink.versioning.IncrementRules.Recorded;
+import io.metaxy.flink.versioning.IncrementRules.Verdict;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -42,29 +45,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps per (feature, sample) the parents' rows, the feature's recorded rows (each the latest of
- * at most two feature versions, {@link VersionedRows}) and the outstanding announcement, and
- * emits increment events the moment what batch {@code resolveUpdate} would say for the sample
- * changes (design §4–5):
+ * The keyed shell around {@link IncrementRules}: keeps per (feature, sample at its grain) what
+ * the rules need in typed state and emits an increment the moment what batch
+ * {@code resolveUpdate} would say for the sample changes. The state layout (docs/design.md,
+ * "Operator state"):
  *
  * <ul>
- *   <li>{@code new}: every required parent has a row of its current feature version and the
- *       feature has no row of its current version; {@code stale}: it has one with another
- *       provenance; {@code orphaned}: it has one but a required parent (or every parent) is gone.</li>
- *   <li>Each distinct (kind, expected provenance) is announced once. A write of the feature that
- *       satisfies the announcement (its provenance, or a delete for an orphan) clears it silently;
- *       any other way of it ceasing to hold emits {@code retracted}.</li>
- *   <li>On start from a checkpoint or savepoint taken under other definitions, every key is
- *       re-evaluated, so changed definitions converge without new input: rows of the version
- *       that is current now count (also rows written under it before the redeploy), and parent
- *       slots follow their parent when deps are removed or reordered ({@link PlanShape}).</li>
+ *   <li>{@link #SAMPLE_STATE}: the 1:1 (and 1:N-parent) parents' rows, the N:1 groups' folded
+ *       rows, the feature's own record (for a 1:N feature its children collapsed) and the
+ *       outstanding announcement;</li>
+ *   <li>{@link #MEMBERS_STATE}: per N:1 dep the group's members, sorted ({@link MemberGroup});</li>
+ *   <li>{@link #CHILDREN_STATE} and {@link #CHILD_SUMMARY_STATE}: a 1:N feature's children and
+ *       their provenances counted ({@link ChildSummary}).</li>
  * </ul>
+ *
+ * Each event does one get and at most one put per state it touches; no event scans a group.
+ * A raw operator rather than a process function because the redeploy sweep needs the
+ * operator's key iteration and snapshot hooks.
+ *
+ * <p>On start from state taken under other definitions the keys are re-evaluated after start-up
+ * in bounded chunks ({@link #SWEEP_CHUNK} keys per mailbox turn), so a large state restores,
+ * checkpoints and commits while the sweep runs; until it ends the old shape stays in the
+ * operator state, so a failure resumes it.
  *
  * Event value, e.g.:
  * <pre>{@code
  * {"kind":"new","feature":"example/crop","feature_version":"34d75856","ids":{"sample_uid":1},
  *  "metaxy_provenance_by_field":{"audio":"…","frames":"…"},"metaxy_provenance":"…",
- *  "recorded_metaxy_provenance":null,"upstream":{"path":"a.mp4"},
+ *  "recorded_metaxy_provenance":null,"upstream":{"path":"a.mp4"},"members":{},
  *  "cause":{"topic":"metaxy.example__video","partition":0,"offset":7}}
  * }</pre>
  */
@@ -75,40 +83,56 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     public static final String SAMPLE_STATE_NAME = "metaxy-sample";
     public static final ValueStateDescriptor<SampleState> SAMPLE_STATE =
             new ValueStateDescriptor<>(SAMPLE_STATE_NAME, SampleStateSerializer.INSTANCE);
+    /** N:1 groups: parent feature key → the group's members through that dep. */
+    public static final MapStateDescriptor<String, MemberGroup> MEMBERS_STATE =
+            new MapStateDescriptor<>("metaxy-members", StringSerializer.INSTANCE, MemberGroup.Serializer.INSTANCE);
+    /** A 1:N feature's children of the parent: child ids (canonical JSON) → its rows, each [provenance]. */
+    public static final MapStateDescriptor<String, SampleState.Parent[]> CHILDREN_STATE =
+            new MapStateDescriptor<>("metaxy-children", StringSerializer.INSTANCE, VersionedRowsSerializer.INSTANCE);
+    public static final ValueStateDescriptor<ChildSummary> CHILD_SUMMARY_STATE =
+            new ValueStateDescriptor<>("metaxy-children-summary", ChildSummary.Serializer.INSTANCE);
     /**
-     * Rows under a key beyond the one sample, as {@link VersionedRows}: N:1 group members
-     * ("<dep index>:<member ids>" → the member's rows) and a 1:N feature's own children
-     * ("own:<child ids>" → the child's rows, each with its [provenance]).
-     */
-    public static final String MEMBERS_STATE_NAME = "metaxy-members";
-    public static final MapStateDescriptor<String, SampleState.Parent[]> MEMBERS_STATE =
-            new MapStateDescriptor<>(MEMBERS_STATE_NAME, StringSerializer.INSTANCE, VersionedRowsSerializer.INSTANCE);
-    /**
-     * The shape of every feature when the snapshot was taken ({@link PlanShape}): on a restore
-     * under changed definitions, parent slots follow their parent when deps are removed or
-     * reordered, and keys of a feature whose grain changed are dropped.
+     * The shape of every feature the state is laid out by ({@link PlanShape}): the current plan's
+     * once every key is re-evaluated, the restored one while a redeploy sweep is pending.
      */
     public static final ListStateDescriptor<String> PLAN_SHAPE_STATE =
             new ListStateDescriptor<>("metaxy-plan-shape", Types.STRING);
     public static final ListStateDescriptor<Long> OUTSTANDING_STATE =
             new ListStateDescriptor<>("metaxy-outstanding", Types.LONG);
     /**
-     * Increments above this size go out without their {@code upstream} columns (flagged
-     * {@code "upstream_omitted": true}): a default broker refuses messages over 1 MiB, and a
-     * refused increment would fail the job on every retry. The worker reads them from the store.
+     * The sweep's bookkeeping: {@code "epoch=N"}, the epoch every key of the layout in
+     * {@link #PLAN_SHAPE_STATE} carries, and while a sweep is pending {@code "target=<graph version>"},
+     * the definitions the swept keys (epoch N+1) follow.
+     */
+    public static final ListStateDescriptor<String> SWEEP_STATE = new ListStateDescriptor<>("metaxy-sweep", Types.STRING);
+    /**
+     * Increments above this size go out without their {@code upstream} columns and members
+     * (flagged {@code "upstream_omitted": true}): a default broker refuses messages over 1 MiB,
+     * and a refused increment would fail the job on every retry. The worker reads them from the store.
      */
     public static final int MAX_INCREMENT_BYTES = 900 * 1024;
+    /** Keys re-evaluated per mailbox turn of the redeploy sweep. */
+    public static final int SWEEP_CHUNK = 2_000;
     private static final Logger LOG = LoggerFactory.getLogger(IncrementOperator.class);
-    private static final ObjectMapper IDS = new ObjectMapper();
-    private static final String OWN_CHILD = "own:";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StreamPlan plan;
     private transient ValueState<SampleState> samples;
-    private transient MapState<String, SampleState.Parent[]> members;
+    private transient MapState<String, MemberGroup> members;
+    private transient MapState<String, SampleState.Parent[]> children;
+    private transient ValueState<ChildSummary> childSummaries;
     private transient ListState<String> planShapeState;
     private transient ListState<Long> outstandingState;
-    /** The shape the restored state was laid out by; null when nothing changed since it was taken. */
-    private transient PlanShape restoredShape;
+    private transient ListState<String> sweepState;
+    /** The epoch of keys that follow the current plan; while sweeping, older keys carry {@link #layoutEpoch}. */
+    private transient byte epoch;
+    private transient byte layoutEpoch;
+    /** The shape the state is laid out by while a redeploy sweep is pending; null otherwise. */
+    private transient PlanShape pendingShape;
+    private transient List<String> pendingShapeLines;
+    private transient Iterator<SampleKey> sweep;
+    private transient Stream<SampleKey> sweepStream;
+    private transient Map<String, Boolean> sweepChanged;
     private transient long outstanding;
     private transient Map<String, Counter> emitted;
     private transient StreamRecord<IncrementRecord> reuse;
@@ -122,10 +146,31 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         super.initializeState(context);
         planShapeState = context.getOperatorStateStore().getUnionListState(PLAN_SHAPE_STATE);
         outstandingState = context.getOperatorStateStore().getListState(OUTSTANDING_STATE);
+        sweepState = context.getOperatorStateStore().getUnionListState(SWEEP_STATE);
         if (context.isRestored()) {
-            PlanShape shape = PlanShape.decode(planShapeState.get());
-            if (shape.differsFrom(plan)) {
-                restoredShape = shape;
+            List<String> lines = new ArrayList<>();
+            planShapeState.get().forEach(lines::add);
+            // Union state: every subtask sees every subtask's copy; they are equal, keep one.
+            List<String> distinct = lines.stream().distinct().toList();
+            PlanShape shape = PlanShape.decode(distinct);
+            String target = null;
+            for (String entry : sweepState.get()) {
+                if (entry.startsWith("epoch=")) {
+                    layoutEpoch = (byte) Integer.parseInt(entry.substring(6));
+                } else if (entry.startsWith("target=")) {
+                    target = entry.substring(7);
+                }
+            }
+            epoch = layoutEpoch;
+            if (target != null && !target.equals(plan.graphVersion())) {
+                throw new IllegalStateException("this state is half-way through re-evaluating its keys for definitions "
+                        + target + " (a redeploy sweep was interrupted); redeploy those definitions until the sweep ends"
+                        + " (metric metaxyRedeploySweepPending = 0), then deploy graph " + plan.graphVersion());
+            }
+            if (target != null || shape.differsFrom(plan)) {
+                pendingShape = shape;
+                pendingShapeLines = distinct;
+                epoch = (byte) (layoutEpoch + 1);
             }
             for (Long n : outstandingState.get()) {
                 outstanding += n;
@@ -138,20 +183,38 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         super.open();
         samples = getRuntimeContext().getState(SAMPLE_STATE);
         members = getRuntimeContext().getMapState(MEMBERS_STATE);
+        children = getRuntimeContext().getMapState(CHILDREN_STATE);
+        childSummaries = getRuntimeContext().getState(CHILD_SUMMARY_STATE);
         emitted = new HashMap<>();
         reuse = new StreamRecord<>(null);
         getMetricGroup().gauge("metaxyOutstandingIncrements", () -> outstanding);
-        if (restoredShape != null) {
-            reevaluateAllKeys(restoredShape);
-            restoredShape = null;
+        getMetricGroup().gauge("metaxyRedeploySweepPending", () -> pendingShape == null ? 0 : 1);
+        if (pendingShape != null) {
+            LOG.info("state was taken under other definitions: re-evaluating its keys in chunks of {}", SWEEP_CHUNK);
+            sweepChanged = new HashMap<>();
+            getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime(), t -> sweepChunk());
         }
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        planShapeState.update(PlanShape.encode(plan));
+        if (pendingShape != null) {
+            planShapeState.update(pendingShapeLines);
+            sweepState.update(List.of("epoch=" + layoutEpoch, "target=" + plan.graphVersion()));
+        } else {
+            planShapeState.update(PlanShape.encode(plan));
+            sweepState.update(List.of("epoch=" + epoch));
+        }
         outstandingState.update(List.of(outstanding));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (sweepStream != null) {
+            sweepStream.close();
+        }
+        super.close();
     }
 
     /** Announcements this subtask has outstanding (also the {@code metaxyOutstandingIncrements} gauge). */
@@ -159,34 +222,41 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         return outstanding;
     }
 
+    /** Whether a redeploy sweep is still re-evaluating keys. */
+    public boolean sweepPending() {
+        return pendingShape != null;
+    }
+
     @Override
     public void processElement(StreamRecord<RoutedEvent> record) throws Exception {
         RoutedEvent e = record.getValue();
         StreamPlan.Feature feature = plan.feature(e.target);
         SampleState s = samples.value();
+        if (pendingShape != null && s != null && s.epoch != epoch) {
+            // Not swept yet: bring the key to the current plan before the event counts.
+            s = reevaluate(feature, s, e.idsJson);
+            if (s == null) {
+                s = samples.value();
+            }
+        }
         if (s == null) {
             s = new SampleState(feature.deps.size());
+            s.epoch = epoch;
         }
-        if (e.depIndex == RoutedEvent.SELF && feature.expansion) {
-            String child = OWN_CHILD + e.memberIdsJson;
-            putMember(child, apply(members.get(child), e, SampleState.ownRow(e.featureVersion, e.provenance),
-                    feature.featureVersion));
-            collapseChildren(feature, s);
-        } else if (e.depIndex == RoutedEvent.SELF) {
+        boolean self = e.depIndex == RoutedEvent.SELF;
+        if (self && feature.expansion) {
+            applyChild(feature, s, e);
+        } else if (self) {
             s.own = apply(s.own, e, SampleState.ownRow(e.featureVersion, e.provenance), feature.featureVersion);
         } else if (feature.deps.get(e.depIndex).isAggregation()) {
-            String member = e.depIndex + ":" + e.memberIdsJson;
-            StreamPlan.Dep dep = feature.deps.get(e.depIndex);
-            putMember(member, apply(members.get(member), e,
-                    new SampleState.Parent(e.featureVersion, e.dataVersionByField, null), dep.parentFeatureVersion));
-            s.parents[e.depIndex] = aggregate(feature, e.depIndex);
+            applyMember(feature, s, e);
         } else {
             StreamPlan.Dep dep = feature.deps.get(e.depIndex);
             s.parents[e.depIndex] = apply(s.parents[e.depIndex], e, new SampleState.Parent(e.featureVersion,
                     e.dataVersionByField, e.columnsJson == null ? null : e.columnsJson.getBytes(StandardCharsets.UTF_8)),
                     dep.parentFeatureVersion);
         }
-        reconcile(feature, s, e.idsJson, e.depIndex == RoutedEvent.SELF, false, e.topic, e.partition, e.offset);
+        reconcile(feature, s, e.idsJson, self, false, e.topic, e.partition, e.offset);
         store(s);
     }
 
@@ -203,84 +273,87 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         };
     }
 
-    private void putMember(String member, SampleState.Parent[] rows) throws Exception {
-        if (rows == null) {
-            members.remove(member);
+    /** A 1:N child's write or delete: its rows, the counted provenances, the collapsed record. */
+    private void applyChild(StreamPlan.Feature f, SampleState s, RoutedEvent e) throws Exception {
+        SampleState.Parent[] before = children.get(e.memberIdsJson);
+        SampleState.Parent[] after = apply(before, e, SampleState.ownRow(e.featureVersion, e.provenance), f.featureVersion);
+        ChildSummary summary = childSummaries.value();
+        if (summary == null) {
+            summary = new ChildSummary();
+        }
+        count(summary, before, -1);
+        count(summary, after, +1);
+        if (after == null) {
+            children.remove(e.memberIdsJson);
         } else {
-            members.put(member, rows);
+            children.put(e.memberIdsJson, after);
         }
+        s.groupRows += (after == null ? 0 : 1) - (before == null ? 0 : 1);
+        if (summary.isEmpty()) {
+            childSummaries.clear();
+        } else {
+            childSummaries.update(summary);
+        }
+        collapse(f, s, summary);
+    }
+
+    private static void count(ChildSummary summary, SampleState.Parent[] rows, int delta) {
+        if (rows != null) {
+            for (SampleState.Parent row : rows) {
+                summary.add(row.featureVersion(), row.dataVersions()[0], delta);
+            }
+        }
+    }
+
+    /** The feature's own record of a 1:N key: its current version's children collapsed ({@link IncrementRules#collapse}). */
+    private static void collapse(StreamPlan.Feature f, SampleState s, ChildSummary summary) {
+        Recorded current = summary == null ? Recorded.NONE : summary.recorded(f.featureVersion);
+        s.own = current.present() ? new SampleState.Parent[] {SampleState.collapsedRow(f.featureVersion, current)} : null;
+    }
+
+    /** An N:1 member's write or delete: the group's members, then its folded row in the dep's slot. */
+    private void applyMember(StreamPlan.Feature f, SampleState s, RoutedEvent e) throws Exception {
+        StreamPlan.Dep dep = f.deps.get(e.depIndex);
+        MemberGroup group = members.get(dep.parent);
+        if (group == null) {
+            group = MemberGroup.EMPTY;
+        }
+        Object[] order = idValues(e.memberIdsJson, dep.parentIdColumns);
+        SampleState.Parent[] before = group.rows(order);
+        SampleState.Parent[] after = apply(before, e, new SampleState.Parent(e.featureVersion, e.dataVersionByField,
+                e.columnsJson == null ? null : e.columnsJson.getBytes(StandardCharsets.UTF_8)), dep.parentFeatureVersion);
+        group = group.with(e.memberIdsJson, order, after);
+        s.groupRows += (after == null ? 0 : 1) - (before == null ? 0 : 1);
+        if (group.isEmpty()) {
+            members.remove(dep.parent);
+        } else {
+            members.put(dep.parent, group);
+        }
+        s.parents[e.depIndex] = fold(f, dep, group);
     }
 
     /**
-     * The group's row as its child sees it (design §3): per parent field, the current members'
-     * data versions ordered by the members' id columns, joined with "|" and hashed. Null when
-     * no member of the parent's current feature version is left.
+     * The group's row as its child sees it: per parent field, the fold of the current members'
+     * data versions in id order. Null when no member of the parent's current version is left.
      */
-    private SampleState.Parent[] aggregate(StreamPlan.Feature f, int depIndex) throws Exception {
-        StreamPlan.Dep dep = f.deps.get(depIndex);
-        String prefix = depIndex + ":";
-        List<Map.Entry<List<Object>, String[]>> current = new ArrayList<>();
-        for (Map.Entry<String, SampleState.Parent[]> m : members.entries()) {
-            SampleState.Parent row = m.getKey().startsWith(prefix)
-                    ? VersionedRows.current(m.getValue(), dep.parentFeatureVersion) : null;
+    private static SampleState.Parent[] fold(StreamPlan.Feature f, StreamPlan.Dep dep, MemberGroup group) {
+        List<String[]> current = new ArrayList<>(group.size());
+        for (MemberGroup.Member m : group.members()) {
+            SampleState.Parent row = VersionedRows.current(m.rows(), dep.parentFeatureVersion);
             if (row != null) {
-                current.add(Map.entry(idValues(m.getKey().substring(prefix.length()), dep.parentIdColumns),
-                        row.dataVersions()));
+                current.add(row.dataVersions());
             }
         }
-        if (current.isEmpty()) {
-            return null;
-        }
-        current.sort(Map.Entry.comparingByKey(MEMBER_ORDER));
-        int fields = current.get(0).getValue().length;
-        String[] aggregated = new String[fields];
-        for (int j = 0; j < fields; j++) {
-            List<String> versions = new ArrayList<>(current.size());
-            for (Map.Entry<List<Object>, String[]> m : current) {
-                versions.add(m.getValue()[j]);
-            }
-            aggregated[j] = ProvenanceCalculator.aggregate(f.calculator.hasher(), versions);
-        }
-        return new SampleState.Parent[] {new SampleState.Parent(dep.parentFeatureVersion, aggregated, null)};
+        String[] folded = IncrementRules.fold(f.rules.hasher(), current);
+        return folded == null ? null : new SampleState.Parent[] {new SampleState.Parent(dep.parentFeatureVersion, folded, null)};
     }
 
-    /**
-     * A 1:N feature's children collapse to one recorded row per parent, as in
-     * {@code resolveUpdate}: present when any child of the current feature version is, with their
-     * common provenance — or "min..max" when they differ, which matches no expectation (stale).
-     */
-    private void collapseChildren(StreamPlan.Feature f, SampleState s) throws Exception {
-        String min = null;
-        String max = null;
-        for (Map.Entry<String, SampleState.Parent[]> m : members.entries()) {
-            SampleState.Parent row = m.getKey().startsWith(OWN_CHILD)
-                    ? VersionedRows.current(m.getValue(), f.featureVersion) : null;
-            if (row != null) {
-                String p = row.dataVersions()[0];
-                min = min == null || p.compareTo(min) < 0 ? p : min;
-                max = max == null || p.compareTo(max) > 0 ? p : max;
-            }
-        }
-        s.own = min == null ? null
-                : new SampleState.Parent[] {SampleState.ownRow(f.featureVersion, min.equals(max) ? min : min + ".." + max)};
-    }
-
-    private static final Comparator<List<Object>> MEMBER_ORDER = (a, b) -> {
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            int c = ProvenanceCalculator.ID_VALUE_ORDER.compare(a.get(i), b.get(i));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Integer.compare(a.size(), b.size());
-    };
-
-    private static List<Object> idValues(String idsJson, List<String> columns) throws IOException {
-        JsonNode ids = IDS.readTree(idsJson);
-        List<Object> values = new ArrayList<>(columns.size());
-        for (String column : columns) {
-            JsonNode v = ids.get(column);
-            values.add(v == null ? "" : v.isNumber() ? v.numberValue() : v.asText());
+    private static Object[] idValues(String idsJson, List<String> columns) throws IOException {
+        JsonNode ids = JSON.readTree(idsJson);
+        Object[] values = new Object[columns.size()];
+        for (int i = 0; i < values.length; i++) {
+            JsonNode v = ids.get(columns.get(i));
+            values[i] = v == null ? "" : v.isIntegralNumber() ? (Object) v.longValue() : v.asText();
         }
         return values;
     }
@@ -294,88 +367,56 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     }
 
     /**
-     * Converges one sample to what the current definitions say, emitting what changed. With
+     * Converges one sample to what the rules say now, emitting what changed. With
      * {@code reannounce} (the feature's version changed in a redeploy) an announcement that still
      * holds is made again: it now names the new feature version, whose rows alone answer it.
      */
     private void reconcile(StreamPlan.Feature f, SampleState s, String idsJson, boolean selfWrite, boolean reannounce,
-            String topic, int partition, long offset) {
-        String ownProvenance = s.ownProvenance(f.featureVersion);
+            String topic, int partition, long offset) throws Exception {
         SampleState.Parent[] parents = new SampleState.Parent[f.deps.size()];
         String[][] dataVersions = new String[f.deps.size()][];
-        boolean anyParent = false;
-        boolean complete = true;
         for (int d = 0; d < dataVersions.length; d++) {
-            StreamPlan.Dep dep = f.deps.get(d);
-            parents[d] = VersionedRows.current(s.parents[d], dep.parentFeatureVersion);
-            if (parents[d] != null) {
-                dataVersions[d] = parents[d].dataVersions();
-                anyParent = true;
-            } else if (!dep.optional) {
-                complete = false;
-            }
+            parents[d] = VersionedRows.current(s.parents[d], f.deps.get(d).parentFeatureVersion);
+            dataVersions[d] = parents[d] == null ? null : parents[d].dataVersions();
         }
-        byte kind = SampleState.NONE;
-        String[] expectedByField = null;
-        String expected = null;
-        if (complete && anyParent) {
-            ProvenanceCalculator calc = f.calculator;
-            expectedByField = calc.provenanceByField(f.parentSlotValues(dataVersions));
-            expected = calc.provenance(expectedByField);
-            if (ownProvenance == null) {
-                kind = SampleState.NEW;
-            } else if (!expected.equals(ownProvenance)) {
-                kind = SampleState.STALE;
-            }
-        } else if (ownProvenance != null) {
-            kind = SampleState.ORPHANED;
-        }
-
-        if (kind == SampleState.NONE) {
-            if (s.announcedKind != SampleState.NONE) {
-                boolean answered = selfWrite && (s.announcedKind == SampleState.ORPHANED
-                        ? ownProvenance == null
-                        : s.announcedProvenance.equals(ownProvenance));
-                if (!answered) {
-                    emit(f, "retracted", idsJson, null, s.announcedProvenance, ownProvenance,
-                            SampleState.kindName(s.announcedKind), parents, topic, partition, offset);
-                }
-                s.announcedKind = SampleState.NONE;
-                s.announcedProvenance = null;
-                outstanding--;
-            }
-            return;
-        }
-        String announcedProvenance = kind == SampleState.ORPHANED ? null : expected;
-        if (kind == s.announcedKind && Objects.equals(announcedProvenance, s.announcedProvenance) && !reannounce) {
-            return;
-        }
-        if (s.announcedKind == SampleState.NONE) {
+        Recorded recorded = s.recorded(f.featureVersion);
+        Verdict verdict = f.rules.classify(dataVersions, recorded);
+        Announcement announced = new Announcement(Kind.ofCode(s.announcedKind), s.announcedProvenance);
+        IncrementRules.Step step = IncrementRules.next(announced, verdict, selfWrite, recorded, reannounce);
+        if (announced.kind() == Kind.NONE && step.next().kind() != Kind.NONE) {
             outstanding++;
+        } else if (announced.kind() != Kind.NONE && step.next().kind() == Kind.NONE) {
+            outstanding--;
         }
-        s.announcedKind = kind;
-        s.announcedProvenance = announcedProvenance;
-        emit(f, SampleState.kindName(kind), idsJson, expectedByField, announcedProvenance, ownProvenance, null,
-                parents, topic, partition, offset);
-    }
-
-    private void emit(StreamPlan.Feature f, String kind, String idsJson, String[] expectedByField, String expected,
-            String recorded, String retracts, SampleState.Parent[] parents, String topic, int partition, long offset) {
-        emit(f.key, f.featureVersion, f.fields, f.incrementsTopic, kind, idsJson, expectedByField, expected, recorded,
-                retracts, parents, topic, partition, offset);
+        s.announcedKind = step.next().kind().code();
+        s.announcedProvenance = step.next().provenance();
+        if (step.emit() == null) {
+            return;
+        }
+        if (step.emit().equals(IncrementRules.RETRACTED)) {
+            emit(f.key, f.featureVersion, f.fields, f.incrementsTopic, step.emit(), idsJson, null, announced.provenance(),
+                    recorded.present() ? recorded.reported(announced.provenance()) : null, announced.kind().wire(),
+                    f, parents, topic, partition, offset);
+        } else {
+            emit(f.key, f.featureVersion, f.fields, f.incrementsTopic, step.emit(), idsJson, verdict.expectedByField(),
+                    step.next().provenance(), verdict.recorded(),
+                    null, f, parents, topic, partition, offset);
+        }
     }
 
     private void emit(String feature, String featureVersion, List<String> fields, String incrementsTopic, String kind,
             String idsJson, String[] expectedByField, String expected, String recorded, String retracts,
-            SampleState.Parent[] parents, String topic, int partition, long offset) {
+            StreamPlan.Feature f, SampleState.Parent[] parents, String topic, int partition, long offset) throws Exception {
+        ObjectNode upstream = f == null ? JSON.createObjectNode() : upstreamColumns(parents);
+        ObjectNode groupMembers = f == null || retracts != null ? JSON.createObjectNode() : members(f);
         String text = render(feature, featureVersion, fields, kind, idsJson, expectedByField, expected, recorded, retracts,
-                parents, topic, partition, offset, true);
+                upstream, groupMembers, topic, partition, offset, true);
         // Characters are at most 3 UTF-8 bytes here: only a long text needs encoding to tell.
         if (text.length() > MAX_INCREMENT_BYTES / 3 && text.getBytes(StandardCharsets.UTF_8).length > MAX_INCREMENT_BYTES) {
-            LOG.warn("increment of feature '{}' sample {} exceeds {} bytes: sent without its upstream columns",
+            LOG.warn("increment of feature '{}' sample {} exceeds {} bytes: sent without its upstream columns and members",
                     feature, idsJson, MAX_INCREMENT_BYTES);
             text = render(feature, featureVersion, fields, kind, idsJson, expectedByField, expected, recorded, retracts,
-                    parents, topic, partition, offset, false);
+                    upstream, groupMembers, topic, partition, offset, false);
         }
         emitted.computeIfAbsent(feature + '\u0000' + kind, k -> getMetricGroup().addGroup("feature", feature)
                 .addGroup("kind", kind).counter("metaxyIncrementsEmitted")).inc();
@@ -383,10 +424,10 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     }
 
     private String render(String feature, String featureVersion, List<String> fields, String kind, String idsJson,
-            String[] expectedByField, String expected, String recorded, String retracts, SampleState.Parent[] parents,
-            String topic, int partition, long offset, boolean withUpstream) {
+            String[] expectedByField, String expected, String recorded, String retracts, ObjectNode upstream,
+            ObjectNode groupMembers, String topic, int partition, long offset, boolean withUpstream) {
         StringWriter text = new StringWriter(256);
-        try (JsonGenerator g = IDS.getFactory().createGenerator(text)) {
+        try (JsonGenerator g = JSON.getFactory().createGenerator(text)) {
             g.writeStartObject();
             g.writeStringField("kind", kind);
             g.writeStringField("feature", feature);
@@ -408,11 +449,15 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             if (retracts != null) {
                 g.writeStringField("retracts", retracts);
             }
-            g.writeFieldName("upstream");
             if (withUpstream) {
-                g.writeTree(upstreamColumns(parents));
+                g.writeFieldName("upstream");
+                g.writeTree(upstream);
+                g.writeFieldName("members");
+                g.writeTree(groupMembers);
             } else {
-                g.writeStartObject();
+                g.writeObjectFieldStart("upstream");
+                g.writeEndObject();
+                g.writeObjectFieldStart("members");
                 g.writeEndObject();
                 g.writeBooleanField("upstream_omitted", true);
             }
@@ -434,13 +479,14 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
 
     /**
      * The current parents' selected user columns, flat as {@code resolveUpdate} gives them: each
-     * dep's select after its rename, the first dep in spec order winning a name; N:1 deps carry none.
+     * 1:1 or 1:N dep's select after its rename, the first dep in spec order winning a name; N:1
+     * deps carry theirs per member ({@link #members}).
      */
     private static ObjectNode upstreamColumns(SampleState.Parent[] parents) throws IOException {
-        ObjectNode out = IDS.createObjectNode();
+        ObjectNode out = JSON.createObjectNode();
         for (SampleState.Parent p : parents) {
             if (p != null && p.columns() != null) {
-                IDS.readTree(p.columns()).fields().forEachRemaining(e -> {
+                JSON.readTree(p.columns()).fields().forEachRemaining(e -> {
                     if (!out.has(e.getKey())) {
                         out.set(e.getKey(), e.getValue());
                     }
@@ -451,70 +497,156 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     }
 
     /**
-     * After a restore under changed definitions: brings every key's state to the new plan's
-     * layout ({@link PlanShape}) and converges it, emitting what batch {@code resolveUpdate}
-     * now says differently (cause {@code redeploy}). Keys holding only N:1 members or 1:N
-     * children are visited too: a rollback can make their rows current again.
+     * Per N:1 dep (parent key) the group's current members in id order, each its ids and its
+     * selected columns: what the worker aggregates.
      */
-    private void reevaluateAllKeys(PlanShape before) throws Exception {
-        Set<Object> keys = new LinkedHashSet<>();
-        // Collected first: updating state while iterating RocksDB keys is not allowed.
-        try (Stream<Object> stream = getKeyedStateBackend().getKeys(SAMPLE_STATE_NAME, VoidNamespace.INSTANCE)) {
-            stream.forEach(keys::add);
-        }
-        try (Stream<Object> stream = getKeyedStateBackend().getKeys(MEMBERS_STATE_NAME, VoidNamespace.INSTANCE)) {
-            stream.forEach(keys::add);
-        }
-        Map<String, int[]> remaps = new HashMap<>();
-        Map<String, Boolean> changed = new HashMap<>();
-        for (Object key : keys) {
-            String k = (String) key;
-            int cut = k.indexOf('\u0000');
-            String name = k.substring(0, cut);
-            StreamPlan.Feature f = plan.featureOrNull(name);
-            if (f != null && !changed.computeIfAbsent(name, x -> before.changed(f))) {
-                continue; // same layout, version and deps: nothing it says can differ now
-            }
-            setCurrentKey(key);
-            int[] slots = f == null ? null : remaps.computeIfAbsent(name, x -> before.remap(f));
-            SampleState s = samples.value();
-            if (slots == null) {
-                // The feature left the graph or its keys changed meaning: its state says nothing
-                // now, and what it announced under those keys no longer holds.
-                if (s != null && s.announcedKind != SampleState.NONE) {
-                    String topic = f != null ? f.incrementsTopic
-                            : plan.topicPrefix() + FeatureKey.of(name).tableName() + ".increments";
-                    emit(name, before.featureVersion(name), List.of(), topic, "retracted", k.substring(cut + 1), null,
-                            s.announcedProvenance, s.ownProvenance(before.featureVersion(name)),
-                            SampleState.kindName(s.announcedKind), new SampleState.Parent[0], null, -1, -1);
-                    outstanding--;
-                }
-                samples.clear();
-                members.clear();
+    private ObjectNode members(StreamPlan.Feature f) throws Exception {
+        ObjectNode out = JSON.createObjectNode();
+        for (StreamPlan.Dep dep : f.deps) {
+            if (!dep.isAggregation()) {
                 continue;
             }
-            if (s == null) {
-                s = new SampleState(f.deps.size());
+            MemberGroup group = members.get(dep.parent);
+            var list = out.putArray(dep.parent);
+            if (group == null) {
+                continue;
             }
-            s = moveSlots(f, before, s, slots);
-            for (int d = 0; d < f.deps.size(); d++) {
-                if (f.deps.get(d).isAggregation()) {
-                    s.parents[d] = aggregate(f, d);
+            for (MemberGroup.Member m : group.members()) {
+                SampleState.Parent row = VersionedRows.current(m.rows(), dep.parentFeatureVersion);
+                if (row == null) {
+                    continue;
                 }
+                ObjectNode member = (ObjectNode) JSON.readTree(m.idsJson());
+                if (row.columns() != null) {
+                    JSON.readTree(row.columns()).fields().forEachRemaining(c -> member.putIfAbsent(c.getKey(), c.getValue()));
+                }
+                list.add(member);
             }
-            if (f.expansion) {
-                collapseChildren(f, s);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- redeploy sweep
+
+    /**
+     * One mailbox turn of the redeploy sweep: re-evaluates up to {@link #SWEEP_CHUNK} keys, then
+     * yields to input and checkpoints. The RocksDB key iterator reads a snapshot of the state
+     * taken when it was opened, so the sweep may update state between chunks; the heap backend,
+     * whose state is in memory anyway, hands over a copy of its keys.
+     */
+    private void sweepChunk() throws Exception {
+        if (sweep == null) {
+            @SuppressWarnings("unchecked")
+            Stream<SampleKey> keys = (Stream<SampleKey>) (Stream<?>) getKeyedStateBackend()
+                    .getKeys(SAMPLE_STATE_NAME, VoidNamespace.INSTANCE);
+            if (getKeyedStateBackend() instanceof HeapKeyedStateBackend<?>) {
+                List<SampleKey> copy = keys.toList();
+                keys.close();
+                keys = copy.stream();
             }
-            reconcile(f, s, k.substring(cut + 1), false, before.versionChanged(f), null, -1, -1);
-            store(s);
+            sweepStream = keys;
+            sweep = keys.iterator();
+        }
+        Object previous = getCurrentKey();
+        for (int i = 0; i < SWEEP_CHUNK && sweep.hasNext(); i++) {
+            SampleKey key = sweep.next();
+            setCurrentKey(key);
+            SampleState s = samples.value();
+            if (s != null && s.epoch != epoch) {
+                StreamPlan.Feature f = plan.featureOrNull(key.feature());
+                reevaluate(f, s, key.ids(), key.feature());
+            }
+        }
+        if (previous != null) {
+            setCurrentKey(previous);
+        }
+        if (sweep.hasNext()) {
+            getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime(), t -> sweepChunk());
+        } else {
+            sweepStream.close();
+            sweepStream = null;
+            sweep = null;
+            pendingShape = null;
+            pendingShapeLines = null;
+            layoutEpoch = epoch;
+            LOG.info("redeploy sweep done: every key follows the current definitions");
         }
     }
 
+    private SampleState reevaluate(StreamPlan.Feature f, SampleState s, String idsJson) throws Exception {
+        return reevaluate(f, s, idsJson, f.key);
+    }
+
     /**
-     * The state with parent slot {@code d} taken from old slot {@code slots[d]}, its rows' columns
-     * as the dep selects them now; N:1 members follow their dep.
+     * Brings one key laid out by the pending shape to the current plan ({@link PlanShape}) and
+     * converges it, emitting what batch {@code resolveUpdate} now says differently (cause
+     * {@code redeploy}). Returns the key's state afterwards (null when it was dropped). The key
+     * is marked done with the current epoch, so neither a later chunk nor its next event (nor a
+     * sweep resumed after a failure) re-evaluates it again.
      */
-    private SampleState moveSlots(StreamPlan.Feature f, PlanShape before, SampleState s, int[] slots) throws Exception {
+    private SampleState reevaluate(StreamPlan.Feature f, SampleState s, String idsJson, String name) throws Exception {
+        PlanShape before = pendingShape;
+        if (f != null && !sweepChanged.computeIfAbsent(name, x -> before.changed(f))) {
+            // Same layout, version and deps: nothing it says can differ now.
+            s.epoch = epoch;
+            samples.update(s);
+            return s;
+        }
+        int[] slots = f == null ? null : before.remap(f);
+        if (slots == null) {
+            // The feature left the graph or its keys changed meaning: its state says nothing
+            // now, and what it announced under those keys no longer holds.
+            if (s.announcedKind != SampleState.NONE) {
+                String topic = f != null ? f.incrementsTopic
+                        : plan.topicPrefix() + FeatureKey.of(name).tableName() + ".increments";
+                String oldVersion = before.featureVersion(name);
+                Recorded recorded = s.recorded(oldVersion);
+                emit(name, oldVersion, List.of(), topic, IncrementRules.RETRACTED, idsJson, null, s.announcedProvenance,
+                        recorded.present() ? recorded.reported(s.announcedProvenance) : null,
+                        SampleState.kindName(s.announcedKind), null, new SampleState.Parent[0], null, -1, -1);
+                outstanding--;
+            }
+            samples.clear();
+            members.clear();
+            children.clear();
+            childSummaries.clear();
+            return null;
+        }
+        s = moveSlots(f, before, s, slots);
+        for (int d = 0; d < f.deps.size(); d++) {
+            StreamPlan.Dep dep = f.deps.get(d);
+            if (dep.isAggregation()) {
+                MemberGroup group = members.get(dep.parent);
+                s.parents[d] = group == null ? null : fold(f, dep, group);
+            }
+        }
+        dropLeftGroups(f, s);
+        if (f.expansion) {
+            collapse(f, s, childSummaries.value());
+        }
+        reconcile(f, s, idsJson, false, before.versionChanged(f), null, -1, -1);
+        s.epoch = epoch;
+        store(s);
+        return s;
+    }
+
+    /** Members of deps the feature no longer has (or no longer aggregates) say nothing now. */
+    private void dropLeftGroups(StreamPlan.Feature f, SampleState s) throws Exception {
+        List<String> left = new ArrayList<>();
+        for (Map.Entry<String, MemberGroup> m : members.entries()) {
+            boolean kept = f.deps.stream().anyMatch(d -> d.isAggregation() && d.parent.equals(m.getKey()));
+            if (!kept) {
+                left.add(m.getKey());
+                s.groupRows -= m.getValue().size();
+            }
+        }
+        for (String parent : left) {
+            members.remove(parent);
+        }
+    }
+
+    /** The state with parent slot {@code d} taken from old slot {@code slots[d]}, its rows' columns as the dep selects them now. */
+    private static SampleState moveSlots(StreamPlan.Feature f, PlanShape before, SampleState s, int[] slots) {
         SampleState moved = new SampleState(slots.length);
         for (int d = 0; d < slots.length; d++) {
             SampleState.Parent[] rows = slots[d] < 0 || slots[d] >= s.parents.length ? null : s.parents[slots[d]];
@@ -530,28 +662,8 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         moved.own = s.own;
         moved.announcedKind = s.announcedKind;
         moved.announcedProvenance = s.announcedProvenance;
-        if (PlanShape.isIdentity(slots, s.parents.length)) {
-            return moved;
-        }
-        // All taken out before any is put back: a member may move onto a key another one leaves.
-        List<Map.Entry<String, SampleState.Parent[]>> entries = new ArrayList<>();
-        for (Map.Entry<String, SampleState.Parent[]> m : members.entries()) {
-            if (!m.getKey().startsWith(OWN_CHILD)) {
-                entries.add(Map.entry(m.getKey(), m.getValue()));
-            }
-        }
-        for (Map.Entry<String, SampleState.Parent[]> m : entries) {
-            members.remove(m.getKey());
-        }
-        for (Map.Entry<String, SampleState.Parent[]> m : entries) {
-            int colon = m.getKey().indexOf(':');
-            int old = Integer.parseInt(m.getKey().substring(0, colon));
-            for (int d = 0; d < slots.length; d++) {
-                if (slots[d] == old) {
-                    members.put(d + m.getKey().substring(colon), m.getValue());
-                }
-            }
-        }
+        moved.groupRows = s.groupRows;
+        moved.epoch = s.epoch;
         return moved;
     }
 }

@@ -1,5 +1,7 @@
 package io.metaxy.flink.stream.operator;
 
+import io.metaxy.flink.versioning.IncrementRules;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -28,23 +30,46 @@ public final class SampleState {
     public byte announcedKind = NONE;
     /** Expected provenance of the outstanding new/stale announcement (null for orphaned). */
     public String announcedProvenance;
+    /**
+     * How many N:1 members (over all deps) or 1:N children this key holds in the operator's
+     * other states: a key with any keeps its sample state, so the redeploy sweep, which visits
+     * the keys of this state only, finds it.
+     */
+    public int groupRows;
+    /**
+     * The redeploy epoch whose definitions this key's layout follows (IncrementOperator's sweep):
+     * one byte, since every sweep brings every key to the new epoch before the next may start.
+     */
+    public byte epoch;
 
     public SampleState(int deps) {
         this.parents = new Parent[deps][];
     }
 
-    /** The provenance recorded under {@code featureVersion}, or null. */
-    public String ownProvenance(String featureVersion) {
+    /**
+     * What the feature has recorded under {@code featureVersion}: its row's provenance, or for a
+     * 1:N feature its children collapsed (an own row holds [min, max]).
+     */
+    public IncrementRules.Recorded recorded(String featureVersion) {
         Parent row = VersionedRows.current(own, featureVersion);
-        return row == null ? null : row.dataVersions()[0];
+        if (row == null) {
+            return IncrementRules.Recorded.NONE;
+        }
+        String[] p = row.dataVersions();
+        return new IncrementRules.Recorded(p[0], p[p.length - 1], false);
     }
 
     public static Parent ownRow(String featureVersion, String provenance) {
         return new Parent(featureVersion, new String[] {provenance}, null);
     }
 
+    /** A 1:N feature's children of one version, collapsed. */
+    public static Parent collapsedRow(String featureVersion, IncrementRules.Recorded children) {
+        return new Parent(featureVersion, new String[] {children.min(), children.max()}, null);
+    }
+
     public boolean isEmpty() {
-        if (own != null || announcedKind != NONE) {
+        if (own != null || announcedKind != NONE || groupRows > 0) {
             return false;
         }
         for (Parent[] p : parents) {
@@ -86,7 +111,8 @@ public final class SampleState {
     @Override
     public boolean equals(Object o) {
         return o instanceof SampleState s && Arrays.deepEquals(parents, s.parents) && Arrays.equals(own, s.own)
-                && announcedKind == s.announcedKind && Objects.equals(announcedProvenance, s.announcedProvenance);
+                && announcedKind == s.announcedKind && Objects.equals(announcedProvenance, s.announcedProvenance)
+                && groupRows == s.groupRows && epoch == s.epoch;
     }
 
     @Override

@@ -14,19 +14,20 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * <pre>
  * format:u8  deps:varint  rows×deps  ownRows  announcedKind:u8 [ announcedProv:str (new|stale) ]
+ *           groupRows:varint  epoch:u8
  * rows    := count:u8 { fv:str  n:varint dv:str×n  columns:varint(len+1, 0 = none) bytes }×count
- * ownRows := count:u8 { fv:str  prov:str }×count
+ * ownRows := count:u8 { fv:str  n:varint prov:str×n }×count   (n = 2 for a 1:N collapse: min, max)
  * </pre>
  *
  * A 1:1 sample with one two-field parent, no columns, a record and an announcement takes
- * 1+1 + (1+9+1+9+9+1) + (1+9+9) + (1+9) = 61 bytes (30 per parent slot), plus the RocksDB key
+ * 1+1 + (1+9+1+9+9+1) + (1+9+1+9) + (1+9) + 1 + 1 = 64 bytes (30 per parent slot), plus the RocksDB key
  * (key group, feature key and ids JSON). A second feature version in a slot (only around
  * redeploys) adds its row.
  */
 public final class SampleStateSerializer extends TypeSerializerSingleton<SampleState> {
     private static final long serialVersionUID = 1L;
     public static final SampleStateSerializer INSTANCE = new SampleStateSerializer();
-    private static final int FORMAT = 2;
+    private static final int FORMAT = 3;
 
     @Override
     public boolean isImmutableType() {
@@ -46,6 +47,8 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
         to.own = from.own;
         to.announcedKind = from.announcedKind;
         to.announcedProvenance = from.announcedProvenance;
+        to.groupRows = from.groupRows;
+        to.epoch = from.epoch;
         return to;
     }
 
@@ -66,41 +69,33 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
         for (SampleState.Parent[] rows : s.parents) {
             writeRows(rows, out);
         }
-        writeCount(out, s.own);
-        if (s.own != null) {
-            for (SampleState.Parent row : s.own) {
-                writeString(out, row.featureVersion());
-                writeString(out, row.dataVersions()[0]);
-            }
-        }
+        writeOwnRows(s.own, out);
         out.writeByte(s.announcedKind);
         if (s.announcedKind == SampleState.NEW || s.announcedKind == SampleState.STALE) {
             writeString(out, s.announcedProvenance);
         }
+        writeVarInt(out, s.groupRows);
+        out.writeByte(s.epoch);
     }
 
     @Override
     public SampleState deserialize(DataInputView in) throws IOException {
         int format = in.readUnsignedByte();
         if (format != FORMAT) {
-            throw new IOException("unknown sample state format " + format + " (this version reads format " + FORMAT + ")");
+            throw new IOException("unknown sample state format " + format + " (this version reads format " + FORMAT
+                    + "; state of an earlier release cannot be restored: start with --fresh)");
         }
         SampleState s = new SampleState(readVarInt(in));
         for (int i = 0; i < s.parents.length; i++) {
             s.parents[i] = readRows(in);
         }
-        int own = in.readUnsignedByte();
-        if (own > 0) {
-            s.own = new SampleState.Parent[own];
-            for (int i = 0; i < own; i++) {
-                String fv = readString(in);
-                s.own[i] = SampleState.ownRow(fv, readString(in));
-            }
-        }
+        s.own = readOwnRows(in);
         s.announcedKind = in.readByte();
         if (s.announcedKind == SampleState.NEW || s.announcedKind == SampleState.STALE) {
             s.announcedProvenance = readString(in);
         }
+        s.groupRows = readVarInt(in);
+        s.epoch = in.readByte();
         return s;
     }
 
@@ -126,6 +121,37 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
                 writeParent(row, out);
             }
         }
+    }
+
+    /** The feature's own rows: no columns, one provenance (or a 1:N collapse's two). */
+    private static void writeOwnRows(SampleState.Parent[] rows, DataOutputView out) throws IOException {
+        writeCount(out, rows);
+        if (rows != null) {
+            for (SampleState.Parent row : rows) {
+                writeString(out, row.featureVersion());
+                writeVarInt(out, row.dataVersions().length);
+                for (String v : row.dataVersions()) {
+                    writeString(out, v);
+                }
+            }
+        }
+    }
+
+    private static SampleState.Parent[] readOwnRows(DataInputView in) throws IOException {
+        int count = in.readUnsignedByte();
+        if (count == 0) {
+            return null;
+        }
+        SampleState.Parent[] rows = new SampleState.Parent[count];
+        for (int i = 0; i < count; i++) {
+            String fv = readString(in);
+            String[] dv = new String[readVarInt(in)];
+            for (int j = 0; j < dv.length; j++) {
+                dv[j] = readString(in);
+            }
+            rows[i] = new SampleState.Parent(fv, dv, null);
+        }
+        return rows;
     }
 
     /** The rows of a slot; null when it has none. */
@@ -211,7 +237,8 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
 
     /**
      * Restores the serializer from checkpoints. Layout changes are marked by the format byte of
-     * every value; format 1 was never released and is refused with a clear error.
+     * every value; earlier formats (1 unreleased, 2 before the group-aware layout)
+     * are refused with a clear error: start such a job with {@code --fresh}.
      */
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<SampleState> {
         public Snapshot() {
