@@ -142,8 +142,9 @@ final class HarnessDriver implements AutoCloseable {
     List<Event> write(String feature, Object id, Map<String, String> provenanceByField, Map<String, Object> extra)
             throws Exception {
         Map<String, Object> value = new LinkedHashMap<>(extra);
+        value.putAll(columnsOf(feature, id));
         value.put("metaxy_provenance_by_field", provenanceByField);
-        return send(feature, ids(id), JSON.writeValueAsString(value));
+        return send(feature, idsOf(feature, id), JSON.writeValueAsString(value));
     }
 
     List<Event> write(String feature, Object id, Map<String, String> provenanceByField) throws Exception {
@@ -152,16 +153,43 @@ final class HarnessDriver implements AutoCloseable {
 
     /** The worker's answer to the latest outstanding new/stale event of the sample. */
     List<Event> answer(String feature, Object id) throws Exception {
-        Event e = latest(feature, ids(id));
+        Event e = latest(feature, idsOf(feature, id));
         return write(feature, id, byField(e.json.get("metaxy_provenance_by_field")));
     }
 
     List<Event> hardDelete(String feature, Object id) throws Exception {
-        return send(feature, ids(id), null);
+        return send(feature, idsOf(feature, id), null);
     }
 
     List<Event> softDelete(String feature, Object id) throws Exception {
-        return send(feature, ids(id), "{\"metaxy_deleted_at\":\"2026-01-01T00:00:00Z\"}");
+        return send(feature, idsOf(feature, id), "{\"metaxy_deleted_at\":\"2026-01-01T00:00:00Z\"}");
+    }
+
+    /**
+     * The sample's ids as the feature's key: a test names a row by one id object that may also
+     * hold ordinary columns (the {@code on} columns of groups, e.g. a chunk's video_id); only the
+     * feature's id columns are its ids.
+     */
+    String idsOf(String feature, Object id) {
+        JsonNode all = BatchOracle.read(ids(id));
+        com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode();
+        for (String column : plan.feature(feature).idColumns) {
+            if (all.has(column)) {
+                out.set(column, all.get(column));
+            }
+        }
+        return RowParser.canonical(out);
+    }
+
+    /** The ordinary columns of a test's id object (see {@link #idsOf}). */
+    Map<String, Object> columnsOf(String feature, Object id) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        BatchOracle.read(ids(id)).fields().forEachRemaining(e -> {
+            if (!plan.feature(feature).idColumns.contains(e.getKey())) {
+                out.put(e.getKey(), e.getValue().isNumber() ? e.getValue().numberValue() : e.getValue().asText());
+            }
+        });
+        return out;
     }
 
     /**

@@ -271,7 +271,7 @@ class IncrementDifferentialProperties {
 
     /** Answers the worker's latest announcement, sometimes with a data version override on crop. */
     private static void answer(HarnessDriver d, String worker, Object id, int variant) throws Exception {
-        String ids = HarnessDriver.ids(id);
+        String ids = d.idsOf(worker, id);
         Event latest = d.events.stream().filter(e -> e.feature().equals(worker) && e.ids().equals(ids))
                 .reduce((a, b) -> b).orElse(null);
         if (latest == null || latest.json().get("metaxy_provenance_by_field").isNull()) {

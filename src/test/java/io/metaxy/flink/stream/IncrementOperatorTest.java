@@ -385,7 +385,8 @@ class IncrementOperatorTest {
 
     static FeatureGraph speakers() {
         return FeatureGraph.of(List.of(
-                FeatureSpec.builder("t/utterance").idColumns("speaker_id", "utt_id").field(FieldSpec.of("audio")).build(),
+                // Metaxy's N:1: the members carry the group's id (speaker_id) as an ordinary column.
+                FeatureSpec.builder("t/utterance").idColumns("utt_id").field(FieldSpec.of("audio")).build(),
                 FeatureSpec.builder("t/speaker").idColumns("speaker_id")
                         .dep(FeatureDep.on("t/utterance").lineage(Lineage.aggregation(List.of("speaker_id"))).build())
                         .field(FieldSpec.of("embedding")).build(),
@@ -394,6 +395,7 @@ class IncrementOperatorTest {
                         .field(FieldSpec.of("summary")).build()));
     }
 
+    /** An utterance's ids plus its speaker_id column (the same utt_id with another speaker is a move). */
     static String utt(int speaker, int utt) {
         return "{\"speaker_id\":" + speaker + ",\"utt_id\":" + utt + "}";
     }
@@ -423,14 +425,16 @@ class IncrementOperatorTest {
     static FeatureGraph clips() {
         return FeatureGraph.of(List.of(
                 FeatureSpec.builder("t/video").idColumns("video_id").field(FieldSpec.of("frames")).build(),
-                FeatureSpec.builder("t/clips").idColumns("video_id", "clip_id")
+                // Metaxy's 1:N: the children carry the parent's id (video_id) as an ordinary column.
+                FeatureSpec.builder("t/clips").idColumns("clip_id")
                         .dep(FeatureDep.on("t/video").lineage(Lineage.expansion(List.of("video_id"))).build())
                         .field(FieldSpec.of("clip")).build(),
-                FeatureSpec.builder("t/caption").idColumns("video_id", "clip_id")
+                FeatureSpec.builder("t/caption").idColumns("clip_id")
                         .dep(FeatureDep.on("t/clips").build())
                         .field(FieldSpec.of("text")).build()));
     }
 
+    /** A clip's ids plus its video_id column (the same clip_id under another video is a re-parenting). */
     static String clip(int video, int clip) {
         return "{\"clip_id\":" + clip + ",\"video_id\":" + video + "}";
     }
@@ -447,7 +451,7 @@ class IncrementOperatorTest {
         Map<String, String> expected = HarnessDriver.byField(first.get(0).json().get("metaxy_provenance_by_field"));
         assertThat(kinds(d.write("t/clips", clip(1, 1), expected))).containsExactly("t/caption:new");
         assertThat(kinds(d.write("t/clips", clip(1, 2), expected))).containsExactly("t/caption:new");
-        assertThat(d.outstanding()).containsOnlyKeys("t/caption " + clip(1, 1), "t/caption " + clip(1, 2));
+        assertThat(d.outstanding()).containsOnlyKeys("t/caption {\"clip_id\":1}", "t/caption {\"clip_id\":2}");
 
         List<Event> stale = d.write("t/video", v1, Map.of("frames", "f2"));
         assertThat(kinds(stale)).containsExactly("t/clips:stale");
