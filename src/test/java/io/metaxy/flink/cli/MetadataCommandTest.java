@@ -73,7 +73,7 @@ class MetadataCommandTest {
         List<JsonNode> lines = lines();
         assertThat(lines).hasSize(2);
         assertThat(lines.get(0).get("kind").asText()).isEqualTo("new");
-        // The recorded Metaxy value for parent data version v1 (shared/conformance).
+        // The recorded Metaxy value for parent data version v1 (src/test/resources/conformance).
         assertThat(lines.get(0).get("metaxy_provenance_by_field").get("predictions").asText()).isEqualTo("24503967");
     }
 

@@ -28,14 +28,15 @@ import net.jqwik.api.Provide;
 /**
  * Random store contents: {@code resolveUpdate} must equal an in-memory computation with
  * {@link ProvenanceCalculator} over the same samples — same sets, same hashes — on DuckDB
- * (hashing and diff in SQL, for every hash algorithm) and on PostgreSQL (SQL join, hashing in
- * Java); and DuckDB's SQL path must equal the Java fallback row for row. Covered: a 1:1 dep with
- * an optional parent, soft-deleted parents and children, children recorded under an older
- * feature version, a 1:N expansion (children of one parent collapsing; soft-deleted children),
- * and an N:1 aggregation with soft-deleted members and new, stale and orphaned groups.
+ * (hashing and diff in SQL, for every hash algorithm) and, in {@link ResolveUpdatePostgresITCase},
+ * on PostgreSQL (SQL join, hashing in Java); and DuckDB's SQL path must equal the Java fallback
+ * row for row. Covered: a 1:1 dep with an optional parent, soft-deleted parents and children,
+ * children recorded under an older feature version, a 1:N expansion (children of one parent
+ * collapsing; soft-deleted children), and an N:1 aggregation with soft-deleted members and new,
+ * stale and orphaned groups.
  */
 class ResolveUpdateProperties {
-    private static final FeatureGraph GRAPH = TestGraphs.graph("1");
+    static final FeatureGraph GRAPH = TestGraphs.graph("1");
     private static final Map<String, String> OTHER_OUT = Map.of("out", "other");
 
     /**
@@ -75,8 +76,6 @@ class ResolveUpdateProperties {
                 .as(Item::new).list().ofMaxSize(20).uniqueElements(i -> List.of(i.group(), i.item()));
         return Combinators.combine(items, Arbitraries.integers().between(0, 2).list().ofSize(5)).as(Groups::new);
     }
-
-    private static String postgresUrl;
 
     private static MetadataStore duckdb() {
         return duckdb(SampleHasher.DEFAULT);
@@ -146,16 +145,6 @@ class ResolveUpdateProperties {
         }
     }
 
-    /** One PostgreSQL database for all tries, emptied at the start of each (creating databases is slow). */
-    private static synchronized MetadataStore postgres() {
-        if (postgresUrl == null) {
-            postgresUrl = PostgresServer.get().newDatabase();
-        }
-        MetadataStore store = MetadataStores.open(postgresUrl, GRAPH, AccessMode.WRITE);
-        store.features().forEach(store::drop);
-        return store;
-    }
-
     @Property(tries = 40)
     void oneToOneWithOptionalParentMatchesJavaEngineOnDuckDb(@ForAll("samples") List<Sample> samples) {
         try (MetadataStore store = duckdb()) {
@@ -163,24 +152,9 @@ class ResolveUpdateProperties {
         }
     }
 
-    @Property(tries = 15)
-    void oneToOneWithOptionalParentMatchesJavaEngineOnPostgres(@ForAll("samples") List<Sample> samples) {
-        try (MetadataStore store = postgres()) {
-            oneToOneWithOptionalParent(store, samples, SampleHasher.DEFAULT);
-        }
-    }
-
     @Property(tries = 30)
     void aggregationAndExpansionMatchJavaEngineOnDuckDb(@ForAll("groups") Groups groups, @ForAll("parents") List<Parent> parents) {
         try (MetadataStore store = duckdb()) {
-            aggregation(store, groups, SampleHasher.DEFAULT);
-            expansion(store, parents, SampleHasher.DEFAULT);
-        }
-    }
-
-    @Property(tries = 12)
-    void aggregationAndExpansionMatchJavaEngineOnPostgres(@ForAll("groups") Groups groups, @ForAll("parents") List<Parent> parents) {
-        try (MetadataStore store = postgres()) {
             aggregation(store, groups, SampleHasher.DEFAULT);
             expansion(store, parents, SampleHasher.DEFAULT);
         }
@@ -206,7 +180,7 @@ class ResolveUpdateProperties {
     }
 
     /** Fills the store (left open) and checks resolveUpdate of the 1:1 + optional feature. */
-    private static void oneToOneWithOptionalParent(MetadataStore store, List<Sample> samples, SampleHasher hasher) {
+    static void oneToOneWithOptionalParent(MetadataStore store, List<Sample> samples, SampleHasher hasher) {
         ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(WITH_OPTIONAL), hasher);
         Expected expected = new Expected();
         // Batched: all rows of a table in one write, then the soft deletes, which come later.
@@ -263,7 +237,7 @@ class ResolveUpdateProperties {
     }
 
     /** Fills items and summaries (left open) and checks resolveUpdate of the N:1 feature. */
-    private static void aggregation(MetadataStore store, Groups groups, SampleHasher hasher) {
+    static void aggregation(MetadataStore store, Groups groups, SampleHasher hasher) {
         ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(SUMMARY), hasher);
         List<Item> items = groups.items();
         store.write(ITEM, items.stream().map(i -> MetadataRow.builder().ids(Map.of("group_id", i.group(), "item_id", i.item()))
@@ -299,7 +273,7 @@ class ResolveUpdateProperties {
     }
 
     /** Fills parents and their frames (left open) and checks resolveUpdate of the 1:N feature, per parent. */
-    private static void expansion(MetadataStore store, List<Parent> parents, SampleHasher hasher) {
+    static void expansion(MetadataStore store, List<Parent> parents, SampleHasher hasher) {
         ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(FRAMES), hasher);
         Expected expected = new Expected();
         // Ids apart from the 1:1 samples, which may share the video table; checked through a target filter.

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metaxy.flink.Conformance;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.definitions.GraphReader;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,35 +16,29 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replays the recorded Metaxy runs of {@code shared/conformance/sample-provenance.json} through
- * the store: upstream rows are written, {@code resolveUpdate} of the case's feature must return
- * exactly the recorded provenance for every sample, on DuckDB and on PostgreSQL.
+ * Replays the recorded Metaxy runs of {@code src/test/resources/conformance/sample-provenance.json}
+ * through the store: upstream rows are written, {@code resolveUpdate} of the case's feature must
+ * return exactly the recorded provenance for every sample. Here on DuckDB (in-process);
+ * {@link PostgresStoreConformanceITCase} replays them on a PostgreSQL server.
  */
 class StoreConformanceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    void recordedCasesResolveToRecordedProvenanceOnDuckDb() throws IOException {
+    void recordedCasesResolveToRecordedProvenanceOnDuckDb() {
         for (JsonNode testCase : cases()) {
             check(testCase, "duckdb:memory:");
         }
     }
 
-    @Test
-    void recordedCasesResolveToRecordedProvenanceOnPostgres() throws IOException {
-        for (JsonNode testCase : cases()) {
-            check(testCase, PostgresServer.get().newDatabase());
-        }
-    }
-
-    private static JsonNode cases() throws IOException {
-        JsonNode cases = JSON.readTree(io.metaxy.flink.Conformance.file("sample-provenance.json").toFile()).get("cases");
+    static List<JsonNode> cases() {
+        List<JsonNode> cases = Conformance.cases("sample-provenance.json");
         assertThat(cases).isNotEmpty();
         return cases;
     }
 
     @SuppressWarnings("unchecked")
-    private static void check(JsonNode testCase, String url) {
+    static void check(JsonNode testCase, String url) {
         FeatureGraph graph = GraphReader.fromTree(testCase.get("graph"));
         String feature = testCase.get("feature").asText();
         Map<String, List<MetadataRow>> upstreamRows = new LinkedHashMap<>();

@@ -110,7 +110,7 @@ class StoreSinkWriterTest {
                 Map<String, String> stored = new TreeMap<>();
                 store.read(VIDEO, ReadOptions.defaults().allFeatureVersions(true)
                                 .filter(io.metaxy.flink.store.Filter.eq("metaxy_feature_version", version)))
-                        .forEach(r -> stored.put(IncrementJobKafkaTest.idsJson(r.ids()), r.provenance()));
+                        .forEach(r -> stored.put(IncrementJobKafkaITCase.idsJson(r.ids()), r.provenance()));
                 Map<String, String> counted = new TreeMap<>();
                 BatchOracle.rowsOfVersion(VIDEO, version, rows).forEach((ids, r) -> counted.put(ids, r.provenance));
                 assertThat(stored).as("rows of version %s", version).isEqualTo(counted);

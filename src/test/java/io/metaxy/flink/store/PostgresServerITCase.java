@@ -20,7 +20,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The test server's own robustness: hanging commands, a taken port, servers left behind by a killed JVM. */
-class PostgresServerTest {
+class PostgresServerITCase {
 
     @Test
     void aHangingCommandTimesOutAndIsKilled() throws Exception {

@@ -31,7 +31,7 @@ import picocli.CommandLine;
  * a savepoint) and run again, it resumes where it stopped, so the increments neither repeat nor
  * forget, and the store still agrees with them. Checkpoints of another Kafka cluster are not resumed.
  */
-class RunCommandResumeTest {
+class RunCommandResumeITCase {
     static final Path GRAPH = Path.of("examples", "overview.yaml");
     static final String CROP_INCREMENTS = "metaxy.example__crop.increments";
 

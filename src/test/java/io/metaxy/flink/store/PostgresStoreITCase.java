@@ -1,7 +1,7 @@
 package io.metaxy.flink.store;
 
 /** The store suite on a real PostgreSQL server (see {@link PostgresServer}), a fresh database per test. */
-class PostgresStoreTest extends MetadataStoreContract {
+class PostgresStoreITCase extends MetadataStoreContract {
     @org.junit.jupiter.api.Test
     void jdbcUrlFormOpensTheSameDatabase() {
         store.write(TestGraphs.VIDEO, java.util.List.of(TestGraphs.video(1, "a", "f")));

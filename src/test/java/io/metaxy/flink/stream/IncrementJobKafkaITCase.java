@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * The whole job on a Flink MiniCluster (RocksDB, checkpoints, exactly-once Kafka sinks) against
  * a real in-process broker; one broker and one MiniCluster for the class, a topic prefix per test.
  */
-class IncrementJobKafkaTest {
+class IncrementJobKafkaITCase {
     static final Duration WAIT = Duration.ofSeconds(60);
 
     static EmbeddedKafka kafka;
@@ -174,7 +174,7 @@ class IncrementJobKafkaTest {
     /** One job's feature topics, with every accepted record kept for the batch oracle and the store. */
     record Scenario(Running r, RowParser parser, List<StampedRow> accepted) {
         void send(String feature, int id, String value) throws Exception {
-            IncrementJobKafkaTest.send(r, parser, accepted, r.topicOf(feature), HarnessDriver.ids(id), value);
+            IncrementJobKafkaITCase.send(r, parser, accepted, r.topicOf(feature), HarnessDriver.ids(id), value);
         }
 
         void write(String feature, int id, Map<String, ?> value) throws Exception {
