@@ -199,14 +199,17 @@ public final class FeatureGraph {
             }
             return;
         }
+        // Metaxy's rule: 1:N 'on' names the parent's (renamed) id columns, the child carries them
+        // as ordinary columns; N:1 'on' names the child's id columns, the parent carries them.
+        boolean expansion = dep.lineage() instanceof Lineage.Expansion;
         for (String column : dep.lineage().on()) {
-            if (!spec.idColumns().contains(column)) {
-                throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the feature "
-                        + spec.idColumns());
-            }
-            if (!upstreamIds.contains(column)) {
+            if (expansion && !upstreamIds.contains(column)) {
                 throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the upstream "
                         + upstreamIds);
+            }
+            if (!expansion && !spec.idColumns().contains(column)) {
+                throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the feature "
+                        + spec.idColumns());
             }
         }
     }
