@@ -18,6 +18,11 @@ final class TestGraphs {
     static final String FRAMES = "test/frames";
     static final String ITEM = "test/item";
     static final String SUMMARY = "test/summary";
+    /** Metaxy's N:1 shape: recordings (ids [rec_id]) carry their group 'grp' as an ordinary column. */
+    static final String RECORDING = "test/recording";
+    static final String SPEAKER_GROUP = "test/speaker";
+    /** Metaxy's 1:N shape: chunks (ids [chunk_id]) carry their video's sample_uid as an ordinary column. */
+    static final String CHUNK = "test/chunk";
 
     private TestGraphs() {}
 
@@ -40,7 +45,14 @@ final class TestGraphs {
         FeatureSpec summary = FeatureSpec.builder(SUMMARY).idColumns("group_id")
                 .dep(FeatureDep.on(ITEM).lineage(Lineage.aggregation(List.of("group_id"))).build())
                 .field(FieldSpec.of("value", "1")).build();
-        return FeatureGraph.of(List.of(video, extra, child, withOptional, frames, item, summary));
+        FeatureSpec recording = FeatureSpec.builder(RECORDING).idColumns("rec_id").field(FieldSpec.of("value")).build();
+        FeatureSpec speaker = FeatureSpec.builder(SPEAKER_GROUP).idColumns("grp")
+                .dep(FeatureDep.on(RECORDING).lineage(Lineage.aggregation(List.of("grp"))).build())
+                .field(FieldSpec.of("value", "1")).build();
+        FeatureSpec chunk = FeatureSpec.builder(CHUNK).idColumns("chunk_id")
+                .dep(FeatureDep.on(VIDEO).lineage(Lineage.expansion(List.of("sample_uid"))).build())
+                .field(FieldSpec.of("frames", "1")).build();
+        return FeatureGraph.of(List.of(video, extra, child, withOptional, frames, item, summary, recording, speaker, chunk));
     }
 
     static final String RAW_VIDEO = "video/raw";
