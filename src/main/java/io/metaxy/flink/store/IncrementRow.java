@@ -23,9 +23,9 @@ import java.util.Map;
  *     {@link String#compareTo}); each member is a map of its id columns plus its selected
  *     columns after the dep's rename (all user columns when no select), e.g.
  *     {@code {"audio": [{"audio_id": "a1", "path": "…", "speaker_id": "s1"}, …]}}. Filled for
- *     new and stale samples; an empty list for a dep whose group has no current member (an
- *     orphan, or an optional dep absent); an empty map for orphaned samples and features
- *     without N:1 deps. The streaming job emits the same as the record's {@code "members"}.
+ *     new and stale samples, one entry per N:1 dep (an empty list when an optional dep's group
+ *     has no current member); an empty map for orphaned samples and for features without N:1
+ *     deps. The streaming job emits the same as the record's {@code "members"}.
  */
 public record IncrementRow(Map<String, Object> ids, Map<String, String> provenanceByField, String provenance,
         Map<String, String> recordedProvenanceByField, String recordedProvenance, Map<String, Object> upstream,

@@ -166,7 +166,9 @@ final class ResolveQuery {
      * The whole of resolveUpdate in SQL: {@code exph} adds to each expected row its provenance by
      * field ({@code __pf<i>}, design §3's first formula over the slots {@code __s<j>}) and its
      * provenance ({@code __p}); the outer select classifies ({@code __kind}: new, stale, orphaned)
-     * and drops unchanged samples, so Java only maps rows.
+     * and drops unchanged samples, so Java only maps rows. The {@code CASE} is the twin of
+     * {@link IncrementRules#classifySlots}: stale unless min = max = expected and not flagged;
+     * the recorded provenance reported is min unless min = expected, then max.
      */
     private String hashedQuery(List<String> ctes, boolean hasExpected, boolean hasCurrent, List<Object> params)
             throws SQLException {
