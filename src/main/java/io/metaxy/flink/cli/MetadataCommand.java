@@ -262,6 +262,10 @@ public final class MetadataCommand implements Runnable {
         if (!row.upstream().isEmpty()) {
             out.put("upstream", row.upstream());
         }
+        if (!row.members().isEmpty()) {
+            // N:1: the group's members by parent, as the streaming job emits them.
+            out.put("members", row.members());
+        }
         return out;
     }
 

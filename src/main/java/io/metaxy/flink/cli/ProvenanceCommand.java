@@ -50,7 +50,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "provenance", mixinStandardHelpOptions = true,
         description = {"Compute sample provenance for JSON lines read from stdin.",
             "Non-root input: {\"ids\": {...}, \"upstream\": {\"<parent>\": {\"metaxy_data_version_by_field\": {...}}}}"
-                    + " (N:1 parents: a list of member rows, each with \"ids\").",
+                    + " (N:1 parents: a list of member rows, each with \"ids\", its 'on' columns and"
+                    + " \"metaxy_data_version_by_field\").",
             "Root input: {\"ids\": {...}, \"metaxy_provenance_by_field\": {...}}.",
             "Output: {\"ids\", \"metaxy_provenance_by_field\", \"metaxy_provenance\"}. Bad lines are reported on stderr"
                     + " and make the exit code 1."})
@@ -177,8 +178,13 @@ final class ProvenanceCommand implements Callable<Integer> {
     }
 
     /**
-     * An N:1 parent's members folded into one data version by field. Each member needs every id
-     * column of the parent, and its {@code on} columns must equal the sample's (after rename).
+     * An N:1 parent's members folded into one data version by field ({@link GroupDataVersion},
+     * which orders them by the parent's id columns and folds with {@code IncrementRules.fold}).
+     * Each member is {@code {"ids": {<the parent's id columns>}, "<on column>": value, …,
+     * "metaxy_data_version_by_field": {…}}}: Metaxy's N:1 parent carries the 'on' columns as
+     * ordinary columns, named here as the sample names them (after the dep's rename); an 'on'
+     * column that is also one of the parent's (renamed) id columns may come from {@code ids}.
+     * Every member's 'on' values must equal the sample's.
      */
     private static Map<String, String> groupDataVersion(FeatureSpec parentSpec, FeatureDep dep, SampleHasher hasher,
             Map<String, Object> sampleIds, JsonNode rows, String parent) {
@@ -192,11 +198,12 @@ final class ProvenanceCommand implements Callable<Integer> {
             String member = parent + " member " + (i + 1);
             JsonNode row = rows.get(i);
             if (!row.isObject()) {
-                throw new IllegalArgumentException(member + " must be an object with 'ids' and 'metaxy_data_version_by_field'");
+                throw new IllegalArgumentException(member + " must be an object with 'ids', its 'on' columns "
+                        + dep.lineage().on() + " and 'metaxy_data_version_by_field'");
             }
             Map<String, Object> ids = idValues(row.get("ids"), parentSpec.idColumns(), member);
             for (String on : dep.lineage().on()) {
-                Object value = ids.get(parentColumnOf.get(on));
+                Object value = onValue(row, on, ids, parentColumnOf.get(on), member);
                 if (IdValueOrder.INSTANCE.compare(value, sampleIds.get(on)) != 0) {
                     throw new IllegalArgumentException(member + ": 'on' column '" + on + "' is " + json(value)
                             + " but the sample's is " + json(sampleIds.get(on)) + ": the member belongs to another group");
@@ -210,6 +217,22 @@ final class ProvenanceCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(parent + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A member's value of an 'on' column: its own key, else the parent id column of that name. */
+    private static Object onValue(JsonNode row, String on, Map<String, Object> ids, String parentIdColumn, String member) {
+        JsonNode value = row.get(on);
+        if (value == null || value.isNull()) {
+            if (parentIdColumn != null) {
+                return ids.get(parentIdColumn);
+            }
+            throw new IllegalArgumentException(member + ": 'on' column '" + on + "' is missing (each member carries the"
+                    + " group's 'on' columns next to its 'ids')");
+        }
+        if (!value.isNumber() && !value.isTextual()) {
+            throw new IllegalArgumentException(member + ": 'on' column '" + on + "' must be a number or a string, got " + value);
+        }
+        return value.isNumber() ? value.numberValue() : value.asText();
     }
 
     /** The values of {@code columns} in an {@code ids} object: each present, a number or a string. */

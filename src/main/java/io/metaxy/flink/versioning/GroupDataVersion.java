@@ -58,7 +58,7 @@ public final class GroupDataVersion {
                 }
                 versions.add(version);
             }
-            out.put(field, ProvenanceCalculator.aggregate(hasher, versions));
+            out.put(field, IncrementRules.fold(hasher, versions));
         }
         for (Member member : ordered) {
             for (String field : member.dataVersionByField().keySet()) {

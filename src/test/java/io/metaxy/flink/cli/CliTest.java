@@ -8,6 +8,7 @@ import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.definitions.GraphReader;
 import io.metaxy.flink.versioning.GroupDataVersion;
+import io.metaxy.flink.versioning.IncrementRules;
 import io.metaxy.flink.versioning.HashAlgorithm;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
@@ -202,14 +203,16 @@ class CliTest {
     @Test
     void aggregationMembersAreValidated() throws Exception {
         Path graph = Files.writeString(dir.resolve("agg.yaml"), AGGREGATION_GRAPH);
-        String ok = "{\"ids\": {\"speaker\": \"s1\", \"utterance\": 1}, \"metaxy_data_version_by_field\": {\"audio\": \"a\"}}";
+        String ok = "{\"ids\": {\"utterance\": 1}, \"speaker\": \"s1\", \"metaxy_data_version_by_field\": {\"audio\": \"a\"}}";
         List<String> lines = List.of(
-                sample("s1", ok, "{\"ids\": {\"speaker\": \"s1\"}, \"metaxy_data_version_by_field\": {\"audio\": \"b\"}}"),
+                sample("s1", ok, "{\"ids\": {}, \"speaker\": \"s1\", \"metaxy_data_version_by_field\": {\"audio\": \"b\"}}"),
                 sample("s1", ok, ok.replace("\"a\"", "\"b\"")),
                 sample("s1", ok, ok.replace("\"utterance\": 1", "\"utterance\": \"1\"")),
                 sample("s1", ok, ok.replace("\"s1\"", "\"s2\"").replace("\"utterance\": 1", "\"utterance\": 2")),
                 sample("s1", ok, ok.replace("\"utterance\": 1", "\"utterance\": null")),
-                sample("s1", ok, ok.replace("\"utterance\": 1", "\"utterance\": 2")));
+                sample("s1", ok, ok.replace("\"utterance\": 1", "\"utterance\": 2")),
+                sample("s1", ok, ok.replace("\"speaker\": \"s1\", ", "").replace("\"utterance\": 1", "\"utterance\": 2")),
+                sample("s1", ok, ok.replace("\"s1\"", "[]").replace("\"utterance\": 1", "\"utterance\": 2")));
         CliRun run = CliRun.withStdin(String.join("\n", lines) + "\n", "provenance", "--graph", graph.toString(),
                 "--feature", "speaker_profile");
         assertThat(run.exitCode()).isEqualTo(1);
@@ -217,21 +220,25 @@ class CliTest {
         String where = "feature 'speaker_profile' upstream 'utterance'";
         assertThat(run.err().lines()).containsExactly(
                 "line 1: " + where + " member 2: id column 'utterance' is missing from 'ids'",
-                "line 2: " + where + ": two group members have the same ids {speaker=s1, utterance=1} (id columns [speaker, utterance])",
+                "line 2: " + where + ": two group members have the same ids {utterance=1} (id columns [utterance])",
                 "line 3: " + where + ": id column 'utterance' mixes numbers and text across group members (1 and \"1\")",
                 "line 4: " + where + " member 2: 'on' column 'speaker' is \"s2\" but the sample's is \"s1\": the member belongs to"
                         + " another group",
-                "line 5: " + where + " member 2: id column 'utterance' is missing from 'ids'");
+                "line 5: " + where + " member 2: id column 'utterance' is missing from 'ids'",
+                "line 7: " + where + " member 2: 'on' column 'speaker' is missing (each member carries the group's 'on' columns"
+                        + " next to its 'ids')",
+                "line 8: " + where + " member 2: 'on' column 'speaker' must be a number or a string, got []");
     }
 
     private static String sample(String speaker, String... members) {
         return "{\"ids\": {\"speaker\": \"" + speaker + "\"}, \"upstream\": {\"utterance\": [" + String.join(", ", members) + "]}}";
     }
 
+    /** Metaxy's N:1 shape: the members' own ids are finer; they carry the group's 'on' column as an ordinary column. */
     private static final String AGGREGATION_GRAPH = """
                 features:
                   - key: utterance
-                    id_columns: [speaker, utterance]
+                    id_columns: [utterance]
                     fields: [audio]
                   - key: speaker_profile
                     id_columns: [speaker]
@@ -245,17 +252,18 @@ class CliTest {
     void aggregationMembersAreOrderedByIdColumns() throws Exception {
         Path graph = Files.writeString(dir.resolve("agg.yaml"), AGGREGATION_GRAPH);
         String stdin = "{\"ids\": {\"speaker\": \"s1\"}, \"upstream\": {\"utterance\": ["
-                + "{\"ids\": {\"speaker\": \"s1\", \"utterance\": 10}, \"metaxy_data_version_by_field\": {\"audio\": \"b\"}},"
-                + "{\"ids\": {\"speaker\": \"s1\", \"utterance\": 9}, \"metaxy_data_version_by_field\": {\"audio\": \"a\"}}]}}\n";
+                + "{\"ids\": {\"utterance\": 10}, \"speaker\": \"s1\", \"metaxy_data_version_by_field\": {\"audio\": \"b\"}},"
+                + "{\"ids\": {\"utterance\": 9}, \"speaker\": \"s1\", \"metaxy_data_version_by_field\": {\"audio\": \"a\"}}]}}\n";
         CliRun run = CliRun.withStdin(stdin, "provenance", "--graph", graph.toString(), "--feature", "speaker_profile");
         assertThat(run.exitCode()).as(run.err()).isZero();
         FeatureGraph g = GraphReader.read(graph);
         // Numeric order (9 before 10), not text order.
         String group = SampleHasher.DEFAULT.hash("a|b");
-        assertThat(GroupDataVersion.of(SampleHasher.DEFAULT, List.of("speaker", "utterance"), List.of(
-                new GroupDataVersion.Member(Map.of("speaker", "s1", "utterance", 10), Map.of("audio", "b")),
-                new GroupDataVersion.Member(Map.of("speaker", "s1", "utterance", 9), Map.of("audio", "a")))))
+        assertThat(GroupDataVersion.of(SampleHasher.DEFAULT, List.of("utterance"), List.of(
+                new GroupDataVersion.Member(Map.of("utterance", 10), Map.of("audio", "b")),
+                new GroupDataVersion.Member(Map.of("utterance", 9), Map.of("audio", "a")))))
                 .containsEntry("audio", group);
+        assertThat(IncrementRules.fold(SampleHasher.DEFAULT, List.of("a", "b"))).isEqualTo(group);
         String expected = ProvenanceCalculator.of(g, FeatureKey.of("speaker_profile"), SampleHasher.DEFAULT)
                 .provenanceByField(Map.of(FeatureKey.of("utterance"), Map.of("audio", group))).get("audio");
         assertThat(JSON.readTree(run.out()).at("/metaxy_provenance_by_field/audio").asText()).isEqualTo(expected);

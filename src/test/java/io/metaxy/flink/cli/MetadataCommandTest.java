@@ -78,6 +78,40 @@ class MetadataCommandTest {
     }
 
     @Test
+    void resolvePrintsTheMembersOfAnAggregation() throws Exception {
+        Path graphFile = dir.resolve("agg.yaml");
+        String graphText = """
+                features:
+                  - key: audio
+                    id_columns: [audio_id]
+                    fields: [default]
+                  - key: speaker/embedding
+                    id_columns: [speaker_id]
+                    deps:
+                      - feature: audio
+                        lineage: {type: "N:1", on: [speaker_id]}
+                    fields: [embedding]
+                """;
+        Files.writeString(graphFile, graphText);
+        String aggStore = "duckdb:" + dir.resolve("agg.duckdb");
+        try (MetadataStore s = MetadataStores.open(aggStore, GraphReader.read(graphFile), AccessMode.WRITE)) {
+            s.write("audio", List.of(
+                    MetadataRow.builder().ids(Map.of("audio_id", "a2")).column("speaker_id", "s1").column("path", "p2")
+                            .provenanceByField(Map.of("default", "a2_v1")).build(),
+                    MetadataRow.builder().ids(Map.of("audio_id", "a1")).column("speaker_id", "s1").column("path", "p1")
+                            .provenanceByField(Map.of("default", "a1_v1")).build()));
+        }
+        assertThat(run("metadata", "resolve", "--store", aggStore, "--graph", graphFile.toString(), "--feature",
+                "speaker/embedding")).as(err.toString()).isZero();
+        List<JsonNode> lines = lines();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0).get("speaker_id").asText()).isEqualTo("s1");
+        assertThat(lines.get(0).get("members").toString()).isEqualTo(
+                "{\"audio\":[{\"audio_id\":\"a1\",\"speaker_id\":\"s1\",\"path\":\"p1\"},"
+                        + "{\"audio_id\":\"a2\",\"speaker_id\":\"s1\",\"path\":\"p2\"}]}");
+    }
+
+    @Test
     void readFiltersAndStatusCounts() throws Exception {
         assertThat(run("metadata", "read", "--store", store, "--graph", graph, "--feature", "examples/parent",
                 "--filter", "sample_uid>1")).isZero();

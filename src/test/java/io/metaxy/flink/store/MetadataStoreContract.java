@@ -480,6 +480,225 @@ abstract class MetadataStoreContract {
         return MetadataRow.builder().ids(Map.of("group_id", group, "item_id", item)).provenanceByField(Map.of("value", value)).build();
     }
 
+    // ------------------------------------------------ Metaxy's examples, as their pipeline.py run them
+
+    /** Reopens the test's store under another graph (same tables). */
+    private void reopen(FeatureGraph g) {
+        store.close();
+        store = MetadataStores.open(url, g, AccessMode.WRITE);
+    }
+
+    /** The worker of example-expansion: splits each video of the increment into its fixed number of chunks. */
+    private void writeChunks(List<IncrementRow> videos, Map<Long, Integer> chunkCounts) {
+        List<MetadataRow> chunks = new ArrayList<>();
+        for (IncrementRow video : videos) {
+            long videoId = (Long) video.ids().get("video_id");
+            String path = (String) video.upstream().get("path");
+            for (int i = 0; i < chunkCounts.get(videoId); i++) {
+                // All chunks of one video share the video's expected provenance.
+                chunks.add(MetadataRow.builder().ids(Map.of("video_chunk_id", videoId + "_" + i))
+                        .column("video_id", videoId).column("path", path + "#" + i)
+                        .provenanceByField(video.provenanceByField()).provenance(video.provenance()).build());
+            }
+        }
+        store.write(TestGraphs.VIDEO_CHUNK, chunks);
+    }
+
+    @Test
+    void metaxyExpansionExample() {
+        reopen(TestGraphs.examples("1"));
+        List<MetadataRow> videos = new ArrayList<>();
+        for (long v = 1; v <= 3; v++) {
+            videos.add(MetadataRow.builder().ids(Map.of("video_id", v)).column("path", "video" + v + ".mp4")
+                    .provenanceByField(Map.of("audio", "v" + v, "frames", "v" + v)).build());
+        }
+        store.write(TestGraphs.RAW_VIDEO, videos);
+        Map<Long, Integer> counts = Map.of(1L, 4, 2L, 4, 3L, 3);
+
+        // "Found 3 new videos and 0 stale videos that need chunking": increments at the video's grain.
+        Increment chunking = store.resolveUpdate(TestGraphs.VIDEO_CHUNK);
+        assertThat(chunking.added()).extracting(IncrementRow::ids)
+                .containsExactly(Map.of("video_id", 1L), Map.of("video_id", 2L), Map.of("video_id", 3L));
+        assertThat(chunking.added()).extracting(r -> r.upstream().get("path")).containsExactly("video1.mp4", "video2.mp4", "video3.mp4");
+        assertThat(chunking.added()).allSatisfy(r -> assertThat(r.members()).isEmpty());
+        assertThat(chunking.stale()).isEmpty();
+        assertThat(chunking.added().get(0).provenanceByField()).isEqualTo(calc(store.graph(), TestGraphs.VIDEO_CHUNK)
+                .provenanceByField(Map.of(FeatureKey.of(TestGraphs.RAW_VIDEO), Map.of("audio", "v1", "frames", "v1"))));
+        writeChunks(chunking.added(), counts);
+        assertThat(store.read(TestGraphs.VIDEO_CHUNK)).hasSize(11);
+
+        // "Found 11 new video chunks and 0 stale": the faces are per chunk.
+        Increment faces = store.resolveUpdate(TestGraphs.FACES);
+        assertThat(faces.added()).hasSize(11).extracting(r -> r.ids().get("video_chunk_id")).startsWith("1_0", "1_1");
+        assertThat(faces.added().get(0).upstream()).containsEntry("video_id", 1L).containsEntry("path", "video1.mp4#0");
+        assertThat(faces.stale()).isEmpty();
+        store.write(TestGraphs.FACES, faces.added().stream()
+                .map(r -> r.toMetadataRow().toBuilder().column("num_faces", 2L).build()).toList());
+
+        // Idempotent rerun.
+        assertThat(store.resolveUpdate(TestGraphs.VIDEO_CHUNK).isEmpty()).isTrue();
+        assertThat(store.resolveUpdate(TestGraphs.FACES).isEmpty()).isTrue();
+
+        // Patch 01: video/raw's audio code version 1 → 2. The chunks' feature version changes, so
+        // every video needs chunking again ("Found 3 new videos and 0 stale") …
+        reopen(TestGraphs.examples("2"));
+        // The pipeline's first step writes the videos again under video/raw's new feature version.
+        store.write(TestGraphs.RAW_VIDEO, videos);
+        Increment rechunking = store.resolveUpdate(TestGraphs.VIDEO_CHUNK);
+        assertThat(rechunking.added()).hasSize(3);
+        assertThat(rechunking.stale()).isEmpty();
+        writeChunks(rechunking.added(), counts);
+        // … while the faces, which read only the chunks' frames, stay current.
+        Increment facesAfter = store.resolveUpdate(TestGraphs.FACES);
+        assertThat(facesAfter.added()).isEmpty();
+        assertThat(facesAfter.stale()).isEmpty();
+        assertThat(facesAfter.orphaned()).isEmpty();
+        assertThat(store.resolveUpdate(TestGraphs.VIDEO_CHUNK).isEmpty()).isTrue();
+
+        // A frames change of one video: its chunks are stale as one increment, then their faces.
+        store.write(TestGraphs.RAW_VIDEO, List.of(videos.get(1).toBuilder()
+                .provenanceByField(Map.of("audio", "v2", "frames", "v2-new")).build()));
+        Increment changed = store.resolveUpdate(TestGraphs.VIDEO_CHUNK);
+        assertThat(changed.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("video_id", 2L));
+        writeChunks(changed.stale(), counts);
+        assertThat(store.resolveUpdate(TestGraphs.FACES).stale()).extracting(r -> r.ids().get("video_chunk_id"))
+                .containsExactly("2_0", "2_1", "2_2", "2_3");
+    }
+
+    private static MetadataRow audio(String id, String speaker, double duration, String version) {
+        return MetadataRow.builder().ids(Map.of("audio_id", id)).column("speaker_id", speaker)
+                .column("duration_seconds", duration).column("path", "audio/" + id + ".wav")
+                .provenanceByField(Map.of("default", version)).build();
+    }
+
+    private static Map<String, Object> member(String id, String speaker, double duration) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("audio_id", id);
+        m.put("speaker_id", speaker);
+        m.put("duration_seconds", duration);
+        m.put("path", "audio/" + id + ".wav");
+        return m;
+    }
+
+    /** The expected embedding provenance: the fold of the members' data versions in audio_id order. */
+    private String embedding(String... memberVersions) {
+        String group = io.metaxy.flink.versioning.IncrementRules.fold(SampleHasher.DEFAULT, List.of(memberVersions));
+        ProvenanceCalculator c = calc(store.graph(), TestGraphs.SPEAKER);
+        return c.provenance(c.provenanceByField(Map.of(FeatureKey.of(TestGraphs.AUDIO), Map.of("default", group))));
+    }
+
+    /** The worker of example-aggregation: one embedding per speaker of the increment. */
+    private void writeEmbeddings(List<IncrementRow> speakers) {
+        store.write(TestGraphs.SPEAKER, speakers.stream().map(r -> r.toMetadataRow().toBuilder().column("n_dim", 512L)
+                .column("path", "embeddings/" + r.ids().get("speaker_id") + ".npy").build()).toList());
+    }
+
+    @Test
+    void metaxyAggregationExample() {
+        reopen(TestGraphs.examples("1"));
+        store.write(TestGraphs.AUDIO, List.of(audio("a1", "s1", 30.5, "a1_v1"), audio("a2", "s1", 45.2, "a2_v1"),
+                audio("a3", "s2", 60.0, "a3_v1"), audio("a4", "s2", 35.8, "a4_v1")));
+
+        // "Found 2 speakers that need embedding computation", each carrying its recordings.
+        Increment first = store.resolveUpdate(TestGraphs.SPEAKER);
+        assertThat(first.added()).extracting(IncrementRow::ids).containsExactly(Map.of("speaker_id", "s1"), Map.of("speaker_id", "s2"));
+        assertThat(first.added()).extracting(IncrementRow::provenance)
+                .containsExactly(embedding("a1_v1", "a2_v1"), embedding("a3_v1", "a4_v1"));
+        assertThat(first.added().get(0).members()).isEqualTo(Map.of(TestGraphs.AUDIO,
+                List.of(member("a1", "s1", 30.5), member("a2", "s1", 45.2))));
+        assertThat(first.added().get(1).members().get(TestGraphs.AUDIO)).extracting(m -> m.get("audio_id")).containsExactly("a3", "a4");
+        assertThat(first.added()).allSatisfy(r -> assertThat(r.upstream()).isEmpty());
+        writeEmbeddings(first.added());
+
+        // Idempotent rerun: "Found 0 speakers".
+        assertThat(store.resolveUpdate(TestGraphs.SPEAKER).isEmpty()).isTrue();
+
+        // Patch 01: a1's provenance v1 → v2: only s1.
+        store.write(TestGraphs.AUDIO, List.of(audio("a1", "s1", 30.5, "a1_v2")));
+        Increment changed = store.resolveUpdate(TestGraphs.SPEAKER);
+        assertThat(changed.added()).isEmpty();
+        assertThat(changed.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("speaker_id", "s1"));
+        assertThat(changed.stale().get(0).provenance()).isEqualTo(embedding("a1_v2", "a2_v1"));
+        assertThat(changed.stale().get(0).recordedProvenance()).isEqualTo(embedding("a1_v1", "a2_v1"));
+        assertThat(changed.stale().get(0).members().get(TestGraphs.AUDIO)).extracting(m -> m.get("audio_id")).containsExactly("a1", "a2");
+        writeEmbeddings(changed.stale());
+
+        // Patch 02: a new recording a5 of s1: only s1.
+        store.write(TestGraphs.AUDIO, List.of(audio("a5", "s1", 25.0, "a5_v1")));
+        Increment grown = store.resolveUpdate(TestGraphs.SPEAKER);
+        assertThat(grown.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("speaker_id", "s1"));
+        assertThat(grown.stale().get(0).members().get(TestGraphs.AUDIO)).extracting(m -> m.get("audio_id"))
+                .containsExactly("a1", "a2", "a5");
+        writeEmbeddings(grown.stale());
+        assertThat(store.resolveUpdate(TestGraphs.SPEAKER).isEmpty()).isTrue();
+
+        // A recording moves to the other speaker: both groups change.
+        store.write(TestGraphs.AUDIO, List.of(audio("a2", "s2", 45.2, "a2_v1")));
+        Increment moved = store.resolveUpdate(TestGraphs.SPEAKER);
+        assertThat(moved.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("speaker_id", "s1"), Map.of("speaker_id", "s2"));
+        assertThat(moved.stale()).extracting(IncrementRow::provenance)
+                .containsExactly(embedding("a1_v2", "a5_v1"), embedding("a2_v1", "a3_v1", "a4_v1"));
+        assertThat(moved.stale().get(1).members().get(TestGraphs.AUDIO)).containsExactly(
+                member("a2", "s2", 45.2), member("a3", "s2", 60.0), member("a4", "s2", 35.8));
+        writeEmbeddings(moved.stale());
+
+        // A hard-deleted recording: its group is stale, without it.
+        store.delete(TestGraphs.AUDIO, Filter.eq("audio_id", "a3"), DeleteMode.HARD);
+        Increment shrunk = store.resolveUpdate(TestGraphs.SPEAKER);
+        assertThat(shrunk.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("speaker_id", "s2"));
+        assertThat(shrunk.stale().get(0).provenance()).isEqualTo(embedding("a2_v1", "a4_v1"));
+        assertThat(shrunk.stale().get(0).members().get(TestGraphs.AUDIO)).extracting(m -> m.get("audio_id")).containsExactly("a2", "a4");
+        writeEmbeddings(shrunk.stale());
+
+        // Every member of a speaker gone: the embedding is orphaned (no members carried).
+        store.delete(TestGraphs.AUDIO, Filter.in("audio_id", List.of("a1", "a5")), DeleteMode.SOFT);
+        Increment gone = store.resolveUpdate(TestGraphs.SPEAKER);
+        assertThat(gone.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("speaker_id", "s1"));
+        assertThat(gone.orphaned().get(0).members()).isEmpty();
+        assertThat(gone.added()).isEmpty();
+        assertThat(gone.stale()).isEmpty();
+    }
+
+    @Test
+    void writesMustCarryTheOnColumnsOfTheirLineage() {
+        reopen(TestGraphs.examples("1"));
+        MetadataRow noSpeaker = MetadataRow.builder().ids(Map.of("audio_id", "a1")).column("path", "p")
+                .provenanceByField(Map.of("default", "v")).build();
+        assertThatThrownBy(() -> store.write(TestGraphs.AUDIO, List.of(noSpeaker)))
+                .isInstanceOf(MetadataStoreException.class).hasMessageContaining("'audio'").hasMessageContaining("'speaker_id'");
+        assertThatThrownBy(() -> store.write(TestGraphs.AUDIO, List.of(noSpeaker.toBuilder().column("speaker_id", null).build())))
+                .isInstanceOf(MetadataStoreException.class).hasMessageContaining("'audio'").hasMessageContaining("'speaker_id'");
+        store.write(TestGraphs.RAW_VIDEO, List.of(MetadataRow.builder().ids(Map.of("video_id", 1L))
+                .provenanceByField(Map.of("audio", "a", "frames", "f")).build()));
+        IncrementRow video = store.resolveUpdate(TestGraphs.VIDEO_CHUNK).added().get(0);
+        assertThatThrownBy(() -> store.write(TestGraphs.VIDEO_CHUNK, List.of(MetadataRow.builder().ids(Map.of("video_chunk_id", "1_0"))
+                .provenanceByField(video.provenanceByField()).build())))
+                .isInstanceOf(MetadataStoreException.class).hasMessageContaining("'video/chunk'").hasMessageContaining("'video_id'");
+        assertThat(store.read(TestGraphs.VIDEO_CHUNK)).isEmpty();
+        assertThat(store.features()).containsExactly(FeatureKey.of(TestGraphs.RAW_VIDEO));
+    }
+
+    /** The reversed rename: a parent of an N:1 dep must carry the 'on' columns under its own names. */
+    @Test
+    void onColumnsOfAnAggregationAreCheckedUnderTheParentsOwnNames() {
+        FeatureSpec clip = FeatureSpec.builder("test/clip").idColumns("clip_id").field(FieldSpec.of("v")).build();
+        FeatureSpec person = FeatureSpec.builder("test/person").idColumns("person_id")
+                .dep(FeatureDep.on("test/clip").rename(Map.of("who", "person_id"))
+                        .lineage(io.metaxy.flink.definitions.Lineage.aggregation(List.of("person_id"))).build())
+                .field(FieldSpec.of("v", "1")).build();
+        reopen(FeatureGraph.of(List.of(clip, person)));
+        assertThatThrownBy(() -> store.write("test/clip", List.of(MetadataRow.builder().ids(Map.of("clip_id", 1L))
+                .column("person_id", "p").provenanceByField(Map.of("v", "x")).build())))
+                .isInstanceOf(MetadataStoreException.class).hasMessageContaining("'test/clip'").hasMessageContaining("'who'");
+        store.write("test/clip", List.of(MetadataRow.builder().ids(Map.of("clip_id", 2L)).column("who", "p")
+                .provenanceByField(Map.of("v", "x")).build(), MetadataRow.builder().ids(Map.of("clip_id", 1L)).column("who", "p")
+                .provenanceByField(Map.of("v", "y")).build()));
+        IncrementRow p = store.resolveUpdate("test/person").added().get(0);
+        assertThat(p.ids()).isEqualTo(Map.of("person_id", "p"));
+        assertThat(p.members()).isEqualTo(Map.of("test/clip", List.of(Map.of("clip_id", 1L, "person_id", "p"),
+                Map.of("clip_id", 2L, "person_id", "p"))));
+    }
+
     @Test
     void writingInReadModeFails() {
         store.write(VIDEO, List.of(video(1, "a1", "f1")));

@@ -36,6 +36,16 @@ class ResolveUpdatePostgresITCase {
         return ARBITRARIES.groups();
     }
 
+    @Provide
+    Arbitrary<ResolveUpdateProperties.Recordings> recordings() {
+        return ARBITRARIES.recordings();
+    }
+
+    @Provide
+    Arbitrary<ResolveUpdateProperties.Chunks> chunks() {
+        return ARBITRARIES.chunks();
+    }
+
     /** One PostgreSQL database for all tries, emptied at the start of each (creating databases is slow). */
     private static synchronized MetadataStore postgres() {
         if (postgresUrl == null) {
@@ -58,6 +68,16 @@ class ResolveUpdatePostgresITCase {
         try (MetadataStore store = postgres()) {
             ResolveUpdateProperties.aggregation(store, groups, SampleHasher.DEFAULT);
             ResolveUpdateProperties.expansion(store, parents, SampleHasher.DEFAULT);
+        }
+    }
+
+    @Property(tries = 10)
+    void metaxyShapedLineageWithMovesAndDeletesMatchesJavaEngineOnPostgres(
+            @ForAll("recordings") ResolveUpdateProperties.Recordings recordings,
+            @ForAll("chunks") ResolveUpdateProperties.Chunks chunks) {
+        try (MetadataStore store = postgres()) {
+            ResolveUpdateProperties.metaxyAggregation(store, recordings, SampleHasher.DEFAULT);
+            ResolveUpdateProperties.metaxyExpansion(store, chunks, SampleHasher.DEFAULT);
         }
     }
 }

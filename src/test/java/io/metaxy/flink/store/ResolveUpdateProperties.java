@@ -1,8 +1,11 @@
 package io.metaxy.flink.store;
 
+import static io.metaxy.flink.store.TestGraphs.CHUNK;
 import static io.metaxy.flink.store.TestGraphs.EXTRA;
 import static io.metaxy.flink.store.TestGraphs.FRAMES;
 import static io.metaxy.flink.store.TestGraphs.ITEM;
+import static io.metaxy.flink.store.TestGraphs.RECORDING;
+import static io.metaxy.flink.store.TestGraphs.SPEAKER_GROUP;
 import static io.metaxy.flink.store.TestGraphs.SUMMARY;
 import static io.metaxy.flink.store.TestGraphs.VIDEO;
 import static io.metaxy.flink.store.TestGraphs.WITH_OPTIONAL;
@@ -11,10 +14,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.versioning.HashAlgorithm;
+import io.metaxy.flink.versioning.IncrementRules;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import io.metaxy.flink.versioning.SampleHasher;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,12 +33,14 @@ import net.jqwik.api.Provide;
 /**
  * Random store contents: {@code resolveUpdate} must equal an in-memory computation with
  * {@link ProvenanceCalculator} over the same samples — same sets, same hashes — on DuckDB
- * (hashing and diff in SQL, for every hash algorithm) and, in {@link ResolveUpdatePostgresITCase},
- * on PostgreSQL (SQL join, hashing in Java); and DuckDB's SQL path must equal the Java fallback
- * row for row. Covered: a 1:1 dep with an optional parent, soft-deleted parents and children,
- * children recorded under an older feature version, a 1:N expansion (children of one parent
- * collapsing; soft-deleted children), and an N:1 aggregation with soft-deleted members and new,
- * stale and orphaned groups.
+ * (hashing and diff in SQL, for every hash algorithm) and on PostgreSQL (SQL join, hashing in
+ * Java); and DuckDB's SQL path must equal the Java fallback row for row. Covered: a 1:1 dep with
+ * an optional parent, soft-deleted parents and children, children recorded under an older
+ * feature version, a 1:N expansion (children of one parent collapsing; soft-deleted children),
+ * and an N:1 aggregation with soft-deleted members and new, stale and orphaned groups; and
+ * Metaxy's shapes (the 'on' columns ordinary columns of the 1:N child and of the N:1 parent) with
+ * rows moving between groups (their 'on' value rewritten), soft and hard deletes, and the members
+ * an N:1 increment carries.
  */
 class ResolveUpdateProperties {
     static final FeatureGraph GRAPH = TestGraphs.graph("1");
@@ -77,6 +84,36 @@ class ResolveUpdateProperties {
         return Combinators.combine(items, Arbitraries.integers().between(0, 2).list().ofSize(5)).as(Groups::new);
     }
 
+    /**
+     * A recording of group 1..4; fate: 0 kept, 1 moved to the next group (rewritten), 2 soft-deleted,
+     * 3 hard-deleted. Speakers of groups 1..5: 0 none, 1 recorded as expected now, 2 other
+     * provenance, 3 recorded as expected before the moves and deletes.
+     */
+    record Rec(long group, String value, int fate) {}
+
+    record Recordings(List<Rec> recs, List<Integer> speakers) {}
+
+    /** A Metaxy-shaped chunk of parent 0..5; state: 0 as expected, 1 other provenance, 2 soft-deleted, 3 moved to the next parent. */
+    record Chunk(int parent, int state) {}
+
+    /** Videos 0..5 (null: none; else its frames version) and their chunks. */
+    record Chunks(List<String> videos, List<Chunk> chunks) {}
+
+    @Provide
+    Arbitrary<Recordings> recordings() {
+        Arbitrary<List<Rec>> recs = Combinators.combine(Arbitraries.longs().between(1, 4), Arbitraries.of("a", "b", "c"),
+                Arbitraries.of(0, 0, 1, 2, 3)).as(Rec::new).list().ofMaxSize(16);
+        return Combinators.combine(recs, Arbitraries.integers().between(0, 3).list().ofSize(5)).as(Recordings::new);
+    }
+
+    @Provide
+    Arbitrary<Chunks> chunks() {
+        Arbitrary<List<String>> videos = Arbitraries.of("f1", "f2", null).list().ofSize(6);
+        Arbitrary<List<Chunk>> chunks = Combinators.combine(Arbitraries.integers().between(0, 5), Arbitraries.of(0, 0, 1, 2, 3))
+                .as(Chunk::new).list().ofMaxSize(15);
+        return Combinators.combine(videos, chunks).as(Chunks::new);
+    }
+
     private static MetadataStore duckdb() {
         return duckdb(SampleHasher.DEFAULT);
     }
@@ -117,12 +154,15 @@ class ResolveUpdateProperties {
      */
     @Property(tries = 25)
     void sqlPathEqualsJavaFallbackOnDuckDb(@ForAll("hashers") SampleHasher hasher, @ForAll("samples") List<Sample> samples,
-            @ForAll("groups") Groups groups, @ForAll("parents") List<Parent> parents) {
+            @ForAll("groups") Groups groups, @ForAll("parents") List<Parent> parents,
+            @ForAll("recordings") Recordings recordings, @ForAll("chunks") Chunks chunks) {
         try (MetadataStore store = duckdb(hasher)) {
             oneToOneWithOptionalParent(store, samples, hasher);
             aggregation(store, groups, hasher);
             expansion(store, parents, hasher);
-            for (String feature : List.of(WITH_OPTIONAL, SUMMARY, FRAMES)) {
+            metaxyAggregation(store, recordings, hasher);
+            metaxyExpansion(store, chunks, hasher);
+            for (String feature : List.of(WITH_OPTIONAL, SUMMARY, FRAMES, SPEAKER_GROUP, CHUNK)) {
                 LazyIncrement sql = store.resolveUpdateLazy(feature, ResolveOptions.defaults());
                 LazyIncrement java;
                 System.setProperty("metaxy.store.javaHash", "true");
@@ -158,6 +198,175 @@ class ResolveUpdateProperties {
             aggregation(store, groups, SampleHasher.DEFAULT);
             expansion(store, parents, SampleHasher.DEFAULT);
         }
+    }
+
+    @Property(tries = 30)
+    void metaxyShapedLineageWithMovesAndDeletesMatchesJavaEngineOnDuckDb(@ForAll("hashers") SampleHasher hasher,
+            @ForAll("recordings") Recordings recordings, @ForAll("chunks") Chunks chunks) {
+        try (MetadataStore store = duckdb(hasher)) {
+            metaxyAggregation(store, recordings, hasher);
+            metaxyExpansion(store, chunks, hasher);
+        }
+    }
+
+    /**
+     * Recordings written, then moved (rewritten with another 'grp'), soft- and hard-deleted;
+     * speakers recorded before or after; checks the speakers' increment and the members it carries.
+     */
+    static void metaxyAggregation(MetadataStore store, Recordings recordings, SampleHasher hasher) {
+        ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(SPEAKER_GROUP), hasher);
+        List<Rec> recs = recordings.recs();
+        List<MetadataRow> initial = new ArrayList<>();
+        List<MetadataRow> moves = new ArrayList<>();
+        List<Long> soft = new ArrayList<>();
+        List<Long> hard = new ArrayList<>();
+        // group → rec id → value, before and after the changes (rec ids are the list positions: ordered numerically)
+        Map<Long, TreeMap<Long, String>> before = new TreeMap<>();
+        Map<Long, TreeMap<Long, String>> after = new TreeMap<>();
+        Map<Long, Long> finalGroup = new HashMap<>();
+        for (int i = 0; i < recs.size(); i++) {
+            Rec r = recs.get(i);
+            long id = i;
+            initial.add(recording(id, r.group(), r.value()));
+            before.computeIfAbsent(r.group(), g -> new TreeMap<>()).put(id, r.value());
+            long group = r.fate() == 1 ? r.group() % 4 + 1 : r.group();
+            switch (r.fate()) {
+                case 1 -> moves.add(recording(id, group, r.value()));
+                case 2 -> soft.add(id);
+                case 3 -> hard.add(id);
+                default -> { }
+            }
+            if (r.fate() < 2) {
+                after.computeIfAbsent(group, g -> new TreeMap<>()).put(id, r.value());
+                finalGroup.put(id, group);
+            }
+        }
+        store.write(RECORDING, initial);
+        List<MetadataRow> speakers = new ArrayList<>();
+        Expected expected = new Expected();
+        Map<Long, List<Map<String, Object>>> expectedMembers = new HashMap<>();
+        for (long group = 1; group <= recordings.speakers().size(); group++) {
+            int state = recordings.speakers().get((int) group - 1);
+            Map<String, String> now = expectedOf(calc, hasher, after.get(group));
+            Map<String, String> then = expectedOf(calc, hasher, before.get(group));
+            Map<String, String> recorded = switch (state) {
+                case 1 -> now;
+                case 3 -> then;
+                default -> null;
+            };
+            if (state > 0) {
+                speakers.add(MetadataRow.builder().ids(Map.of("grp", group))
+                        .provenanceByField(recorded == null ? Map.of("value", "other") : recorded).build());
+            }
+            if (now == null) {
+                if (state > 0) {
+                    expected.orphaned().add(group);
+                }
+                continue;
+            }
+            List<Map<String, Object>> members = new ArrayList<>();
+            for (long id : after.get(group).keySet()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("rec_id", id);
+                m.put("grp", group);
+                m.put("path", "r" + id);
+                members.add(m);
+            }
+            expectedMembers.put(group, members);
+            if (state == 0) {
+                expected.added().put(group, calc.provenance(now));
+            } else if (!now.equals(recorded)) {
+                expected.stale().put(group, calc.provenance(now));
+            }
+        }
+        // Speakers before the moves (as a worker would have written them), then the moves and deletes.
+        store.write(SPEAKER_GROUP, speakers);
+        store.write(RECORDING, moves);
+        store.delete(RECORDING, Filter.in("rec_id", soft), DeleteMode.SOFT);
+        store.delete(RECORDING, Filter.in("rec_id", hard), DeleteMode.HARD);
+        expected.check(store, SPEAKER_GROUP, "grp");
+        Increment inc = store.resolveUpdate(SPEAKER_GROUP);
+        for (List<IncrementRow> rows : List.of(inc.added(), inc.stale())) {
+            for (IncrementRow row : rows) {
+                assertThat(row.members()).as("members of %s", row.ids())
+                        .isEqualTo(Map.of(RECORDING, expectedMembers.get((Long) row.ids().get("grp"))));
+            }
+        }
+        assertThat(inc.orphaned()).allSatisfy(r -> assertThat(r.members()).isEmpty());
+    }
+
+    private static MetadataRow recording(long id, long group, String value) {
+        return MetadataRow.builder().ids(Map.of("rec_id", id)).column("grp", group).column("path", "r" + id)
+                .provenanceByField(Map.of("value", value)).build();
+    }
+
+    /** The speaker's expected provenance by field from its members' versions in id order; null when it has none. */
+    private static Map<String, String> expectedOf(ProvenanceCalculator calc, SampleHasher hasher, TreeMap<Long, String> members) {
+        if (members == null || members.isEmpty()) {
+            return null;
+        }
+        return calc.provenanceByField(Map.of(FeatureKey.of(RECORDING),
+                Map.of("value", IncrementRules.fold(hasher, List.copyOf(members.values())))));
+    }
+
+    /** Metaxy-shaped chunks (their video's sample_uid an ordinary column), some moved to another video; checks per video. */
+    static void metaxyExpansion(MetadataStore store, Chunks chunks, SampleHasher hasher) {
+        ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(CHUNK), hasher);
+        long offset = 2_000;
+        List<MetadataRow> videos = new ArrayList<>();
+        Map<Integer, Map<String, String>> expectedByParent = new HashMap<>();
+        for (int p = 0; p < chunks.videos().size(); p++) {
+            String frames = chunks.videos().get(p);
+            if (frames != null) {
+                videos.add(TestGraphs.video(offset + p, "a", frames));
+                expectedByParent.put(p, calc.provenanceByField(Map.of(FeatureKey.of(VIDEO), Map.of("audio", "a", "frames", frames))));
+            }
+        }
+        List<MetadataRow> written = new ArrayList<>();
+        List<MetadataRow> moves = new ArrayList<>();
+        List<Long> soft = new ArrayList<>();
+        // final parent → the recorded provenance of its current chunks
+        Map<Integer, List<Map<String, String>>> current = new TreeMap<>();
+        for (int c = 0; c < chunks.chunks().size(); c++) {
+            Chunk chunk = chunks.chunks().get(c);
+            long id = offset + c;
+            Map<String, String> recorded = chunk.state() == 1 || !expectedByParent.containsKey(chunk.parent())
+                    ? Map.of("frames", "other") : expectedByParent.get(chunk.parent());
+            written.add(chunkRow(id, offset + chunk.parent(), recorded));
+            int parent = chunk.parent();
+            if (chunk.state() == 3) {
+                parent = (parent + 1) % chunks.videos().size();
+                moves.add(chunkRow(id, offset + parent, recorded));
+            }
+            if (chunk.state() == 2) {
+                soft.add(id);
+            } else {
+                current.computeIfAbsent(parent, k -> new ArrayList<>()).add(recorded);
+            }
+        }
+        Expected expected = new Expected();
+        for (int p = 0; p < chunks.videos().size(); p++) {
+            Map<String, String> want = expectedByParent.get(p);
+            List<Map<String, String>> have = current.get(p);
+            if (want == null) {
+                if (have != null) {
+                    expected.orphaned().add(offset + p);
+                }
+            } else if (have == null) {
+                expected.added().put(offset + p, calc.provenance(want));
+            } else if (have.stream().anyMatch(h -> !h.equals(want))) {
+                expected.stale().put(offset + p, calc.provenance(want));
+            }
+        }
+        store.write(VIDEO, videos);
+        store.write(CHUNK, written);
+        store.write(CHUNK, moves);
+        store.delete(CHUNK, Filter.in("chunk_id", soft), DeleteMode.SOFT);
+        expected.check(store, CHUNK, "sample_uid", ResolveOptions.defaults().targetFilter(Filter.ge("sample_uid", offset)));
+    }
+
+    private static MetadataRow chunkRow(long id, long parent, Map<String, String> provenanceByField) {
+        return MetadataRow.builder().ids(Map.of("chunk_id", id)).column("sample_uid", parent).provenanceByField(provenanceByField).build();
     }
 
     /** What the in-memory model expects: ids → provenance for new and stale, ids of orphans. */

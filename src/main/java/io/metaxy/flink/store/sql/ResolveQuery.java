@@ -13,11 +13,14 @@ import io.metaxy.flink.store.IncrementRow;
 import io.metaxy.flink.store.MetadataStoreException;
 import io.metaxy.flink.store.ResolveOptions;
 import io.metaxy.flink.store.SystemColumns;
+import io.metaxy.flink.versioning.IdValueOrder;
+import io.metaxy.flink.versioning.IncrementRules;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +44,14 @@ import java.util.Map;
  *
  * The grain is the feature's id columns, or the 'on' columns of a 1:N dep (increments of an
  * expansion are per parent; the children of one parent collapse to one current row, stale if
- * any child's provenance differs).
+ * any child's provenance differs). Grain columns are looked up by name on both sides: a 1:N
+ * child carries the parent's (renamed) id columns as ordinary columns, an N:1 parent carries
+ * the child's id columns as ordinary columns.
+ *
+ * <p>The Java path classifies with {@link IncrementRules#classifySlots} (the one copy of the
+ * rules; the {@code CASE} of {@link #hashedQuery} is its twin). Increments of a feature with N:1
+ * deps carry the members of each changed group ({@link IncrementRow#members()}): after the main
+ * query, one query per N:1 dep fetches the current members of the new and stale groups only.
  */
 final class ResolveQuery {
     private final SqlMetadataStore store;
@@ -156,7 +166,9 @@ final class ResolveQuery {
      * The whole of resolveUpdate in SQL: {@code exph} adds to each expected row its provenance by
      * field ({@code __pf<i>}, design §3's first formula over the slots {@code __s<j>}) and its
      * provenance ({@code __p}); the outer select classifies ({@code __kind}: new, stale, orphaned)
-     * and drops unchanged samples, so Java only maps rows.
+     * and drops unchanged samples, so Java only maps rows. The {@code CASE} is the twin of
+     * {@link IncrementRules#classifySlots}: stale unless min = max = expected and not flagged;
+     * the recorded provenance reported is min unless min = expected, then max.
      */
     private String hashedQuery(List<String> ctes, boolean hasExpected, boolean hasCurrent, List<Object> params)
             throws SQLException {
@@ -392,6 +404,133 @@ final class ResolveQuery {
         return String.join(" AND ", conditions);
     }
 
+    /** Keys of the changed groups per member query: bounds the statement's parameter count. */
+    private static final int MEMBER_KEYS_PER_QUERY = 500;
+
+    /**
+     * {@code inc} with each new and stale row carrying the current members of its group for
+     * every N:1 dep ({@link IncrementRow#members()}). Only the changed groups' members are read:
+     * one query per N:1 dep (per {@value #MEMBER_KEYS_PER_QUERY} groups), against the tables as
+     * the main query saw them (the caller holds the store's lock).
+     */
+    private Increment withMembers(Increment inc) throws SQLException {
+        List<FeatureDep> aggregations = spec.deps().stream().filter(d -> d.lineage() instanceof Lineage.Aggregation).toList();
+        if (aggregations.isEmpty() || inc.added().isEmpty() && inc.stale().isEmpty()) {
+            return inc;
+        }
+        List<List<Object>> keys = new ArrayList<>();
+        for (List<IncrementRow> rows : List.of(inc.added(), inc.stale())) {
+            for (IncrementRow row : rows) {
+                keys.add(groupKey(row.ids()));
+            }
+        }
+        Map<String, Map<List<Object>, List<Map<String, Object>>>> byDep = new LinkedHashMap<>();
+        for (FeatureDep dep : aggregations) {
+            byDep.put(dep.feature().toString(), members(dep, keys));
+        }
+        return new Increment(attach(inc.added(), byDep), attach(inc.stale(), byDep), inc.orphaned());
+    }
+
+    private List<Object> groupKey(Map<String, Object> ids) {
+        List<Object> key = new ArrayList<>(grain.size());
+        for (String g : grain) {
+            key.add(SqlMetadataStore.normalize(ids.get(g)));
+        }
+        return key;
+    }
+
+    private List<IncrementRow> attach(List<IncrementRow> rows, Map<String, Map<List<Object>, List<Map<String, Object>>>> byDep) {
+        List<IncrementRow> out = new ArrayList<>(rows.size());
+        for (IncrementRow row : rows) {
+            List<Object> key = groupKey(row.ids());
+            Map<String, List<Map<String, Object>>> members = new LinkedHashMap<>();
+            byDep.forEach((parent, groups) -> members.put(parent, groups.getOrDefault(key, List.of())));
+            out.add(row.withMembers(members));
+        }
+        return out;
+    }
+
+    /**
+     * The current members of the given groups of one N:1 dep: group key → members ordered by the
+     * parent's id columns ({@link IdValueOrder}), each its id columns and selected columns, named
+     * after the dep's rename. The same rows the main query folded (latest, current version, not
+     * deleted, the dep's filters).
+     */
+    private Map<List<Object>, List<Map<String, Object>>> members(FeatureDep dep, List<List<Object>> keys) throws SQLException {
+        FeatureSpec parent = store.graph().spec(dep.feature());
+        Map<String, String> parentSchema = store.schema(parent.key());
+        Map<List<Object>, List<Map<String, Object>>> out = new HashMap<>();
+        if (parentSchema.isEmpty()) {
+            return out;
+        }
+        Map<String, String> toParent = new HashMap<>();
+        for (String column : parentSchema.keySet()) {
+            toParent.put(dep.rename().getOrDefault(column, column), column);
+        }
+        List<String> grainParent = new ArrayList<>();
+        for (String g : grain) {
+            grainParent.add(toParent.get(g));
+        }
+        List<String> memberColumns = new ArrayList<>(parent.idColumns());
+        for (String column : parentSchema.keySet()) {
+            boolean selected = dep.select() == null ? !parent.idColumns().contains(column) : dep.select().contains(column);
+            if (selected && !SystemColumns.isSystem(column) && !memberColumns.contains(column)) {
+                memberColumns.add(column);
+            }
+        }
+        List<String> select = new ArrayList<>();
+        for (int g = 0; g < grainParent.size(); g++) {
+            select.add("x." + q(grainParent.get(g)) + " AS __g" + g);
+        }
+        for (int m = 0; m < memberColumns.size(); m++) {
+            select.add("x." + q(memberColumns.get(m)) + " AS __m" + m);
+        }
+        List<String> memberNames = memberColumns.stream().map(c -> dep.rename().getOrDefault(c, c)).toList();
+        int idCount = parent.idColumns().size();
+        for (int from = 0; from < keys.size(); from += MEMBER_KEYS_PER_QUERY) {
+            List<List<Object>> part = keys.subList(from, Math.min(keys.size(), from + MEMBER_KEYS_PER_QUERY));
+            List<Object> params = new ArrayList<>();
+            StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM (")
+                    .append(store.latestRows(parent, true, true, false, params)).append(") x WHERE ");
+            for (String filter : dep.filters()) {
+                sql.append("(").append(filter).append(") AND ");
+            }
+            List<String> anyKey = new ArrayList<>();
+            for (List<Object> key : part) {
+                List<String> equal = new ArrayList<>();
+                for (int g = 0; g < key.size(); g++) {
+                    equal.add("x." + q(grainParent.get(g)) + " = ?");
+                    params.add(key.get(g));
+                }
+                anyKey.add("(" + String.join(" AND ", equal) + ")");
+            }
+            sql.append("(").append(String.join(" OR ", anyKey)).append(")");
+            try (PreparedStatement ps = store.prepare(sql.toString(), params); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<Object> key = new ArrayList<>(grain.size());
+                    for (int g = 0; g < grain.size(); g++) {
+                        key.add(SqlMetadataStore.normalize(rs.getObject("__g" + g)));
+                    }
+                    Map<String, Object> member = new LinkedHashMap<>();
+                    for (int m = 0; m < memberColumns.size(); m++) {
+                        member.put(memberNames.get(m), SqlMetadataStore.normalize(rs.getObject("__m" + m)));
+                    }
+                    out.computeIfAbsent(key, k -> new ArrayList<>()).add(member);
+                }
+            }
+        }
+        // The fold's order: the members' id columns, numbers numerically, text by compareTo.
+        Comparator<Map<String, Object>> order = (a, b) -> 0;
+        for (int i = 0; i < idCount; i++) {
+            String name = memberNames.get(i);
+            order = order.thenComparing(m -> m.get(name), IdValueOrder.INSTANCE);
+        }
+        for (List<Map<String, Object>> group : out.values()) {
+            group.sort(order);
+        }
+        return out;
+    }
+
     /** A built query with what is needed to map its rows; run it before the store changes. */
     final class Plan {
         private final String sql;
@@ -419,9 +558,11 @@ final class ResolveQuery {
             if (sql == null) {
                 return new Increment(List.of(), List.of(), List.of());
             }
+            Increment inc;
             try (PreparedStatement ps = store.prepare(sql, parameters); ResultSet rs = ps.executeQuery()) {
-                return hashed ? mapRows(rs) : classify(rs);
+                inc = hashed ? mapRows(rs) : classify(rs);
             }
+            return withMembers(inc);
         }
 
         private Increment classify(ResultSet rs) throws SQLException {
@@ -434,6 +575,7 @@ final class ResolveQuery {
             int[] cpbfIdx = columns(rs, "__cpbf", calc.fields().size());
             int spIdx = rs.findColumn("__sp");
             int[] upstreamIdx = columns(rs, "__u", carriesUpstream ? upstreamNames.size() : 0);
+            IncrementRules rules = IncrementRules.of(store.graph(), spec.key(), store.hasher());
             List<IncrementRow> added = new ArrayList<>();
             List<IncrementRow> stale = new ArrayList<>();
             List<IncrementRow> orphaned = new ArrayList<>();
@@ -441,29 +583,24 @@ final class ResolveQuery {
             while (rs.next()) {
                 Map<String, Object> ids = values(rs, grain, grainIdx);
                 boolean expected = rs.getObject(eIdx) != null;
-                boolean current = rs.getObject(cIdx) != null;
+                IncrementRules.Recorded recorded = rs.getObject(cIdx) == null ? IncrementRules.Recorded.NONE
+                        : new IncrementRules.Recorded(rs.getString(cpIdx), rs.getString(cp2Idx), rs.getInt(spIdx) == 1);
                 if (expected) {
                     for (int j = 0; j < versions.length; j++) {
                         String value = rs.getString(slotIdx[j]);
-                        versions[j] = value != null && aggregated[j]
-                                ? ProvenanceCalculator.aggregate(store.hasher(), List.of(value)) : value;
+                        // N:1: string_agg already joined the members' versions with '|' in id
+                        // order; the fold hashes that join (fold of one pre-joined value = fold of the members).
+                        versions[j] = value != null && aggregated[j] ? IncrementRules.fold(store.hasher(), List.of(value)) : value;
                     }
-                    String[] byField = calc.provenanceByField(versions);
-                    String provenance = calc.provenance(byField);
-                    Map<String, String> byFieldMap = calc.byFieldMap(byField);
-                    Map<String, Object> upstream = values(rs, upstreamNames, upstreamIdx);
-                    if (!current) {
-                        added.add(new IncrementRow(ids, byFieldMap, provenance, null, null, upstream));
-                    } else {
-                        String recorded = rs.getString(cpIdx);
-                        String recordedMax = rs.getString(cp2Idx);
-                        if (!provenance.equals(recorded) || !provenance.equals(recordedMax) || rs.getInt(spIdx) == 1) {
-                            stale.add(new IncrementRow(ids, byFieldMap, provenance, recordedByField(rs, cpbfIdx),
-                                    provenance.equals(recorded) ? recordedMax : recorded, upstream));
-                        }
-                    }
-                } else if (current) {
-                    orphaned.add(new IncrementRow(ids, null, null, recordedByField(rs, cpbfIdx), rs.getString(cpIdx)));
+                }
+                IncrementRules.Verdict verdict = rules.classifySlots(expected ? versions : null, recorded);
+                switch (verdict.kind()) {
+                    case NEW -> added.add(new IncrementRow(ids, calc.byFieldMap(verdict.expectedByField()), verdict.expected(),
+                            null, null, values(rs, upstreamNames, upstreamIdx)));
+                    case STALE -> stale.add(new IncrementRow(ids, calc.byFieldMap(verdict.expectedByField()), verdict.expected(),
+                            recordedByField(rs, cpbfIdx), verdict.recorded(), values(rs, upstreamNames, upstreamIdx)));
+                    case ORPHANED -> orphaned.add(new IncrementRow(ids, null, null, recordedByField(rs, cpbfIdx), verdict.recorded()));
+                    case NONE -> { }
                 }
             }
             return new Increment(added, stale, orphaned);
