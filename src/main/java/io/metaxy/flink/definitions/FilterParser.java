@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * or         := and ( OR and )*
  * and        := not ( AND not )*
  * not        := NOT not | predicate
- * predicate  := primary [ op primary | IS [NOT] (NULL | TRUE | FALSE) | [NOT] IN ( literal, … ) ]
+ * predicate  := primary [ op primary | IS [NOT] (NULL | TRUE | FALSE) ] | column [NOT] IN ( literal, … )
  * primary    := ( filter ) | literal | column
  * op         := = | == | &lt;&gt; | != | &lt; | &lt;= | &gt; | &gt;=
  * literal    := [-] number | 'text' ('' for a quote) | TRUE | FALSE | NULL
@@ -180,7 +180,9 @@ public final class FilterParser {
         }
         boolean notIn = t.keyword("NOT") && tokens.get(next + 1).keyword("IN");
         if (t.keyword("IN") || notIn) {
-            Operand l = operand(left, start, t);
+            if (!(left instanceof Column l)) {
+                throw error(start.position, "the left side of " + (notIn ? "NOT IN" : "IN") + " must be a column (as in Metaxy)");
+            }
             if (notIn) {
                 take();
             }

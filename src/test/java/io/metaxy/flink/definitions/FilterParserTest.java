@@ -85,6 +85,7 @@ class FilterParserTest {
         assertError("a = 1 b", "expected AND, OR or the end of the filter at position 7, found 'b'");
         assertError("(a = 1", "expected ')' (to close the '(' at position 1) at position 7, found the end of the filter");
         assertError("a IN ()", "expected a literal in the IN list");
+        assertError("1 IN (1)", "the left side of IN must be a column (as in Metaxy) at position 1");
         assertError("a IN (b)", "expected a literal in the IN list (numbers, 'text', TRUE, FALSE or NULL) at position 7, found 'b'");
         assertError("a IN 1", "expected '(' after IN at position 6");
         assertError("a IS 5", "expected NULL, TRUE or FALSE after IS at position 6, found '5'");

@@ -289,11 +289,14 @@ final class ResolveQuery {
             // Metaxy's filters, parsed: over the upstream's user and id columns under their post-rename names.
             Map<String, String> refs = new java.util.TreeMap<>();
             Map<String, String> types = new HashMap<>();
-            for (Map.Entry<String, String> column : parentSchema.entrySet()) {
-                if (!SystemColumns.isSystem(column.getKey())) {
-                    String name = dep.rename().getOrDefault(column.getKey(), column.getKey());
-                    refs.put(name, "x." + q(column.getKey()));
-                    types.put(name, column.getValue());
+            for (boolean renamed : new boolean[] {false, true}) {
+                // A renamed column shadows an unrenamed one of the name it takes.
+                for (Map.Entry<String, String> column : parentSchema.entrySet()) {
+                    if (!SystemColumns.isSystem(column.getKey()) && dep.rename().containsKey(column.getKey()) == renamed) {
+                        String name = dep.rename().getOrDefault(column.getKey(), column.getKey());
+                        refs.put(name, "x." + q(column.getKey()));
+                        types.put(name, column.getValue());
+                    }
                 }
             }
             FilterExpressionRenderer renderer = new FilterExpressionRenderer(dialect, spec.key(), dep.feature(), refs, types);

@@ -221,15 +221,19 @@ class FilterDifferentialProperties {
         Arbitrary<Op> ops = Arbitraries.of(Op.values());
         return Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(6, Combinators.combine(operand(), ops, operand()).as(Comparison::new)),
-                net.jqwik.api.Tuple.of(2, Combinators.combine(operand(), literal().list().ofMinSize(1).ofMaxSize(4)).as(In::new)),
+                net.jqwik.api.Tuple.of(2, Combinators.combine(column(), literal().list().ofMinSize(1).ofMaxSize(4)).as(In::new)),
                 net.jqwik.api.Tuple.of(1, operand().map(IsNull::new)),
                 net.jqwik.api.Tuple.of(1, operand().map(o -> (FilterExpression) o)));
     }
 
     private Arbitrary<Operand> operand() {
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(3, Arbitraries.of(new ArrayList<>(TABLE_COLUMN.keySet())).map(Column::new)),
+                net.jqwik.api.Tuple.of(3, column().map(c -> (Operand) c)),
                 net.jqwik.api.Tuple.of(2, literal().map(l -> (Operand) l)));
+    }
+
+    private Arbitrary<Column> column() {
+        return Arbitraries.of(new ArrayList<>(TABLE_COLUMN.keySet())).map(Column::new);
     }
 
     private Arbitrary<Literal> literal() {
