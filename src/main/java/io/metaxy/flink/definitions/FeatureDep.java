@@ -17,7 +17,10 @@ import java.util.Objects;
  *
  * @param select upstream user columns carried to the child (null = all)
  * @param rename upstream column → name seen by the child (empty = none)
- * @param filters SQL boolean expressions an upstream row must satisfy (empty = none)
+ * @param filters Metaxy's filter strings ({@code sql_filters}): SQL-like boolean expressions over an
+ *     upstream row after {@link #rename}, all of which the row must satisfy (empty = none); kept as
+ *     written for the spec's round trip, parsed (and checked, a {@link DefinitionException} when one
+ *     does not parse) by {@link #filterExpressions()}. See {@link FilterParser} for the syntax.
  */
 public record FeatureDep(
         FeatureKey feature,
@@ -35,6 +38,25 @@ public record FeatureDep(
         select = select == null ? null : List.copyOf(select);
         rename = rename == null ? Map.of() : Map.copyOf(rename);
         filters = filters == null ? List.of() : List.copyOf(filters);
+        FilterParser.parseAll(filters, "dep on '" + feature + "'");
+    }
+
+    /** The parsed {@link #filters}, in order (parsed on each call: keep the result). */
+    public List<FilterExpression> filterExpressions() {
+        return FilterParser.parseAll(filters, "dep on '" + feature + "'");
+    }
+
+    /**
+     * The conjunction of the parsed {@link #filters} that an upstream row, under its post-rename
+     * column names, must satisfy; {@link FilterExpression#ALWAYS} when there are none.
+     *
+     * <pre>{@code
+     * FilterExpression f = dep.filter();                      // once, when planning
+     * if (f.matches(renamedUpstreamRow)) { ... }              // per upstream row
+     * }</pre>
+     */
+    public FilterExpression filter() {
+        return FilterExpression.allOf(filterExpressions());
     }
 
     public static Builder on(String feature) {

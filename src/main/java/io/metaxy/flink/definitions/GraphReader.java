@@ -202,7 +202,10 @@ public final class GraphReader {
         }
         JsonNode filters = node.hasNonNull("sql_filters") ? node.get("sql_filters") : node.get("filters");
         if (filters != null && !filters.isNull()) {
-            builder.filters(filters.isTextual() ? List.of(filters.asText()) : strings(filters, where + " filters"));
+            List<String> texts = filters.isTextual() ? List.of(filters.asText()) : strings(filters, where + " filters");
+            // Checked here so the message names the feature and the dep (Metaxy parses them when the spec loads).
+            FilterParser.parseAll(texts, where);
+            builder.filters(texts);
         }
         return guard(where, builder::build);
     }

@@ -11,6 +11,7 @@ import static io.metaxy.flink.store.TestGraphs.video;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.metaxy.flink.definitions.DefinitionException;
 import io.metaxy.flink.definitions.FeatureDep;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
@@ -762,6 +763,46 @@ abstract class MetadataStoreContract {
                 .field(FieldSpec.of("audio", "1")).field(FieldSpec.of("frames", "1")).build()));
     }
 
+    /**
+     * Metaxy's dep filters keep only the upstream rows they match, read after the dep's rename:
+     * a filtered-out sample is not expected (an existing child row for it is orphaned), and
+     * comparisons follow SQL's three-valued logic (a NULL split matches neither = nor <>).
+     */
+    @Test
+    void depFiltersSelectUpstreamRowsAfterRename() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1").toBuilder().column("split", "train").column("score", 0.9).build(),
+                video(2, "a2", "f2").toBuilder().column("split", "test").column("score", 0.2).build(),
+                video(3, "a3", "f3").toBuilder().column("split", "it's").column("score", 0.5).build(),
+                video(4, "a4", "f4").toBuilder().column("score", 0.7).build()));
+        store.close();
+        FeatureGraph filtered = FeatureGraph.of(List.of(graph.spec(VIDEO), FeatureSpec.builder(CHILD).idColumns("sample_uid")
+                .dep(FeatureDep.on(VIDEO).rename(Map.of("split", "subset"))
+                        .filters(List.of("subset <> 'test' AND \"score\" >= '0.5'", "sample_uid IN (1, NULL) OR subset = 'it''s'"))
+                        .build())
+                .field(FieldSpec.of("audio", "1")).field(FieldSpec.of("frames", "1")).build()));
+        store = MetadataStores.open(url, filtered, AccessMode.WRITE);
+        Increment first = store.resolveUpdate(CHILD);
+        // 2 is 'test'; 4 has a NULL subset (unknown <> 'test'); 3 is unknown IN (1, NULL) but passes by its subset.
+        assertThat(first.added()).extracting(IncrementRow::ids)
+                .containsExactly(Map.of("sample_uid", 1L), Map.of("sample_uid", 3L));
+        assertThat(first.added()).extracting(r -> r.upstream().get("subset")).containsExactly("train", "it's");
+        store.write(CHILD, first.added().stream().map(IncrementRow::toMetadataRow).toList());
+        assertThat(store.resolveUpdate(CHILD).isEmpty()).isTrue();
+        // Sample 1 moves to the test split: its child row no longer has a matching upstream row.
+        store.write(VIDEO, List.of(video(1, "a1", "f1").toBuilder().column("split", "test").column("score", 0.9).build()));
+        Increment second = store.resolveUpdate(CHILD);
+        assertThat(second.added()).isEmpty();
+        assertThat(second.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 1L));
+        store.close();
+        // A filter naming the upstream's pre-rename column finds no such column.
+        FeatureGraph preRename = FeatureGraph.of(List.of(graph.spec(VIDEO), FeatureSpec.builder(CHILD).idColumns("sample_uid")
+                .dep(FeatureDep.on(VIDEO).rename(Map.of("split", "subset")).filters(List.of("split = 'train'")).build())
+                .field(FieldSpec.of("audio", "1")).field(FieldSpec.of("frames", "1")).build()));
+        store = MetadataStores.open(url, preRename, AccessMode.WRITE);
+        assertThatThrownBy(() -> store.resolveUpdate(CHILD)).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("'split'").hasMessageContaining(CHILD).hasMessageContaining("subset");
+    }
+
     @Test
     void failuresAreClassifiedPrecisely() {
         store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
@@ -769,11 +810,9 @@ abstract class MetadataStoreContract {
         store = MetadataStores.open(url, childFiltered("sample_uid >= 2"), AccessMode.WRITE);
         assertThat(store.resolveUpdate(CHILD).added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
         store.close();
-        // A syntax error in the graph's SQL is neither the data's fault nor the connection's.
-        store = MetadataStores.open(url, childFiltered("sample_uid >= = 2"), AccessMode.WRITE);
-        assertThatThrownBy(() -> store.resolveUpdate(CHILD)).isExactlyInstanceOf(MetadataStoreException.class)
-                .hasMessageContaining(CHILD);
-        store.close();
+        // A syntax error in a dep's filter is the graph's fault, found when the graph is built.
+        assertThatThrownBy(() -> childFiltered("sample_uid >= = 2")).isInstanceOf(DefinitionException.class)
+                .hasMessageContaining(VIDEO).hasMessageContaining("position 15");
         store = MetadataStores.open(url, childFiltered("no_such_column = 2"), AccessMode.WRITE);
         assertThatThrownBy(() -> store.resolveUpdate(CHILD)).isInstanceOf(SchemaMismatchException.class)
                 .hasMessageContaining("no_such_column");

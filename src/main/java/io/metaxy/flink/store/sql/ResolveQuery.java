@@ -298,8 +298,21 @@ final class ResolveQuery {
         StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", parts))
                 .append(" FROM (").append(store.latestRows(parent, true, true, false, params)).append(") x");
         if (!dep.filters().isEmpty()) {
-            // Definition-level SQL (Metaxy's sql_filters), written by the graph's author, not row data.
-            sql.append(" WHERE ").append(String.join(" AND ", dep.filters().stream().map(f -> "(" + f + ")").toList()));
+            // Metaxy's filters, parsed: over the upstream's user and id columns under their post-rename names.
+            Map<String, String> refs = new java.util.TreeMap<>();
+            Map<String, String> types = new HashMap<>();
+            for (boolean renamed : new boolean[] {false, true}) {
+                // A renamed column shadows an unrenamed one of the name it takes.
+                for (Map.Entry<String, String> column : parentSchema.entrySet()) {
+                    if (!SystemColumns.isSystem(column.getKey()) && dep.rename().containsKey(column.getKey()) == renamed) {
+                        String name = dep.rename().getOrDefault(column.getKey(), column.getKey());
+                        refs.put(name, "x." + q(column.getKey()));
+                        types.put(name, column.getValue());
+                    }
+                }
+            }
+            FilterExpressionRenderer renderer = new FilterExpressionRenderer(dialect, spec.key(), dep.feature(), refs, types);
+            sql.append(" WHERE ").append(renderer.render(dep.filter(), params));
         }
         if (aggregate) {
             sql.append(" GROUP BY ").append(String.join(", ", groupBy));
