@@ -26,11 +26,18 @@ import java.util.stream.Collectors;
  * graph.topologicalOrder();                                                 // roots first
  * }</pre>
  *
- * Construction fails with a {@link DefinitionException} naming the feature and field for:
- * duplicate keys, keys sharing a table name ({@code a-b} and {@code a_b}), deps on unknown
- * features, cycles (reported as the path), explicit field deps on missing fields, 1:1 deps whose
- * id columns do not line up, 1:N / N:1 {@code on} columns missing from the id columns, and
- * non-root fields left without any parent field.
+ * Lineage follows Metaxy ({@link Lineage}): a 1:N dep's {@code on} names id columns of the
+ * parent (after rename) that the child carries as ordinary columns; an N:1 dep's {@code on} is a
+ * subset of the child's id columns, defaulting to all of them, that the parent rows carry. The
+ * graph resolves that default, so every {@link #spec} has concrete {@code on} columns, and
+ * {@link #carriedColumns} says which ordinary columns a feature's rows must carry.
+ *
+ * <p>Construction fails with a {@link DefinitionException} naming the feature, dep, field or
+ * column for: duplicate keys, keys sharing a table name ({@code a-b} and {@code a_b}), deps on
+ * unknown features, cycles (reported as the path), explicit field deps on missing fields, 1:1
+ * deps whose id columns do not line up, a 1:N {@code on} column that is not a parent id column,
+ * an N:1 {@code on} column that is not a child id column, and non-root fields left without any
+ * parent field.
  */
 public final class FeatureGraph {
     private final Map<FeatureKey, FeatureSpec> features;
@@ -38,8 +45,10 @@ public final class FeatureGraph {
     private final Map<FeatureKey, List<FeatureKey>> children;
     private final Map<FieldRef, List<FieldRef>> parentFields;
 
-    private FeatureGraph(Map<FeatureKey, FeatureSpec> features) {
-        requireDistinctTableNames(features.keySet());
+    private FeatureGraph(Map<FeatureKey, FeatureSpec> given) {
+        requireDistinctTableNames(given.keySet());
+        Map<FeatureKey, FeatureSpec> features = new LinkedHashMap<>();
+        given.forEach((k, v) -> features.put(k, resolveDefaults(v)));
         this.features = Collections.unmodifiableMap(features);
         Map<FeatureKey, List<FeatureKey>> childMap = new TreeMap<>();
         features.keySet().forEach(k -> childMap.put(k, new ArrayList<>()));
@@ -187,6 +196,14 @@ public final class FeatureGraph {
         }
     }
 
+    /**
+     * Metaxy's lineage rules (models/lineage.py, models/plan.py {@code get_input_id_columns_for_dep}):
+     * 1:1 joins on the id columns, which must line up (after rename); a 1:N dep's {@code on} names
+     * id columns of the parent (after rename), which the child carries; an N:1 dep's {@code on} is
+     * a subset of the child's id columns (defaulted to all of them before this runs), which the
+     * parent rows carry. Metaxy itself checks none of this when a graph is defined; it would fail
+     * (or silently mis-join) when resolving, so it is a graph error here.
+     */
     private static void validateLineage(FeatureSpec spec, FeatureDep dep, FeatureSpec upstream) {
         String where = "feature '" + spec.key() + "' dep on '" + dep.feature() + "' (" + dep.lineage().type() + ")";
         Set<String> upstreamIds = upstream.idColumns().stream()
@@ -195,20 +212,105 @@ public final class FeatureGraph {
         if (dep.lineage() instanceof Lineage.Identity) {
             if (!upstreamIds.equals(new LinkedHashSet<>(spec.idColumns()))) {
                 throw new DefinitionException(where + ": id columns do not line up: the feature has " + spec.idColumns()
-                        + " but the upstream has " + upstreamIds);
+                        + " but the upstream has " + upstreamIds
+                        + " (a 1:1 dep needs the same id columns; use 1:N or N:1 when the grain differs)");
             }
             return;
         }
-        for (String column : dep.lineage().on()) {
+        List<String> on = dep.lineage().on();
+        if (new HashSet<>(on).size() != on.size()) {
+            throw new DefinitionException(where + ": 'on' names a column twice " + on);
+        }
+        if (dep.lineage() instanceof Lineage.Expansion) {
+            for (String column : on) {
+                if (!upstreamIds.contains(column)) {
+                    throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the upstream '"
+                            + dep.feature() + "' " + upstreamIds + renamedAwayHint(dep, column)
+                            + "; a 1:N dep's 'on' names the parent's id columns, which the feature's rows carry"
+                            + (spec.idColumns().contains(column) && !upstreamIds.contains(column)
+                                    ? " (it is an id column of the feature: is this an N:1 dep?)" : ""));
+                }
+            }
+            return;
+        }
+        for (String column : on) {
             if (!spec.idColumns().contains(column)) {
                 throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the feature "
-                        + spec.idColumns());
+                        + spec.idColumns() + "; an N:1 dep's 'on' is a subset of the feature's own id columns, which the"
+                        + " upstream rows carry" + (upstreamIds.contains(column) ? " (it is an id column of the upstream: is this a 1:N dep?)" : ""));
             }
-            if (!upstreamIds.contains(column)) {
-                throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the upstream "
-                        + upstreamIds);
+            String hint = renamedAwayHint(dep, column);
+            if (!hint.isEmpty() && !dep.rename().containsValue(column)) {
+                throw new DefinitionException(where + ": 'on' column '" + column + "'" + hint
+                        + ", so the upstream rows have no such column after the rename");
             }
         }
+    }
+
+    /** " (the dep renames 'x' to 'y')" when {@code column} is an original name the rename replaces. */
+    private static String renamedAwayHint(FeatureDep dep, String column) {
+        String target = dep.rename().get(column);
+        return target == null || target.equals(column) ? "" : " (the dep renames '" + column + "' to '" + target + "')";
+    }
+
+    /** The feature with every defaulted N:1 {@code on} replaced by the feature's own id columns. */
+    private static FeatureSpec resolveDefaults(FeatureSpec spec) {
+        boolean defaulted = spec.deps().stream()
+                .anyMatch(d -> d.lineage() instanceof Lineage.Aggregation a && a.defaultOn());
+        if (!defaulted) {
+            return spec;
+        }
+        List<FeatureDep> deps = new ArrayList<>();
+        for (FeatureDep dep : spec.deps()) {
+            deps.add(dep.lineage() instanceof Lineage.Aggregation a && a.defaultOn()
+                    ? dep.toBuilder().lineage(Lineage.aggregation(spec.idColumns())).build()
+                    : dep);
+        }
+        return new FeatureSpec(spec.key(), spec.idColumns(), deps, spec.fields(), spec.description());
+    }
+
+    /**
+     * The ordinary (non-id) columns every row of {@code feature} must carry because of lineage,
+     * sorted: the {@code on} columns of its own 1:N deps (named as the feature sees them) that are
+     * not among its id columns, and the {@code on} columns of its children's N:1 deps on it (named
+     * as this feature writes them, i.e. before the child's rename) that are not among its id
+     * columns. A writer that leaves one out cannot be joined by the child.
+     *
+     * <pre>{@code
+     * graph.carriedColumns(FeatureKey.of("video/chunk"));  // [video_id]   (1:N on video_id)
+     * graph.carriedColumns(FeatureKey.of("audio"));        // [speaker_id] (speaker/embedding is N:1 on it)
+     * }</pre>
+     */
+    public Set<String> carriedColumns(FeatureKey feature) {
+        FeatureSpec spec = spec(feature);
+        Set<String> carried = new TreeSet<>();
+        for (FeatureDep dep : spec.deps()) {
+            if (dep.lineage() instanceof Lineage.Expansion) {
+                dep.lineage().on().stream().filter(c -> !spec.idColumns().contains(c)).forEach(carried::add);
+            }
+        }
+        for (FeatureKey child : children(feature)) {
+            FeatureDep dep = features.get(child).dep(feature).orElseThrow();
+            if (dep.lineage() instanceof Lineage.Aggregation) {
+                for (String column : dep.lineage().on()) {
+                    String own = upstreamName(dep, column);
+                    if (!spec.idColumns().contains(own)) {
+                        carried.add(own);
+                    }
+                }
+            }
+        }
+        return Collections.unmodifiableSet(carried);
+    }
+
+    /** The upstream's name of a column the child sees as {@code column} (undoing the dep's rename). */
+    public static String upstreamName(FeatureDep dep, String column) {
+        for (Map.Entry<String, String> e : dep.rename().entrySet()) {
+            if (e.getValue().equals(column)) {
+                return e.getKey();
+            }
+        }
+        return column;
     }
 
     private List<FeatureKey> sortTopologically() {

@@ -115,47 +115,118 @@ class FeatureGraphTest {
     }
 
     @Test
-    void rejectsMisalignedIdColumnsAndOnColumns() {
+    void rejectsMisalignedIdColumnsOfOneToOneDeps() {
         FeatureSpec frames = FeatureSpec.builder("frames").idColumns("video_id", "frame")
                 .dep(FeatureDep.on("example/video").build()).field(FieldSpec.of("frames")).build();
         assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, frames))).hasMessageContaining("id columns do not line up")
                 .hasMessageContaining("frames");
-
-        FeatureSpec expanded = FeatureSpec.builder("frames").idColumns("sample_uid", "frame")
-                .dep(FeatureDep.on("example/video").lineage(Lineage.expansion(List.of("video_id"))).build())
-                .field(FieldSpec.of("frames")).build();
-        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, expanded)))
-                .hasMessageContaining("'on' column 'video_id' is not an id column of the feature");
-
-        FeatureSpec ok = FeatureSpec.builder("frames").idColumns("sample_uid", "frame")
-                .dep(FeatureDep.on("example/video").lineage(Lineage.expansion(List.of("sample_uid"))).build())
-                .field(FieldSpec.of("frames")).build();
-        assertThat(FeatureGraph.of(List.of(VIDEO, ok)).keys()).hasSize(2);
     }
 
     @Test
-    void aggregationOnColumnsMustBeIdColumnsOfBothSides() {
+    void expansionOnNamesParentIdColumnsThatTheChildCarries() {
+        // Metaxy's example-expansion: video/chunk is keyed by video_chunk_id alone and carries video_id.
+        FeatureSpec raw = FeatureSpec.builder("video/raw").idColumns("video_id").field(FieldSpec.of("frames")).build();
+        FeatureSpec chunk = FeatureSpec.builder("video/chunk").idColumns("video_chunk_id")
+                .dep(FeatureDep.on("video/raw").lineage(Lineage.expansion(List.of("video_id"))).build())
+                .field(FieldSpec.of("frames")).build();
+        FeatureGraph graph = FeatureGraph.of(List.of(raw, chunk));
+        assertThat(graph.carriedColumns(FeatureKey.of("video/chunk"))).containsExactly("video_id");
+        assertThat(graph.carriedColumns(FeatureKey.of("video/raw"))).isEmpty();
+
+        // The child may also keep the parent's id among its own (finer) id columns: Metaxy allows it.
+        FeatureSpec keyed = FeatureSpec.builder("video/chunk").idColumns("video_id", "chunk")
+                .dep(FeatureDep.on("video/raw").lineage(Lineage.expansion(List.of("video_id"))).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThat(FeatureGraph.of(List.of(raw, keyed)).carriedColumns(FeatureKey.of("video/chunk"))).isEmpty();
+
+        // After a rename, 'on' uses the new name.
+        FeatureSpec renamed = FeatureSpec.builder("video/chunk").idColumns("chunk_id")
+                .dep(FeatureDep.on("video/raw").rename(Map.of("video_id", "source_video"))
+                        .lineage(Lineage.expansion(List.of("source_video"))).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThat(FeatureGraph.of(List.of(raw, renamed)).carriedColumns(FeatureKey.of("video/chunk"))).containsExactly("source_video");
+    }
+
+    @Test
+    void expansionOnColumnThatIsNotAParentIdColumnIsAnError() {
+        FeatureSpec raw = FeatureSpec.builder("video/raw").idColumns("video_id").field(FieldSpec.of("frames")).build();
+        // Old style: 'on' named the child's own id column.
+        FeatureSpec childSide = FeatureSpec.builder("video/chunk").idColumns("video_chunk_id")
+                .dep(FeatureDep.on("video/raw").lineage(Lineage.expansion(List.of("video_chunk_id"))).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(raw, childSide))).isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("feature 'video/chunk' dep on 'video/raw' (1:N)")
+                .hasMessageContaining("'on' column 'video_chunk_id' is not an id column of the upstream 'video/raw' [video_id]")
+                .hasMessageContaining("is this an N:1 dep?");
+        FeatureSpec preRename = FeatureSpec.builder("video/chunk").idColumns("chunk_id")
+                .dep(FeatureDep.on("video/raw").rename(Map.of("video_id", "source_video"))
+                        .lineage(Lineage.expansion(List.of("video_id"))).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(raw, preRename)))
+                .hasMessageContaining("'on' column 'video_id' is not an id column of the upstream 'video/raw' [source_video]")
+                .hasMessageContaining("the dep renames 'video_id' to 'source_video'");
+        assertThatThrownBy(() -> Lineage.expansion(List.of())).isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("1:N lineage needs at least one 'on' column");
+    }
+
+    @Test
+    void aggregationOnIsASubsetOfTheChildIdColumnsThatTheParentCarries() {
+        // Metaxy's example-aggregation: audio is keyed by audio_id and carries speaker_id.
+        FeatureSpec audio = FeatureSpec.builder("audio").idColumns("audio_id").field(FieldSpec.of("default")).build();
+        FeatureSpec embedding = FeatureSpec.builder("speaker/embedding").idColumns("speaker_id")
+                .dep(FeatureDep.on("audio").lineage(Lineage.aggregation(List.of("speaker_id"))).build())
+                .field(FieldSpec.of("embedding", "1")).build();
+        FeatureGraph graph = FeatureGraph.of(List.of(audio, embedding));
+        assertThat(graph.carriedColumns(FeatureKey.of("audio"))).containsExactly("speaker_id");
+        assertThat(graph.carriedColumns(FeatureKey.of("speaker/embedding"))).isEmpty();
+
+        // Parent id columns may include 'on' (then nothing extra is carried).
         FeatureSpec utterance = FeatureSpec.builder("utterance").idColumns("speaker", "utterance").field(FieldSpec.of("audio")).build();
+        FeatureSpec profile = FeatureSpec.builder("profile").idColumns("speaker")
+                .dep(FeatureDep.on("utterance").lineage(Lineage.aggregation(List.of("speaker"))).build())
+                .field(FieldSpec.of("audio")).build();
+        assertThat(FeatureGraph.of(List.of(utterance, profile)).carriedColumns(FeatureKey.of("utterance"))).isEmpty();
+
+        // A rename: 'on' uses the child's name, the parent carries its own.
+        FeatureSpec renamed = FeatureSpec.builder("profile").idColumns("person")
+                .dep(FeatureDep.on("audio").rename(Map.of("speaker_id", "person"))
+                        .lineage(Lineage.aggregation(List.of("person"))).build())
+                .field(FieldSpec.of("audio")).build();
+        assertThat(FeatureGraph.of(List.of(audio, renamed)).carriedColumns(FeatureKey.of("audio"))).containsExactly("speaker_id");
+    }
+
+    @Test
+    void aggregationOnDefaultsToAllChildIdColumns() {
+        FeatureSpec reading = FeatureSpec.builder("reading").idColumns("reading_id").field(FieldSpec.of("value")).build();
+        for (List<String> absent : java.util.Arrays.asList(null, List.<String>of())) {
+            FeatureSpec hourly = FeatureSpec.builder("hourly").idColumns("sensor_id", "hour")
+                    .dep(FeatureDep.on("reading").lineage(Lineage.aggregation(absent)).build())
+                    .field(FieldSpec.of("value")).build();
+            FeatureGraph graph = FeatureGraph.of(List.of(reading, hourly));
+            assertThat(graph.spec("hourly").dep(FeatureKey.of("reading")).orElseThrow().lineage())
+                    .isEqualTo(Lineage.aggregation(List.of("sensor_id", "hour")));
+            assertThat(graph.carriedColumns(FeatureKey.of("reading"))).containsExactly("hour", "sensor_id");
+        }
+    }
+
+    @Test
+    void aggregationOnColumnThatIsNotAChildIdColumnIsAnError() {
+        FeatureSpec utterance = FeatureSpec.builder("utterance").idColumns("speaker", "utterance").field(FieldSpec.of("audio")).build();
+        // Old style: 'on' named the parent's finer id column.
         FeatureSpec notChildId = FeatureSpec.builder("profile").idColumns("speaker")
                 .dep(FeatureDep.on("utterance").lineage(Lineage.aggregation(List.of("utterance"))).build())
                 .field(FieldSpec.of("audio")).build();
-        assertThatThrownBy(() -> FeatureGraph.of(List.of(utterance, notChildId)))
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(utterance, notChildId))).isInstanceOf(DefinitionException.class)
                 .hasMessageContaining("feature 'profile' dep on 'utterance' (N:1)")
-                .hasMessageContaining("'on' column 'utterance' is not an id column of the feature [speaker]");
+                .hasMessageContaining("'on' column 'utterance' is not an id column of the feature [speaker]")
+                .hasMessageContaining("is this a 1:N dep?");
 
-        FeatureSpec notParentId = FeatureSpec.builder("profile").idColumns("speaker", "room")
-                .dep(FeatureDep.on("utterance").lineage(Lineage.aggregation(List.of("room"))).build())
-                .field(FieldSpec.of("audio")).build();
-        assertThatThrownBy(() -> FeatureGraph.of(List.of(utterance, notParentId)))
-                .hasMessageContaining("feature 'profile' dep on 'utterance' (N:1)")
-                .hasMessageContaining("'on' column 'room' is not an id column of the upstream [speaker, utterance]");
-
-        FeatureSpec renamed = FeatureSpec.builder("profile").idColumns("person")
+        FeatureSpec renamedAway = FeatureSpec.builder("profile").idColumns("speaker")
                 .dep(FeatureDep.on("utterance").rename(Map.of("speaker", "person"))
-                        .lineage(Lineage.aggregation(List.of("person"))).build())
+                        .lineage(Lineage.aggregation(List.of("speaker"))).build())
                 .field(FieldSpec.of("audio")).build();
-        assertThat(FeatureGraph.of(List.of(utterance, renamed)).children(FeatureKey.of("utterance")))
-                .containsExactly(FeatureKey.of("profile"));
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(utterance, renamedAway)))
+                .hasMessageContaining("feature 'profile' dep on 'utterance' (N:1): 'on' column 'speaker' (the dep renames 'speaker' to 'person')");
     }
 
     @Test
