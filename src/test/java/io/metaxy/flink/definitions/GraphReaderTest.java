@@ -162,4 +162,50 @@ class GraphReaderTest {
         assertThatThrownBy(() -> GraphReader.parse("{\"a\": {\"feature_spec\": {\"key\": [\"a\"], \"fields\": []}}}"))
                 .hasMessageContaining("snapshot entry 'a': 'key' must be a non-empty string");
     }
+
+    @Test
+    void metaxysAllFieldsMarkerInSnapshotsAndYaml() {
+        // Metaxy serializes FieldSpec.deps = SpecialFieldDep.ALL as "__METAXY_ALL_DEP__" (models/field.py),
+        // and FieldDep.fields = ALL likewise.
+        String snapshot = """
+                {"a": {"feature_spec": {"key": "a", "id_columns": ["sample_uid"], "deps": [],
+                   "fields": [{"key": "x", "code_version": "1", "deps": []}, {"key": "y/z", "code_version": "1", "deps": []}]}},
+                 "b": {"feature_spec": {"key": "b", "id_columns": ["sample_uid"], "deps": [],
+                   "fields": [{"key": "w", "code_version": "2", "deps": []}]}},
+                 "c": {"feature_spec": {"key": "c", "id_columns": ["sample_uid"], "deps": [{"feature": "a"}, {"feature": "b"}],
+                   "fields": [{"key": "every", "code_version": "1", "deps": "__METAXY_ALL_DEP__"},
+                              {"key": "of_a", "code_version": "1", "deps": [{"feature": "a", "fields": "__METAXY_ALL_DEP__"}]},
+                              {"key": "of_b", "code_version": "1", "deps": [{"feature": "b"}]}]}}}
+                """;
+        FeatureGraph graph = GraphReader.parse(snapshot);
+        FeatureKey c = FeatureKey.of("c");
+        assertThat(graph.parentFields(c, FieldKey.of("every")))
+                .containsExactly(FieldRef.of("a", "x"), FieldRef.of("a", "y/z"), FieldRef.of("b", "w"));
+        assertThat(graph.parentFields(c, FieldKey.of("of_a"))).containsExactly(FieldRef.of("a", "x"), FieldRef.of("a", "y/z"));
+        assertThat(graph.parentFields(c, FieldKey.of("of_b"))).containsExactly(FieldRef.of("b", "w"));
+
+        String yaml = """
+                features:
+                  - {key: a, fields: [{key: x, code_version: "1"}, {key: y/z, code_version: "1"}]}
+                  - {key: b, fields: [{key: w, code_version: "2"}]}
+                  - key: c
+                    deps: [a, b]
+                    fields:
+                      - {key: every, code_version: "1", deps: __METAXY_ALL_DEP__}
+                      - {key: of_a, code_version: "1", deps: [{feature: a, fields: all}]}
+                      - {key: of_b, code_version: "1", deps: [{feature: b}]}
+                """;
+        FeatureGraph fromYaml = GraphReader.parse(yaml);
+        assertThat(DefinitionVersions.of(fromYaml).fieldVersions(c)).isEqualTo(DefinitionVersions.of(graph).fieldVersions(c));
+        assertThat(GraphReader.parse(yaml.replace("deps: __METAXY_ALL_DEP__", "deps: all")).parentFields(c, FieldKey.of("every")))
+                .hasSize(3);
+        // Listing every field gives the same version as the marker.
+        FeatureGraph listed = GraphReader.parse(yaml.replace("deps: __METAXY_ALL_DEP__",
+                "deps: [{feature: a, fields: [x, y/z]}, {feature: b, fields: [w]}]"));
+        assertThat(DefinitionVersions.of(listed).fieldVersions(c)).isEqualTo(DefinitionVersions.of(graph).fieldVersions(c));
+
+        assertThatThrownBy(() -> GraphReader.parse(yaml.replace("deps: __METAXY_ALL_DEP__", "deps: everything")))
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("feature 'c' field 'every': deps must be a list of field deps or '__METAXY_ALL_DEP__'");
+    }
 }
