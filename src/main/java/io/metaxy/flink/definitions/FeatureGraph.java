@@ -160,9 +160,15 @@ public final class FeatureGraph {
             throw new DefinitionException(name + " must declare at least one field");
         }
         Set<FieldKey> seenFields = new HashSet<>();
+        Map<String, FieldKey> byStructKey = new HashMap<>();
         for (FieldSpec field : spec.fields()) {
             if (!seenFields.add(field.key())) {
                 throw new DefinitionException(name + " declares field '" + field.key() + "' twice");
+            }
+            FieldKey other = byStructKey.putIfAbsent(field.key().structKey(), field.key());
+            if (other != null) {
+                throw new DefinitionException(name + " fields '" + other + "' and '" + field.key()
+                        + "' both appear as '" + field.key().structKey() + "' in metaxy_provenance_by_field ('/' becomes '_'); rename one of them");
             }
         }
         Set<FeatureKey> seenDeps = new HashSet<>();
