@@ -40,7 +40,7 @@ class GraphReaderTest {
                         fields_mapping: all
                         lineage: {type: "1:N", on: [video_id]}
                         optional: false
-                        select: [path]
+                        select: [video_path]
                         rename: {path: video_path}
                         filters: ["duration > 10"]
                     fields:
@@ -50,7 +50,7 @@ class GraphReaderTest {
         FeatureDep dep = graph.spec("frames").deps().get(0);
         assertThat(dep.lineage()).isEqualTo(Lineage.expansion(List.of("video_id")));
         assertThat(dep.fieldsMapping()).isEqualTo(FieldsMapping.all());
-        assertThat(dep.select()).containsExactly("path");
+        assertThat(dep.select()).containsExactly("video_path");
         assertThat(dep.rename()).containsEntry("path", "video_path");
         assertThat(dep.filters()).containsExactly("duration > 10");
         assertThat(graph.spec("video").fields()).extracting(FieldSpec::codeVersion).containsOnly(FieldSpec.INITIAL_CODE_VERSION);
