@@ -240,8 +240,7 @@ public final class FeatureGraph {
                     throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the upstream '"
                             + dep.feature() + "' " + upstreamIds + renamedAwayHint(dep, column)
                             + "; a 1:N dep's 'on' names the parent's id columns, which the feature's rows carry"
-                            + (spec.idColumns().contains(column) && !upstreamIds.contains(column)
-                                    ? " (it is an id column of the feature: is this an N:1 dep?)" : ""));
+                            + (spec.idColumns().contains(column) ? " (it is an id column of the feature: is this an N:1 dep?)" : ""));
                 }
             }
             return;
