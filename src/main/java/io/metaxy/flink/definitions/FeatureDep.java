@@ -15,8 +15,12 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
- * @param select upstream user columns carried to the child (null = all)
- * @param rename upstream column → name seen by the child (empty = none)
+ * @param lineage 1:1, 1:N or N:1 ({@link Lineage}); an N:1 without {@code on} is resolved to the
+ *        child's id columns by {@link FeatureGraph}
+ * @param select upstream user columns carried to the child, named after {@code rename} (null = all;
+ *        the join columns are carried either way)
+ * @param rename upstream column → name seen by the child (empty = none); applied before
+ *        {@code select}, as in Metaxy
  * @param filters SQL boolean expressions an upstream row must satisfy (empty = none)
  */
 public record FeatureDep(

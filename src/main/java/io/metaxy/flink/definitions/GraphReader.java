@@ -176,6 +176,11 @@ public final class GraphReader {
             String upstream = dep.has("feature") ? text(dep, "feature", where + " dep") : text(dep, "feature_key", where + " dep");
             JsonNode fieldsNode = dep.get("fields");
             List<FieldKey> fields = null;
+            if (fieldsNode != null && fieldsNode.isTextual() && !ALL_MARKERS.contains(fieldsNode.asText())) {
+                // Metaxy: "String value must be __METAXY_ALL_DEP__" (models/field.py).
+                throw new DefinitionException(where + " dep on '" + upstream + "': fields must be a list of field keys or"
+                        + " '__METAXY_ALL_DEP__' (all fields), got '" + fieldsNode.asText() + "'");
+            }
             if (fieldsNode != null && !(fieldsNode.isTextual() && ALL_MARKERS.contains(fieldsNode.asText()))) {
                 fields = guard(where, () -> strings(fieldsNode, where + " dep fields").stream().map(FieldKey::of).toList());
             }

@@ -207,5 +207,8 @@ class GraphReaderTest {
         assertThatThrownBy(() -> GraphReader.parse(yaml.replace("deps: __METAXY_ALL_DEP__", "deps: everything")))
                 .isInstanceOf(DefinitionException.class)
                 .hasMessageContaining("feature 'c' field 'every': deps must be a list of field deps or '__METAXY_ALL_DEP__'");
+        assertThatThrownBy(() -> GraphReader.parse(yaml.replace("fields: all}", "fields: x}")))
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("feature 'c' field 'of_a' dep on 'a': fields must be a list of field keys or '__METAXY_ALL_DEP__'");
     }
 }
