@@ -15,8 +15,12 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
- * @param select upstream user columns carried to the child (null = all)
- * @param rename upstream column → name seen by the child (empty = none)
+ * @param lineage 1:1, 1:N or N:1 ({@link Lineage}); an N:1 without {@code on} is resolved to the
+ *        child's id columns by {@link FeatureGraph}
+ * @param select upstream user columns carried to the child, named after {@code rename} (null = all;
+ *        the join columns are carried either way)
+ * @param rename upstream column → name seen by the child (empty = none); applied before
+ *        {@code select}, as in Metaxy
  * @param filters Metaxy's filter strings ({@code sql_filters}): SQL-like boolean expressions over an
  *     upstream row after {@link #rename}, all of which the row must satisfy (empty = none); kept as
  *     written for the spec's round trip, parsed (and checked, a {@link DefinitionException} when one

@@ -36,8 +36,11 @@ import java.util.stream.Collectors;
  * column for: duplicate keys, keys sharing a table name ({@code a-b} and {@code a_b}), deps on
  * unknown features, cycles (reported as the path), explicit field deps on missing fields, 1:1
  * deps whose id columns do not line up, a 1:N {@code on} column that is not a parent id column,
- * an N:1 {@code on} column that is not a child id column, and non-root fields left without any
- * parent field.
+ * an N:1 {@code on} column that is not a child id column, non-root fields left without any
+ * parent field, two fields of a feature sharing a struct key ({@code a/b} and {@code a_b}), a
+ * {@code select} naming a column by its pre-rename name, a rename targeting a system column, an
+ * upstream id column or another rename's target, and a selected column arriving from two deps
+ * that is neither an id nor a join column (Metaxy's rules; see {@code docs/graph.md}).
  */
 public final class FeatureGraph {
     private final Map<FeatureKey, FeatureSpec> features;
@@ -122,9 +125,10 @@ public final class FeatureGraph {
         return spec(FeatureKey.of(key));
     }
 
-    /** Features that depend directly on {@code key}, sorted by key. */
+    /** Features that depend directly on {@code key}, sorted by key; an unknown key is a {@link DefinitionException}. */
     public List<FeatureKey> children(FeatureKey key) {
-        return children.getOrDefault(key, List.of());
+        spec(key);
+        return children.get(key);
     }
 
     /** All features, every feature after all of its upstream features. */
@@ -136,6 +140,7 @@ public final class FeatureGraph {
     public List<FieldRef> parentFields(FeatureKey feature, FieldKey field) {
         List<FieldRef> parents = parentFields.get(new FieldRef(feature, field));
         if (parents == null) {
+            spec(feature);
             throw new DefinitionException("unknown field '" + field + "' of feature '" + feature + "'");
         }
         return parents;
@@ -160,9 +165,15 @@ public final class FeatureGraph {
             throw new DefinitionException(name + " must declare at least one field");
         }
         Set<FieldKey> seenFields = new HashSet<>();
+        Map<String, FieldKey> byStructKey = new HashMap<>();
         for (FieldSpec field : spec.fields()) {
             if (!seenFields.add(field.key())) {
                 throw new DefinitionException(name + " declares field '" + field.key() + "' twice");
+            }
+            FieldKey other = byStructKey.putIfAbsent(field.key().structKey(), field.key());
+            if (other != null) {
+                throw new DefinitionException(name + " fields '" + other + "' and '" + field.key()
+                        + "' both appear as '" + field.key().structKey() + "' in metaxy_provenance_by_field ('/' becomes '_'); rename one of them");
             }
         }
         Set<FeatureKey> seenDeps = new HashSet<>();
@@ -175,7 +186,9 @@ public final class FeatureGraph {
                 throw new DefinitionException(name + " depends on '" + dep.feature() + "', which is not in the graph");
             }
             validateLineage(spec, dep, upstream);
+            validateRenameAndSelect(spec, dep, upstream);
         }
+        validateNoColumnCollisions(spec);
         for (FieldSpec field : spec.fields()) {
             for (FieldDep fieldDep : field.deps()) {
                 String where = name + " field '" + field.key() + "'";
@@ -227,8 +240,7 @@ public final class FeatureGraph {
                     throw new DefinitionException(where + ": 'on' column '" + column + "' is not an id column of the upstream '"
                             + dep.feature() + "' " + upstreamIds + renamedAwayHint(dep, column)
                             + "; a 1:N dep's 'on' names the parent's id columns, which the feature's rows carry"
-                            + (spec.idColumns().contains(column) && !upstreamIds.contains(column)
-                                    ? " (it is an id column of the feature: is this an N:1 dep?)" : ""));
+                            + (spec.idColumns().contains(column) ? " (it is an id column of the feature: is this an N:1 dep?)" : ""));
                 }
             }
             return;
@@ -245,6 +257,82 @@ public final class FeatureGraph {
                         + ", so the upstream rows have no such column after the rename");
             }
         }
+    }
+
+    /** Metaxy's system columns (models/constants.py {@code ALL_SYSTEM_COLUMNS}): no rename may target one. */
+    static final Set<String> SYSTEM_COLUMNS = Set.of("metaxy_provenance_by_field", "metaxy_provenance",
+            "metaxy_feature_version", "metaxy_project_version", "metaxy_data_version_by_field", "metaxy_data_version",
+            "metaxy_created_at", "metaxy_updated_at", "metaxy_deleted_at", "metaxy_materialization_id");
+
+    /**
+     * Metaxy's checks of one dep's {@code rename} and {@code select}: {@code select} uses the names
+     * after rename, so naming a column the rename replaces is an error (models/feature_spec.py
+     * {@code validate_select_uses_post_rename_names}); a rename may not target a system column, an
+     * id column of the upstream, or a name another rename of the dep already targets
+     * (versioning/validation.py {@code _validate_individual_dep_renames}).
+     */
+    private static void validateRenameAndSelect(FeatureSpec spec, FeatureDep dep, FeatureSpec upstream) {
+        String where = "feature '" + spec.key() + "' dep on '" + dep.feature() + "'";
+        Map<String, String> seenTargets = new HashMap<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(dep.rename()).entrySet()) {
+            String from = e.getKey();
+            String to = e.getValue();
+            if (SYSTEM_COLUMNS.contains(to)) {
+                throw new DefinitionException(where + ": rename of '" + from + "' targets the system column '" + to + "'");
+            }
+            if (upstream.idColumns().contains(to)) {
+                throw new DefinitionException(where + ": rename of '" + from + "' targets '" + to
+                        + "', an id column of the upstream " + upstream.idColumns());
+            }
+            String other = seenTargets.putIfAbsent(to, from);
+            if (other != null) {
+                throw new DefinitionException(where + ": rename maps both '" + other + "' and '" + from + "' to '" + to + "'");
+            }
+        }
+        if (dep.select() != null) {
+            Set<String> renamedAway = new TreeSet<>(dep.rename().keySet());
+            renamedAway.removeAll(dep.rename().values());
+            for (String column : dep.select()) {
+                if (renamedAway.contains(column)) {
+                    throw new DefinitionException(where + ": select names '" + column + "', which the dep renames to '"
+                            + dep.rename().get(column) + "'; select uses the names after rename (select '"
+                            + dep.rename().get(column) + "')");
+                }
+            }
+        }
+    }
+
+    /**
+     * Metaxy's rule (versioning/validation.py {@code _validate_no_column_collisions}): among the
+     * deps that {@code select} columns, a column (after rename) that arrives from two of them is an
+     * error, unless it is an id column of some dep (after rename) or a column a dep joins on (its
+     * {@code on}, or the upstream id columns for 1:1). A dep's selected columns are its
+     * {@code select}, its {@code on} columns and, without {@code on}, the upstream id columns, all
+     * after rename. A dep without {@code select} carries columns the graph does not know, so it is
+     * not checked (as in Metaxy).
+     */
+    private void validateNoColumnCollisions(FeatureSpec spec) {
+        Map<String, List<FeatureKey>> carriedBy = new TreeMap<>();
+        Set<String> shareable = new HashSet<>();
+        for (FeatureDep dep : spec.deps()) {
+            List<String> renamedIds = features.get(dep.feature()).idColumns().stream()
+                    .map(c -> dep.rename().getOrDefault(c, c)).toList();
+            shareable.addAll(renamedIds);
+            shareable.addAll(dep.lineage() instanceof Lineage.Identity ? renamedIds : dep.lineage().on());
+            if (dep.select() == null) {
+                continue;
+            }
+            Set<String> columns = new LinkedHashSet<>(dep.select());
+            columns.addAll(dep.lineage() instanceof Lineage.Identity ? renamedIds : dep.lineage().on());
+            columns.forEach(c -> carriedBy.computeIfAbsent(c, k -> new ArrayList<>()).add(dep.feature()));
+        }
+        carriedBy.forEach((column, deps) -> {
+            if (deps.size() > 1 && !shareable.contains(column)) {
+                throw new DefinitionException("feature '" + spec.key() + "': column '" + column + "' arrives from deps "
+                        + deps.stream().map(d -> "'" + d + "'").collect(Collectors.joining(" and "))
+                        + "; only id columns and join ('on') columns may be shared (rename it in one dep, or drop it from a select)");
+            }
+        });
     }
 
     /** " (the dep renames 'x' to 'y')" when {@code column} is an original name the rename replaces. */

@@ -24,6 +24,20 @@ public record FieldKey(List<String> parts) implements Comparable<FieldKey>, java
         return offset >= 0 && parts.subList(offset, parts.size()).equals(suffix.parts);
     }
 
+    /**
+     * The key's name inside the by-field maps of a row ({@code metaxy_provenance_by_field},
+     * {@code metaxy_data_version_by_field}): its parts joined with '_', as Metaxy's
+     * {@code FieldKey.to_struct_key()} (models/types.py) renders it — {@code frames/rgb} is
+     * {@code frames_rgb}. Sample provenance joins the per-field values in this name's order.
+     * Hash inputs keep {@link #toString()} ({@code frames/rgb}).
+     */
+    public String structKey() {
+        return String.join("_", parts);
+    }
+
+    /** Orders keys by {@link #structKey()}: the order of the fields in a sample's provenance. */
+    public static final java.util.Comparator<FieldKey> STRUCT_ORDER = java.util.Comparator.comparing(FieldKey::structKey);
+
     @Override
     public int compareTo(FieldKey other) {
         return toString().compareTo(other.toString());

@@ -130,20 +130,30 @@ public final class GraphReader {
         if (node.hasNonNull("description")) {
             builder.description(node.get("description").asText());
         }
+        List<FeatureDep> featureDeps = new ArrayList<>();
         for (JsonNode dep : list(node.get("deps"), where + " deps")) {
-            builder.dep(featureDep(dep, where, strict));
+            featureDeps.add(featureDep(dep, where, strict));
         }
+        featureDeps.forEach(builder::dep);
         JsonNode fields = node.get("fields");
         if (fields == null || !fields.isArray()) {
             throw new DefinitionException(where + ": 'fields' must be a list");
         }
         for (JsonNode field : fields) {
-            builder.field(fieldSpec(field, where));
+            builder.field(fieldSpec(field, where, featureDeps));
         }
         return builder.build();
     }
 
-    private static FieldSpec fieldSpec(JsonNode node, String feature) {
+    /**
+     * One field spec. Field deps given as Metaxy's {@code SpecialFieldDep.ALL}
+     * ({@code "deps": "__METAXY_ALL_DEP__"}, also {@code all} or {@code *}) mean every field of
+     * every upstream feature (models/plan.py {@code _resolve_field_deps}); they are read as one
+     * {@link FieldDep#all} per feature dep, which resolves to the same parents and versions. A
+     * field dep's {@code fields} given as that marker, or left out (Metaxy's default), is all
+     * fields of that feature.
+     */
+    private static FieldSpec fieldSpec(JsonNode node, String feature, List<FeatureDep> featureDeps) {
         if (node.isTextual()) {
             return guard(feature, () -> FieldSpec.of(node.asText()));
         }
@@ -153,15 +163,24 @@ public final class GraphReader {
         String codeVersion = codeVersion(node.get("code_version"), where);
         List<FieldDep> deps = new ArrayList<>();
         JsonNode depsNode = node.get("deps");
-        if (depsNode != null && depsNode.isTextual() && ALL_MARKERS.contains(depsNode.asText())) {
-            throw new DefinitionException(where + ": deps '" + depsNode.asText()
-                    + "' (all fields of every upstream) is not supported; list the upstream features with fields: all");
+        if (depsNode != null && depsNode.isTextual()) {
+            if (!ALL_MARKERS.contains(depsNode.asText())) {
+                throw new DefinitionException(where + ": deps must be a list of field deps or '__METAXY_ALL_DEP__' (all"
+                        + " fields of every upstream feature), got '" + depsNode.asText() + "'");
+            }
+            featureDeps.forEach(d -> deps.add(new FieldDep(d.feature(), null)));
+            return guard(feature, () -> new FieldSpec(FieldKey.of(key), codeVersion, deps));
         }
         for (JsonNode dep : list(depsNode, where + " deps")) {
             allowOnly(dep, where + " dep", "feature", "feature_key", "fields");
             String upstream = dep.has("feature") ? text(dep, "feature", where + " dep") : text(dep, "feature_key", where + " dep");
             JsonNode fieldsNode = dep.get("fields");
             List<FieldKey> fields = null;
+            if (fieldsNode != null && fieldsNode.isTextual() && !ALL_MARKERS.contains(fieldsNode.asText())) {
+                // Metaxy: "String value must be __METAXY_ALL_DEP__" (models/field.py).
+                throw new DefinitionException(where + " dep on '" + upstream + "': fields must be a list of field keys or"
+                        + " '__METAXY_ALL_DEP__' (all fields), got '" + fieldsNode.asText() + "'");
+            }
             if (fieldsNode != null && !(fieldsNode.isTextual() && ALL_MARKERS.contains(fieldsNode.asText()))) {
                 fields = guard(where, () -> strings(fieldsNode, where + " dep fields").stream().map(FieldKey::of).toList());
             }

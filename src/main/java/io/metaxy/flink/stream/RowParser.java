@@ -358,8 +358,10 @@ public final class RowParser implements Serializable {
             JsonNode cols = JSON.readTree(columnsJson);
             ObjectNode out = JSON.createObjectNode();
             cols.fields().forEachRemaining(e -> {
-                if (select == null || select.contains(e.getKey())) {
-                    out.set(rename.getOrDefault(e.getKey(), e.getKey()), e.getValue());
+                String name = rename.getOrDefault(e.getKey(), e.getKey());
+                // select names columns after rename, as in Metaxy.
+                if (select == null || select.contains(name)) {
+                    out.set(name, e.getValue());
                 }
             });
             return canonical(out);

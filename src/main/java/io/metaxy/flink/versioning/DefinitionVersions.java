@@ -91,6 +91,7 @@ public final class DefinitionVersions {
     public String fieldVersion(FeatureKey feature, FieldKey field) {
         String version = fieldVersions.get(new FieldRef(feature, field));
         if (version == null) {
+            graph.spec(feature);
             throw new IllegalArgumentException("unknown field '" + field + "' of feature '" + feature + "'");
         }
         return version;

@@ -23,8 +23,14 @@ import java.util.TreeSet;
  *
  * <pre>
  * provenance_by_field[f] = H(f | code_version(f) | p1 | dv(p1) | p2 | dv(p2) …)   parents sorted by "feature.field"
- * provenance            = H(provenance_by_field[f1] | provenance_by_field[f2] …)  fields sorted by key
+ * provenance            = H(provenance_by_field[f1] | provenance_by_field[f2] …)  fields sorted by struct key
  * </pre>
+ *
+ * As in Metaxy's versioning engine (versioning/engine.py): the hash input names a field by its
+ * key ({@code frames/rgb}) and a parent field by {@code "<feature>.<field>"}, while the by-field
+ * maps name a field by its {@link FieldKey#structKey() struct key} ({@code frames_rgb}) and the
+ * sample provenance joins the fields in struct-key order. Parent data versions are looked up by
+ * the parent field's struct key.
  *
  * The fixed parts of every field's input are encoded once at construction; a call only copies
  * bytes and hashes, without sorting or parsing. Instances are immutable and thread-safe.
@@ -53,7 +59,7 @@ public final class ProvenanceCalculator implements Serializable {
         FeatureSpec spec = graph.spec(feature);
         this.feature = feature;
         this.hasher = hasher;
-        this.fields = spec.fields().stream().map(FieldSpec::key).sorted().toList();
+        this.fields = spec.fields().stream().map(FieldSpec::key).sorted(FieldKey.STRUCT_ORDER).toList();
         TreeSet<FieldRef> slots = new TreeSet<>(FieldRef.ORDER);
         for (FieldKey field : fields) {
             slots.addAll(graph.parentFields(feature, field));
@@ -82,9 +88,14 @@ public final class ProvenanceCalculator implements Serializable {
         return hasher;
     }
 
-    /** The feature's fields sorted by key: the order of every per-field array here. */
+    /** The feature's fields sorted by {@link FieldKey#structKey()}: the order of every per-field array here. */
     public List<FieldKey> fields() {
         return fields;
+    }
+
+    /** The by-field map names of {@link #fields()} ({@link FieldKey#structKey()}), in that order. */
+    public List<String> fieldNames() {
+        return fields.stream().map(FieldKey::structKey).toList();
     }
 
     /** Every parent field any field of this feature reads, sorted: the order of parent arrays. */
@@ -133,8 +144,8 @@ public final class ProvenanceCalculator implements Serializable {
     }
 
     /**
-     * Per-field provenance from parent data versions given as upstream feature → field → data
-     * version. A missing optional parent contributes ""; a missing required one is an error.
+     * Per-field provenance from parent data versions given as upstream feature → field struct key
+     * ({@link FieldKey#structKey()}) → data version. A missing optional parent contributes ""; a missing required one is an error.
      */
     public Map<String, String> provenanceByField(Map<FeatureKey, ? extends Map<String, String>> upstream) {
         String[] versions = new String[parentSlots.size()];
@@ -147,10 +158,10 @@ public final class ProvenanceCalculator implements Serializable {
                 }
                 throw new IllegalArgumentException("feature '" + feature + "': missing upstream '" + slot.feature() + "'");
             }
-            String version = parent.get(slot.field().toString());
+            String version = parent.get(slot.field().structKey());
             if (version == null) {
                 throw new IllegalArgumentException("feature '" + feature + "': upstream '" + slot.feature()
-                        + "' has no data version for field '" + slot.field() + "'");
+                        + "' has no data version for field '" + slot.field().structKey() + "'");
             }
             versions[i] = version;
         }
@@ -162,24 +173,24 @@ public final class ProvenanceCalculator implements Serializable {
         return combine(hasher, Arrays.asList(byField));
     }
 
-    /** Sample provenance from a field key → value map (also for root features and data versions). */
+    /** Sample provenance from a struct key → value map (also for root features and data versions). */
     public String provenance(Map<String, String> byField) {
         List<String> ordered = new ArrayList<>(fields.size());
         for (FieldKey field : fields) {
-            String value = byField.get(field.toString());
+            String value = byField.get(field.structKey());
             if (value == null) {
-                throw new IllegalArgumentException("feature '" + feature + "': no value for field '" + field + "' in " + byField);
+                throw new IllegalArgumentException("feature '" + feature + "': no value for field '" + field.structKey() + "' in " + byField);
             }
             ordered.add(value);
         }
         return combine(hasher, ordered);
     }
 
-    /** Wraps per-field values (ordered like {@link #fields()}) as a sorted field key → value map. */
+    /** Wraps per-field values (ordered like {@link #fields()}) as a struct key → value map in that order. */
     public Map<String, String> byFieldMap(String[] byField) {
         Map<String, String> out = new LinkedHashMap<>();
         for (int i = 0; i < byField.length; i++) {
-            out.put(fields.get(i).toString(), byField[i]);
+            out.put(fields.get(i).structKey(), byField[i]);
         }
         return out;
     }

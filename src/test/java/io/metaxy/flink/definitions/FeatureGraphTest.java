@@ -235,4 +235,81 @@ class FeatureGraphTest {
                 .field(FieldSpec.of("x")).build();
         assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, down))).hasMessageContaining("feature 'down' field 'x' has no parent field");
     }
+
+    @Test
+    void selectUsesNamesAfterRename() {
+        FeatureSpec ok = FeatureSpec.builder("down").dep(FeatureDep.on("example/video")
+                .rename(Map.of("path", "video_path")).select(List.of("video_path", "size")).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThat(FeatureGraph.of(List.of(VIDEO, ok)).keys()).hasSize(2);
+        FeatureSpec preRename = FeatureSpec.builder("down").dep(FeatureDep.on("example/video")
+                .rename(Map.of("path", "video_path")).select(List.of("path")).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, preRename))).isInstanceOf(DefinitionException.class)
+                .hasMessage("feature 'down' dep on 'example/video': select names 'path', which the dep renames to 'video_path';"
+                        + " select uses the names after rename (select 'video_path')");
+        // A swap keeps both names: 'a' is still a column after the rename.
+        FeatureSpec swap = FeatureSpec.builder("down").dep(FeatureDep.on("example/video")
+                .rename(Map.of("a", "b", "b", "a")).select(List.of("a")).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThat(FeatureGraph.of(List.of(VIDEO, swap)).keys()).hasSize(2);
+    }
+
+    @Test
+    void renameTargetsAreCheckedAsMetaxyDoes() {
+        FeatureSpec system = FeatureSpec.builder("down").dep(FeatureDep.on("example/video")
+                .rename(Map.of("x", "metaxy_provenance")).build()).field(FieldSpec.of("frames")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, system)))
+                .hasMessage("feature 'down' dep on 'example/video': rename of 'x' targets the system column 'metaxy_provenance'");
+        FeatureSpec idTarget = FeatureSpec.builder("down").dep(FeatureDep.on("example/video")
+                .rename(Map.of("x", "sample_uid")).build()).field(FieldSpec.of("frames")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, idTarget)))
+                .hasMessageContaining("rename of 'x' targets 'sample_uid', an id column of the upstream [sample_uid]");
+        FeatureSpec twice = FeatureSpec.builder("down").dep(FeatureDep.on("example/video")
+                .rename(Map.of("x", "z", "y", "z")).build()).field(FieldSpec.of("frames")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, twice)))
+                .hasMessageContaining("feature 'down' dep on 'example/video': rename maps both 'x' and 'y' to 'z'");
+    }
+
+    @Test
+    void aSelectedColumnFromTwoDepsIsAnErrorUnlessItIsAnIdOrJoinColumn() {
+        FeatureSpec audio = FeatureSpec.builder("example/audio").field(FieldSpec.of("audio")).build();
+        FeatureSpec both = FeatureSpec.builder("down")
+                .dep(FeatureDep.on("example/video").select(List.of("path", "sample_uid")).build())
+                .dep(FeatureDep.on("example/audio").select(List.of("path", "sample_uid")).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThatThrownBy(() -> FeatureGraph.of(List.of(VIDEO, audio, both))).isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("feature 'down': column 'path' arrives from deps 'example/video' and 'example/audio'");
+        FeatureSpec renamed = FeatureSpec.builder("down")
+                .dep(FeatureDep.on("example/video").select(List.of("path")).build())
+                .dep(FeatureDep.on("example/audio").rename(Map.of("path", "audio_path")).select(List.of("audio_path")).build())
+                .field(FieldSpec.of("frames")).build();
+        assertThat(FeatureGraph.of(List.of(VIDEO, audio, renamed)).keys()).hasSize(3);
+        // Without select the graph cannot know the columns (Metaxy checks only selects).
+        FeatureSpec unselected = FeatureSpec.builder("down")
+                .dep(FeatureDep.on("example/video").select(List.of("path")).build())
+                .dep(FeatureDep.on("example/audio").build())
+                .field(FieldSpec.of("frames")).build();
+        assertThat(FeatureGraph.of(List.of(VIDEO, audio, unselected)).keys()).hasSize(3);
+
+        // An N:1 'on' column shared with a 1:1 parent's selected column is a join column, not a clash.
+        FeatureSpec utterance = FeatureSpec.builder("utterance").idColumns("utterance_id").field(FieldSpec.of("audio")).build();
+        FeatureSpec speaker = FeatureSpec.builder("speaker").idColumns("speaker_id").field(FieldSpec.of("name")).build();
+        FeatureSpec profile = FeatureSpec.builder("profile").idColumns("speaker_id")
+                .dep(FeatureDep.on("utterance").lineage(Lineage.aggregation(null)).select(List.of("speaker_id")).build())
+                .dep(FeatureDep.on("speaker").select(List.of("speaker_id")).build())
+                .field(FieldSpec.of("audio")).build();
+        assertThat(FeatureGraph.of(List.of(utterance, speaker, profile)).keys()).hasSize(3);
+    }
+
+    @Test
+    void unknownFeaturesAreDefinitionErrorsWhereverLookedUp() {
+        FeatureGraph graph = FeatureGraph.of(List.of(VIDEO));
+        FeatureKey ghost = FeatureKey.of("ghost");
+        assertThatThrownBy(() -> graph.spec(ghost)).isInstanceOf(DefinitionException.class).hasMessageContaining("unknown feature 'ghost'");
+        assertThatThrownBy(() -> graph.carriedColumns(ghost)).isInstanceOf(DefinitionException.class).hasMessageContaining("unknown feature 'ghost'");
+        assertThatThrownBy(() -> graph.children(ghost)).isInstanceOf(DefinitionException.class).hasMessageContaining("unknown feature 'ghost'");
+        assertThatThrownBy(() -> graph.parentFields(ghost, FieldKey.of("x"))).isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("'ghost'");
+    }
 }

@@ -40,7 +40,7 @@ class GraphReaderTest {
                         fields_mapping: all
                         lineage: {type: "1:N", on: [video_id]}
                         optional: false
-                        select: [path]
+                        select: [video_path]
                         rename: {path: video_path}
                         filters: ["duration > 10"]
                     fields:
@@ -50,7 +50,7 @@ class GraphReaderTest {
         FeatureDep dep = graph.spec("frames").deps().get(0);
         assertThat(dep.lineage()).isEqualTo(Lineage.expansion(List.of("video_id")));
         assertThat(dep.fieldsMapping()).isEqualTo(FieldsMapping.all());
-        assertThat(dep.select()).containsExactly("path");
+        assertThat(dep.select()).containsExactly("video_path");
         assertThat(dep.rename()).containsEntry("path", "video_path");
         assertThat(dep.filters()).containsExactly("duration > 10");
         assertThat(graph.spec("video").fields()).extracting(FieldSpec::codeVersion).containsOnly(FieldSpec.INITIAL_CODE_VERSION);
@@ -161,5 +161,54 @@ class GraphReaderTest {
                 .hasMessageContaining("features[1]: 'key' must be a non-empty string");
         assertThatThrownBy(() -> GraphReader.parse("{\"a\": {\"feature_spec\": {\"key\": [\"a\"], \"fields\": []}}}"))
                 .hasMessageContaining("snapshot entry 'a': 'key' must be a non-empty string");
+    }
+
+    @Test
+    void metaxysAllFieldsMarkerInSnapshotsAndYaml() {
+        // Metaxy serializes FieldSpec.deps = SpecialFieldDep.ALL as "__METAXY_ALL_DEP__" (models/field.py),
+        // and FieldDep.fields = ALL likewise.
+        String snapshot = """
+                {"a": {"feature_spec": {"key": "a", "id_columns": ["sample_uid"], "deps": [],
+                   "fields": [{"key": "x", "code_version": "1", "deps": []}, {"key": "y/z", "code_version": "1", "deps": []}]}},
+                 "b": {"feature_spec": {"key": "b", "id_columns": ["sample_uid"], "deps": [],
+                   "fields": [{"key": "w", "code_version": "2", "deps": []}]}},
+                 "c": {"feature_spec": {"key": "c", "id_columns": ["sample_uid"], "deps": [{"feature": "a"}, {"feature": "b"}],
+                   "fields": [{"key": "every", "code_version": "1", "deps": "__METAXY_ALL_DEP__"},
+                              {"key": "of_a", "code_version": "1", "deps": [{"feature": "a", "fields": "__METAXY_ALL_DEP__"}]},
+                              {"key": "of_b", "code_version": "1", "deps": [{"feature": "b"}]}]}}}
+                """;
+        FeatureGraph graph = GraphReader.parse(snapshot);
+        FeatureKey c = FeatureKey.of("c");
+        assertThat(graph.parentFields(c, FieldKey.of("every")))
+                .containsExactly(FieldRef.of("a", "x"), FieldRef.of("a", "y/z"), FieldRef.of("b", "w"));
+        assertThat(graph.parentFields(c, FieldKey.of("of_a"))).containsExactly(FieldRef.of("a", "x"), FieldRef.of("a", "y/z"));
+        assertThat(graph.parentFields(c, FieldKey.of("of_b"))).containsExactly(FieldRef.of("b", "w"));
+
+        String yaml = """
+                features:
+                  - {key: a, fields: [{key: x, code_version: "1"}, {key: y/z, code_version: "1"}]}
+                  - {key: b, fields: [{key: w, code_version: "2"}]}
+                  - key: c
+                    deps: [a, b]
+                    fields:
+                      - {key: every, code_version: "1", deps: __METAXY_ALL_DEP__}
+                      - {key: of_a, code_version: "1", deps: [{feature: a, fields: all}]}
+                      - {key: of_b, code_version: "1", deps: [{feature: b}]}
+                """;
+        FeatureGraph fromYaml = GraphReader.parse(yaml);
+        assertThat(DefinitionVersions.of(fromYaml).fieldVersions(c)).isEqualTo(DefinitionVersions.of(graph).fieldVersions(c));
+        assertThat(GraphReader.parse(yaml.replace("deps: __METAXY_ALL_DEP__", "deps: all")).parentFields(c, FieldKey.of("every")))
+                .hasSize(3);
+        // Listing every field gives the same version as the marker.
+        FeatureGraph listed = GraphReader.parse(yaml.replace("deps: __METAXY_ALL_DEP__",
+                "deps: [{feature: a, fields: [x, y/z]}, {feature: b, fields: [w]}]"));
+        assertThat(DefinitionVersions.of(listed).fieldVersions(c)).isEqualTo(DefinitionVersions.of(graph).fieldVersions(c));
+
+        assertThatThrownBy(() -> GraphReader.parse(yaml.replace("deps: __METAXY_ALL_DEP__", "deps: everything")))
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("feature 'c' field 'every': deps must be a list of field deps or '__METAXY_ALL_DEP__'");
+        assertThatThrownBy(() -> GraphReader.parse(yaml.replace("fields: all}", "fields: x}")))
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("feature 'c' field 'of_a' dep on 'a': fields must be a list of field keys or '__METAXY_ALL_DEP__'");
     }
 }

@@ -15,6 +15,16 @@ import java.util.Set;
  * '-', '.', '/' and '_' meet in the "feature.field" sort order), each depending on a random subset
  * of earlier features with random mappings, and some fields with explicit deps on several fields
  * of several upstream features.
+ *
+ * <p>Lineage follows Metaxy's rule ({@link Lineage}): each feature is keyed either by
+ * {@code sample_uid} or by its own {@code id<i>}. A dep between features of the same key is 1:1
+ * (now and then 1:N or N:1 on that shared id column); between different keys it is 1:N on the
+ * parent's id column (the child carries it as an ordinary column, sometimes under a rename) or
+ * N:1 on the child's id column (explicit or defaulted; the parent rows carry it as an ordinary
+ * column, sometimes under a name the dep renames). Which ordinary columns a feature's rows must
+ * carry is {@link #carriedColumns} (the graph's own {@link FeatureGraph#carriedColumns}, whose
+ * oracle this is). {@link #generateOneToOne} keeps every feature on {@code sample_uid} with 1:1
+ * deps only.
  */
 public final class RandomGraphs {
     private static final List<String> FIELD_POOL = List.of("audio", "frames", "text", "embedding", "mask", "frames/rgb",
@@ -24,17 +34,32 @@ public final class RandomGraphs {
 
     private RandomGraphs() {}
 
+    /** A random valid graph with 1:1, 1:N and N:1 deps (see the class comment). */
     public static FeatureGraph generate(long seed) {
+        return generate(seed, true);
+    }
+
+    /** A random valid graph whose features all use {@code sample_uid} and 1:1 deps. */
+    public static FeatureGraph generateOneToOne(long seed) {
+        return generate(seed, false);
+    }
+
+    private static FeatureGraph generate(long seed, boolean lineage) {
         Random random = new Random(seed);
         int count = 2 + random.nextInt(5);
         List<FeatureSpec> specs = new ArrayList<>();
         for (int i = 0; i < count; i++) {
+            String idColumn = lineage && random.nextInt(3) == 0 ? "id" + i : "sample_uid";
             FeatureSpec.Builder builder = FeatureSpec.builder("f" + i + KEY_SUFFIXES.get(random.nextInt(KEY_SUFFIXES.size())))
-                    .idColumns("sample_uid");
+                    .idColumns(idColumn);
             List<String> fields = pick(random, FIELD_POOL, 1 + random.nextInt(3));
             List<FeatureSpec> upstreams = i == 0 ? List.of() : pick(random, specs, random.nextInt(Math.min(3, i) + 1));
             for (FeatureSpec up : upstreams) {
-                builder.dep(FeatureDep.on(up.key()).fieldsMapping(mapping(random, fields, up)).optional(random.nextInt(5) == 0).build());
+                FeatureDep.Builder dep = FeatureDep.on(up.key()).fieldsMapping(mapping(random, fields, up)).optional(random.nextInt(5) == 0);
+                if (lineage) {
+                    lineage(random, dep, idColumn, up.idColumns().get(0));
+                }
+                builder.dep(dep.build());
             }
             for (String field : fields) {
                 FieldSpec.Builder fb = FieldSpec.builder(field).codeVersion(String.valueOf(random.nextInt(3)));
@@ -93,6 +118,66 @@ public final class RandomGraphs {
         }
         Collections.shuffle(specs, random);
         return FeatureGraph.of(specs);
+    }
+
+    /** A lineage by Metaxy's rule between a child keyed by {@code childId} and a parent keyed by {@code parentId}. */
+    private static void lineage(Random random, FeatureDep.Builder dep, String childId, String parentId) {
+        if (childId.equals(parentId)) {
+            switch (random.nextInt(6)) {
+                case 0 -> dep.lineage(Lineage.expansion(List.of(parentId)));    // degenerate, but Metaxy allows it
+                case 1 -> dep.lineage(Lineage.aggregation(random.nextBoolean() ? List.of(childId) : null));
+                default -> dep.lineage(Lineage.identity());
+            }
+            return;
+        }
+        if (random.nextBoolean()) {
+            // 1:N: 'on' names the parent's id column (after rename); the child carries it.
+            if (random.nextInt(3) == 0) {
+                String renamed = "parent_" + parentId;
+                dep.rename(Map.of(parentId, renamed)).lineage(Lineage.expansion(List.of(renamed)));
+            } else {
+                dep.lineage(Lineage.expansion(List.of(parentId)));
+            }
+        } else {
+            // N:1: 'on' is the child's id column; the parent rows carry it (maybe under another name).
+            if (random.nextInt(3) == 0) {
+                dep.rename(Map.of("src_" + childId, childId));
+            }
+            dep.lineage(Lineage.aggregation(random.nextBoolean() ? List.of(childId) : null));
+        }
+    }
+
+    /**
+     * Oracle for {@link FeatureGraph#carriedColumns}: the ordinary columns rows of {@code feature}
+     * must carry — the {@code on} columns of its 1:N deps and those of its children's N:1 deps on
+     * it (under the parent's own name), minus its id columns.
+     */
+    public static Set<String> carriedColumns(FeatureGraph graph, FeatureKey feature) {
+        FeatureSpec spec = graph.spec(feature);
+        Set<String> carried = new java.util.TreeSet<>();
+        for (FeatureDep dep : spec.deps()) {
+            if (dep.lineage() instanceof Lineage.Expansion expansion) {
+                carried.addAll(expansion.on());
+            }
+        }
+        for (FeatureSpec child : graph.features()) {
+            for (FeatureDep dep : child.deps()) {
+                if (dep.feature().equals(feature) && dep.lineage() instanceof Lineage.Aggregation aggregation) {
+                    List<String> on = aggregation.on().isEmpty() ? child.idColumns() : aggregation.on();
+                    for (String column : on) {
+                        String own = column;
+                        for (Map.Entry<String, String> e : dep.rename().entrySet()) {
+                            if (e.getValue().equals(column)) {
+                                own = e.getKey();
+                            }
+                        }
+                        carried.add(own);
+                    }
+                }
+            }
+        }
+        carried.removeAll(spec.idColumns());
+        return carried;
     }
 
     private static FieldsMapping mapping(Random random, List<String> fields, FeatureSpec up) {

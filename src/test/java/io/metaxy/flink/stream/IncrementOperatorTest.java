@@ -333,7 +333,8 @@ class IncrementOperatorTest {
                 FeatureSpec.builder("t/a").field(FieldSpec.of("x")).build(),
                 FeatureSpec.builder("t/c").dep(FeatureDep.on("t/a").select(List.of("path", "size")).build())
                         .field(FieldSpec.of("y")).build()));
-        FeatureGraph v2 = v1.with(FeatureSpec.builder("t/c").dep(FeatureDep.on("t/a").select(List.of("path"))
+        // select names columns after rename, as in Metaxy.
+        FeatureGraph v2 = v1.with(FeatureSpec.builder("t/c").dep(FeatureDep.on("t/a").select(List.of("video_path"))
                 .rename(Map.of("path", "video_path")).build()).field(FieldSpec.of("y")).build());
         d = new HarnessDriver(StreamPlan.of(v1), true);
         d.write("t/a", 1, Map.of("x", "x1"), Map.of("path", "a.mp4", "size", 3));
@@ -354,7 +355,7 @@ class IncrementOperatorTest {
         assertThat(d.latest("t/c", HarnessDriver.ids(2)).json().get("upstream").toString())
                 .as("announced under v1").isEqualTo("{\"path\":\"b.mp4\",\"size\":4}");
         d.answer("t/c", 2);
-        d = d.redeploy(StreamPlan.of(v1.with(FeatureSpec.builder("t/c").dep(FeatureDep.on("t/a").select(List.of("path"))
+        d = d.redeploy(StreamPlan.of(v1.with(FeatureSpec.builder("t/c").dep(FeatureDep.on("t/a").select(List.of("video_path"))
                 .rename(Map.of("path", "video_path")).build()).field(FieldSpec.of("y", "2")).build())));
         // A code change re-announces sample 2, with the kept row's columns as selected and renamed now.
         assertThat(d.latest("t/c", HarnessDriver.ids(2)).json().get("upstream").toString())

@@ -98,10 +98,13 @@ class VersioningProperties {
                 for (FieldRef parent : parents) {
                     parts.add(parent.toString());
                     Map<String, String> parentVersions = upstream.get(parent.feature());
-                    parts.add(parentVersions == null ? "" : parentVersions.get(parent.field().toString()));
+                    parts.add(parentVersions == null ? "" : parentVersions.get(parent.field().structKey()));
                 }
-                assertThat(byField.get(field.key().toString())).isEqualTo(SampleHasher.DEFAULT.hash(String.join("|", parts)));
+                assertThat(byField.get(field.key().structKey())).isEqualTo(SampleHasher.DEFAULT.hash(String.join("|", parts)));
             }
+            // Sample provenance: the per-field values joined in the order of their struct keys (Metaxy's by-field names).
+            String joined = String.join("|", new java.util.TreeMap<>(byField).values());
+            assertThat(calc.provenance(byField)).isEqualTo(SampleHasher.DEFAULT.hash(joined));
         }
     }
 
@@ -112,7 +115,7 @@ class VersioningProperties {
                 return;
             }
             Map<String, String> versions = new HashMap<>();
-            graph.spec(dep.feature()).fields().forEach(f -> versions.put(f.key().toString(), "v" + random.nextInt(1_000_000)));
+            graph.spec(dep.feature()).fields().forEach(f -> versions.put(f.key().structKey(), "v" + random.nextInt(1_000_000)));
             upstream.put(dep.feature(), versions);
         });
         return upstream;

@@ -287,7 +287,8 @@ final class ResolveQuery {
         if (!aggregate) {
             for (String column : parentSchema.keySet()) {
                 String name = dep.rename().getOrDefault(column, column);
-                boolean selected = dep.select() == null ? !parent.idColumns().contains(column) : dep.select().contains(column);
+                // select names columns after rename, as in Metaxy.
+                boolean selected = dep.select() == null ? !parent.idColumns().contains(column) : dep.select().contains(name);
                 if (selected && !SystemColumns.isSystem(column) && !grain.contains(name) && !upstreamNames.contains(name)) {
                     parts.add("x." + q(column) + " AS __u" + upstreamNames.size());
                     upstreamNames.add(name);
@@ -486,7 +487,8 @@ final class ResolveQuery {
         }
         List<String> memberColumns = new ArrayList<>(parent.idColumns());
         for (String column : parentSchema.keySet()) {
-            boolean selected = dep.select() == null ? !parent.idColumns().contains(column) : dep.select().contains(column);
+            boolean selected = dep.select() == null ? !parent.idColumns().contains(column)
+                    : dep.select().contains(dep.rename().getOrDefault(column, column));
             if (selected && !SystemColumns.isSystem(column) && !memberColumns.contains(column)) {
                 memberColumns.add(column);
             }

@@ -126,8 +126,9 @@ public final class PlanShape {
             ObjectNode out = JSON.createObjectNode();
             JSON.readTree(columns).fields().forEachRemaining(e -> {
                 String name = original.getOrDefault(e.getKey(), e.getKey());
-                if (next.select() == null || next.select().contains(name)) {
-                    out.set(next.rename().getOrDefault(name, name), e.getValue());
+                String renamed = next.rename().getOrDefault(name, name);
+                if (next.select() == null || next.select().contains(renamed)) {
+                    out.set(renamed, e.getValue());
                 }
             });
             return RowParser.canonical(out).getBytes(StandardCharsets.UTF_8);
