@@ -346,6 +346,31 @@ public final class RowParser implements Serializable {
         }
     }
 
+    /**
+     * A parent row as its child's dep filters see it: ids and user columns, under the dep's
+     * rename; JSON numbers as Long or Double, text, booleans, null.
+     */
+    public static Map<String, Object> renamedRow(String idsJson, String columnsJson, Map<String, String> rename) {
+        Map<String, Object> out = new java.util.HashMap<>();
+        try {
+            for (String json : new String[] {columnsJson, idsJson}) {
+                if (json == null) {
+                    continue;
+                }
+                JSON.readTree(json).fields().forEachRemaining(e -> {
+                    JsonNode v = e.getValue();
+                    Object value = v.isNull() ? null : v.isIntegralNumber() && v.canConvertToLong() ? (Object) v.longValue()
+                            : v.isNumber() ? (Object) v.doubleValue() : v.isBoolean() ? (Object) v.booleanValue()
+                            : v.isTextual() ? v.textValue() : v.toString();
+                    out.put(rename.getOrDefault(e.getKey(), e.getKey()), value);
+                });
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
     /** The selected and renamed user columns of a parent row, as a canonical JSON object. */
     public static String selectColumns(String columnsJson, List<String> select, Map<String, String> rename) {
         if (columnsJson == null) {

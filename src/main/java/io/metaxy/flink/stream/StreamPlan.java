@@ -4,7 +4,7 @@ import io.metaxy.flink.definitions.FeatureDep;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureKey;
 import io.metaxy.flink.definitions.FeatureSpec;
-import io.metaxy.flink.definitions.FieldKey;
+import io.metaxy.flink.definitions.FilterExpression;
 import io.metaxy.flink.versioning.DefinitionVersions;
 import io.metaxy.flink.versioning.IncrementRules;
 import io.metaxy.flink.versioning.ProvenanceCalculator;
@@ -158,8 +158,8 @@ public final class StreamPlan implements Serializable {
         /**
          * Whether this job computes increments for the feature: 1:1 deps, N:1 deps whose
          * {@code on} columns are the feature's id columns, or only 1:N deps on one set of columns
-         * that are their parents' id columns; never with {@code sql_filters}. Other features are
-         * still validated and passed to the store, but get no increments yet.
+         * that are their parents' id columns. Other features are still validated and passed to the
+         * store, but get no increments yet.
          */
         public final boolean incremental;
         /**
@@ -179,7 +179,7 @@ public final class StreamPlan implements Serializable {
             this.idColumns = List.copyOf(spec.idColumns());
             this.rules = IncrementRules.of(graph, featureKey, hasher);
             this.calculator = rules.calculator();
-            this.fields = calculator.fields().stream().map(FieldKey::toString).toList();
+            this.fields = calculator.fieldNames();
             List<Dep> depList = new ArrayList<>();
             for (FeatureDep dep : spec.deps()) {
                 depList.add(new Dep(dep, upstream.get(dep.feature().toString())));
@@ -192,14 +192,12 @@ public final class StreamPlan implements Serializable {
                     groupColumns.put(column, "it expands its parent 1:N on " + grain);
                 }
             }
-            // sql_filters are SQL over upstream rows: the stream cannot evaluate them (yet).
-            boolean noFilters = spec.deps().stream().allMatch(d -> d.filters().isEmpty());
             if (expansion) {
                 // Every dep joins at the 'on' grain with exactly one parent row per grain key.
-                this.incremental = noFilters && deps.stream().allMatch(d -> d.isExpansion()
+                this.incremental = deps.stream().allMatch(d -> d.isExpansion()
                         && Set.copyOf(d.on).equals(Set.copyOf(grain)) && d.parentIdsOnGrain());
             } else {
-                this.incremental = noFilters && deps.stream().allMatch(d -> d.isIdentity()
+                this.incremental = deps.stream().allMatch(d -> d.isIdentity()
                         || d.isAggregation() && Set.copyOf(d.on).equals(Set.copyOf(idColumns)));
             }
         }
@@ -229,6 +227,11 @@ public final class StreamPlan implements Serializable {
         /** The parent's id columns: N:1 members are ordered by them. */
         public final List<String> parentIdColumns;
         /**
+         * The dep's filters over the parent row after rename ({@link FilterExpression#ALWAYS}
+         * without any): a row that does not match counts as absent for this dep.
+         */
+        public final FilterExpression filter;
+        /**
          * For an N:1 dep: the parent's own names of the {@code on} columns (the dep's rename
          * reversed), which its rows carry as ordinary columns; in {@link #on}'s order.
          */
@@ -243,6 +246,7 @@ public final class StreamPlan implements Serializable {
             this.rename = Map.copyOf(dep.rename());
             this.on = List.copyOf(dep.lineage().on());
             this.parentIdColumns = parentFeature.idColumns;
+            this.filter = dep.filter();
             List<String> group = new ArrayList<>();
             for (String column : on) {
                 String source = column;
