@@ -287,7 +287,7 @@ public final class SqlMetadataStore implements MetadataStore {
         for (String column : columns) {
             values.append(values.length() == 0 ? "(" : ", ");
             if (column.equals(SystemColumns.PROVENANCE_BY_FIELD) || column.equals(SystemColumns.DATA_VERSION_BY_FIELD)) {
-                values.append(dialect.byFieldPlaceholder(fields));
+                values.append(dialect.byFieldPlaceholder(fields, schema.get(column)));
             } else if (SystemColumns.isTimestamp(column)) {
                 values.append(dialect.timestampPlaceholder());
             } else {
@@ -396,9 +396,10 @@ public final class SqlMetadataStore implements MetadataStore {
                     defs.add(q(id) + " " + dialect.sqlType(idTypes.get(id)) + " NOT NULL");
                 }
                 userColumns.forEach((name, type) -> defs.add(q(name) + " " + dialect.sqlType(type)));
-                defs.add(q(SystemColumns.PROVENANCE_BY_FIELD) + " " + dialect.byFieldType() + " NOT NULL");
+                List<String> fields = calculator(key).fields().stream().map(Object::toString).toList();
+                defs.add(q(SystemColumns.PROVENANCE_BY_FIELD) + " " + dialect.byFieldType(fields) + " NOT NULL");
                 defs.add(q(SystemColumns.PROVENANCE) + " " + dialect.sqlType(String.class) + " NOT NULL");
-                defs.add(q(SystemColumns.DATA_VERSION_BY_FIELD) + " " + dialect.byFieldType() + " NOT NULL");
+                defs.add(q(SystemColumns.DATA_VERSION_BY_FIELD) + " " + dialect.byFieldType(fields) + " NOT NULL");
                 defs.add(q(SystemColumns.DATA_VERSION) + " " + dialect.sqlType(String.class) + " NOT NULL");
                 defs.add(q(SystemColumns.FEATURE_VERSION) + " " + dialect.sqlType(String.class) + " NOT NULL");
                 defs.add(q(SystemColumns.CREATED_AT) + " TIMESTAMPTZ NOT NULL");
@@ -419,6 +420,14 @@ public final class SqlMetadataStore implements MetadataStore {
                     if (!schema.containsKey(id)) {
                         throw new SchemaMismatchException("feature '" + key + "': table " + key.tableName()
                                 + " has no id column '" + id + "'");
+                    }
+                }
+                List<String> fields = calculator(key).fields().stream().map(Object::toString).toList();
+                for (String column : List.of(SystemColumns.PROVENANCE_BY_FIELD, SystemColumns.DATA_VERSION_BY_FIELD)) {
+                    // A STRUCT column of a feature that has gained fields since the table was made.
+                    String widen = dialect.widenByField(table, column, schema.get(column), fields);
+                    if (widen != null) {
+                        st.execute(widen);
                     }
                 }
                 for (String column : SystemColumns.OPTIONAL) {
