@@ -58,7 +58,9 @@ import java.util.regex.Pattern;
  * built-ins for md5/sha256) the query also computes the provenance and the new/stale/orphaned
  * classification, and Java only maps rows. Otherwise (PostgreSQL, which has no xxhash32, or
  * {@code -Dmetaxy.store.javaHash=true}) the joined rows are streamed to Java, which hashes them
- * with {@link ProvenanceCalculator} and classifies each. See docs/metadata-store.md.
+ * with {@link ProvenanceCalculator} and classifies each. With given samples
+ * ({@link ResolveOptions#samples}) {@link SampleResolver} compares them in Java with the current
+ * rows instead. See docs/metadata-store.md.
  */
 public final class SqlMetadataStore implements MetadataStore {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
