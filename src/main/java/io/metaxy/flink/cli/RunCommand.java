@@ -111,6 +111,14 @@ public final class RunCommand implements Callable<Integer> {
             + "transaction holds read_committed consumers back longer.")
     Duration transactionTimeout;
 
+    @Option(names = "--hash", defaultValue = "xxhash32", paramLabel = "ALGO", converter = HashOptionConverters.Algorithm.class,
+            description = "Hash of provenance and data versions: xxhash32 (default), xxhash64, md5 or sha256.")
+    io.metaxy.flink.versioning.HashAlgorithm hash;
+
+    @Option(names = "--hash-length", defaultValue = "8", paramLabel = "N", converter = HashOptionConverters.Length.class,
+            description = "Truncation length of every hash and feature version (>= 8, default 8).")
+    int hashLength;
+
     @Option(names = "--store", description = "Metadata store URL every stamped write is appended to: duckdb:PATH or "
             + "postgresql://user@host:port/db (default duckdb:<data-dir>/metaxy.duckdb).")
     String store;
@@ -206,12 +214,13 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "give at most one of --restore and --fresh");
         }
         FeatureGraph featureGraph = graph.load();
-        StreamPlan plan = StreamPlan.of(featureGraph, topicPrefix);
+        io.metaxy.flink.versioning.SampleHasher hasher = new io.metaxy.flink.versioning.SampleHasher(hash, hashLength);
+        StreamPlan plan = StreamPlan.of(featureGraph, topicPrefix, hasher);
         String storeUrl = noStore ? null : store != null ? store : MetadataStores.defaultUrlIn(dataDir);
         StoreSink storeSink = null;
         if (storeUrl != null) {
             // Open it once here: a bad URL or a locked DuckDB file fails now, with a clear message.
-            MetadataStores.open(storeUrl, featureGraph, AccessMode.WRITE).close();
+            MetadataStores.open(storeUrl, featureGraph, AccessMode.WRITE, hasher).close();
             String graphFile = graph.file.toAbsolutePath().toString();
             storeSink = new StoreSink(storeUrl, plan, () -> GraphReader.read(Path.of(graphFile)));
         }

@@ -20,7 +20,10 @@ import java.util.Objects;
  * }</pre>
  *
  * Values of ids and user columns are JSON-like: String, Long/Integer, Double, Boolean or null.
- * System columns not yet stamped are null.
+ * System columns not yet stamped are null. {@code projectVersion} and {@code definitionVersion}
+ * are Metaxy's {@code metaxy_project_version} and {@code metaxy_definition_version}: this port
+ * cannot compute them (they hash Metaxy's Python project and Pydantic schemas), so the store keeps
+ * whatever the writer supplies (null when none).
  */
 public record MetadataRow(
         Map<String, Object> ids,
@@ -33,7 +36,9 @@ public record MetadataRow(
         Instant createdAt,
         Instant updatedAt,
         Instant deletedAt,
-        String materializationId) implements Serializable {
+        String materializationId,
+        String projectVersion,
+        String definitionVersion) implements Serializable {
 
     public MetadataRow {
         Objects.requireNonNull(ids, "ids");
@@ -50,7 +55,8 @@ public record MetadataRow(
     public Builder toBuilder() {
         return new Builder().ids(ids).columns(columns).provenanceByField(provenanceByField).provenance(provenance)
                 .dataVersionByField(dataVersionByField).dataVersion(dataVersion).featureVersion(featureVersion)
-                .createdAt(createdAt).updatedAt(updatedAt).deletedAt(deletedAt).materializationId(materializationId);
+                .createdAt(createdAt).updatedAt(updatedAt).deletedAt(deletedAt).materializationId(materializationId)
+                .projectVersion(projectVersion).definitionVersion(definitionVersion);
     }
 
     public boolean isSoftDeleted() {
@@ -80,6 +86,8 @@ public record MetadataRow(
         private Instant updatedAt;
         private Instant deletedAt;
         private String materializationId;
+        private String projectVersion;
+        private String definitionVersion;
 
         public Builder ids(Map<String, ?> value) {
             this.ids = new LinkedHashMap<>(value);
@@ -142,10 +150,23 @@ public record MetadataRow(
             return this;
         }
 
+        /** Metaxy's {@code metaxy_project_version}, kept as supplied. */
+        public Builder projectVersion(String value) {
+            this.projectVersion = value;
+            return this;
+        }
+
+        /** Metaxy's {@code metaxy_definition_version}, kept as supplied. */
+        public Builder definitionVersion(String value) {
+            this.definitionVersion = value;
+            return this;
+        }
+
         @SuppressWarnings("unchecked")
         public MetadataRow build() {
             return new MetadataRow((Map<String, Object>) (Map<String, ?>) ids, columns, provenanceByField, provenance,
-                    dataVersionByField, dataVersion, featureVersion, createdAt, updatedAt, deletedAt, materializationId);
+                    dataVersionByField, dataVersion, featureVersion, createdAt, updatedAt, deletedAt, materializationId,
+                    projectVersion, definitionVersion);
         }
     }
 }

@@ -29,17 +29,19 @@ public interface MetadataStore extends AutoCloseable {
     AccessMode mode();
 
     /**
-     * Appends rows in one transaction: all rows land or none. For each row: the feature version
-     * is stamped unless set (a supplied one is kept as is, e.g. a row of an older feature version
-     * replayed by the streaming job's sink; such a row is not current for reads and
-     * {@code resolveUpdate}), {@code metaxy_created_at}/{@code metaxy_updated_at} are stamped
-     * (unless set) from {@link StoreClock}, which never repeats within this JVM, so a later row of
-     * the same sample wins on read (ties between supplied stamps are broken deterministically); {@code metaxy_data_version_by_field} defaults to the provenance by
+     * Appends rows in one transaction: all rows land or none. For each row (as Metaxy's
+     * {@code write}): the feature version is stamped with the feature's current one (a supplied
+     * one is replaced; keep it with {@link WriteOptions#preserveFeatureVersion()});
+     * {@code metaxy_updated_at} is always stamped by the store from {@link StoreClock} (a
+     * supplied value is not trusted), which never repeats within this JVM, so a later write of
+     * the same sample (e.g. a read-modify-write) wins on read; {@code metaxy_created_at} is
+     * stamped unless set; {@code metaxy_data_version_by_field} defaults to the provenance by
      * field; {@code metaxy_provenance} and {@code metaxy_data_version} are computed from the
-     * by-field maps (a supplied value must match, else {@link SchemaMismatchException}). Every row, root or not, must carry
-     * {@code metaxy_provenance_by_field} with exactly the spec's fields (non-root rows take it
-     * from the {@link Increment}), and every id column non-null; else
-     * {@link SchemaMismatchException}. New user columns are added to the table
+     * by-field maps (a supplied value must match, else {@link SchemaMismatchException});
+     * {@code metaxy_project_version} and {@code metaxy_definition_version} are kept as supplied.
+     * Every row, root or not, must carry {@code metaxy_provenance_by_field} with exactly the
+     * spec's fields (non-root rows take it from the {@link Increment}), and every id column
+     * non-null; else {@link SchemaMismatchException}. New user columns are added to the table
      * (type from the values: BIGINT, DOUBLE, BOOLEAN, else VARCHAR).
      *
      * <p>Every row is appended: {@code metaxy_materialization_id} is plain data here (in Metaxy
@@ -79,7 +81,10 @@ public interface MetadataStore extends AutoCloseable {
         return write(feature.key().toString(), rows, options);
     }
 
-    /** Rows of the feature, as {@link ReadOptions} says; empty when the feature has no table yet. */
+    /**
+     * Rows of the feature, as {@link ReadOptions} says; empty when the feature (in the graph) has
+     * no table yet. A feature not in the graph raises {@link UnknownFeatureException}.
+     */
     List<MetadataRow> read(String feature, ReadOptions options);
 
     default List<MetadataRow> read(String feature) {
@@ -96,11 +101,28 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Joins the parents' current rows on the lineage keys, computes the expected provenance of
-     * every sample (design §3) and compares with the feature's current rows. A root feature has
-     * nothing upstream: its increment is always empty.
+     * every sample (design §3) and compares with the feature's current rows. With
+     * {@link ResolveOptions#samples} the given samples replace the upstream join (as Metaxy's
+     * {@code resolve_update(feature, samples=…)}); a root feature has no upstream and needs them,
+     * else {@link IllegalArgumentException}. A feature not in the graph raises
+     * {@link UnknownFeatureException}.
      */
     default Increment resolveUpdate(String feature, ResolveOptions options) {
         return resolveUpdateLazy(feature, options).collect();
+    }
+
+    /**
+     * A root feature's samples (or any feature's, replacing its upstream) against its current
+     * rows: {@code resolveUpdate(feature, ResolveOptions.defaults().samples(samples))}.
+     *
+     * <pre>{@code
+     * Increment inc = store.resolveUpdate("example/video", List.of(MetadataRow.builder()
+     *         .ids(Map.of("sample_uid", 1)).provenanceByField(Map.of("audio", "a1", "frames", "f1")).build()));
+     * store.write("example/video", inc.added().stream().map(IncrementRow::toMetadataRow).toList());
+     * }</pre>
+     */
+    default Increment resolveUpdate(String feature, List<MetadataRow> samples) {
+        return resolveUpdate(feature, ResolveOptions.defaults().samples(samples));
     }
 
     default Increment resolveUpdate(String feature) {
@@ -127,13 +149,24 @@ public interface MetadataStore extends AutoCloseable {
     }
 
     /**
-     * Deletes the current samples matching {@code filter} (null = all). SOFT appends a tombstone
-     * per sample (its latest row with {@code metaxy_deleted_at} set): reads then hide it, history
-     * keeps it. HARD removes matching rows of every feature version physically.
+     * Deletes the samples matching {@code filter} (null = all) of the feature's current feature
+     * version: {@code delete(feature, filter, mode, false)}.
+     */
+    default int delete(String feature, Filter filter, DeleteMode mode) {
+        return delete(feature, filter, mode, false);
+    }
+
+    /**
+     * Deletes the samples matching {@code filter} (null = all), as Metaxy's
+     * {@code delete(feature, filters, soft=, with_feature_history=)}. SOFT appends a tombstone per
+     * sample (its latest row with {@code metaxy_deleted_at} set): reads then hide it, history
+     * keeps it. HARD removes matching rows physically. Only rows of the feature's current feature
+     * version are touched unless {@code withFeatureHistory} (then SOFT tombstones each sample's
+     * latest row of every feature version, HARD removes matching rows of every version).
      *
      * @return samples tombstoned (SOFT) or rows removed (HARD)
      */
-    int delete(String feature, Filter filter, DeleteMode mode);
+    int delete(String feature, Filter filter, DeleteMode mode, boolean withFeatureHistory);
 
     default int delete(FeatureKey feature, Filter filter, DeleteMode mode) {
         return delete(feature.toString(), filter, mode);

@@ -13,10 +13,21 @@ public final class SystemColumns {
     public static final String UPDATED_AT = "metaxy_updated_at";
     public static final String DELETED_AT = "metaxy_deleted_at";
     public static final String MATERIALIZATION_ID = "metaxy_materialization_id";
+    /** Metaxy's project version (src/metaxy/models/constants.py); kept as the writer supplies it. */
+    public static final String PROJECT_VERSION = "metaxy_project_version";
+    /** Metaxy's feature definition version (docs/reference/system-columns.md); kept as supplied. */
+    public static final String DEFINITION_VERSION = "metaxy_definition_version";
 
     /** In table order, after the id and user columns. */
     public static final List<String> ALL = List.of(PROVENANCE_BY_FIELD, PROVENANCE, DATA_VERSION_BY_FIELD, DATA_VERSION,
             FEATURE_VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, MATERIALIZATION_ID);
+
+    /**
+     * Metaxy's system columns this port stores as supplied but cannot compute: nullable text
+     * columns after {@link #ALL}, created with the table (added by the next write to a table of
+     * an older version of this port).
+     */
+    public static final List<String> OPTIONAL = List.of(PROJECT_VERSION, DEFINITION_VERSION);
 
     private SystemColumns() {}
 

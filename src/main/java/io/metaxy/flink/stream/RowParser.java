@@ -37,7 +37,8 @@ public final class RowParser implements Serializable {
     private static final JsonFactory FACTORY = JSON.getFactory();
     private static final Set<String> WRITABLE_SYSTEM = Set.of(SystemColumns.PROVENANCE_BY_FIELD, SystemColumns.PROVENANCE,
             SystemColumns.DATA_VERSION_BY_FIELD, SystemColumns.DATA_VERSION, SystemColumns.FEATURE_VERSION,
-            SystemColumns.CREATED_AT, SystemColumns.UPDATED_AT, SystemColumns.DELETED_AT, SystemColumns.MATERIALIZATION_ID);
+            SystemColumns.CREATED_AT, SystemColumns.UPDATED_AT, SystemColumns.DELETED_AT, SystemColumns.MATERIALIZATION_ID,
+            SystemColumns.PROJECT_VERSION, SystemColumns.DEFINITION_VERSION);
 
     private final StreamPlan plan;
     private final int maxValueBytes;
@@ -102,7 +103,7 @@ public final class RowParser implements Serializable {
             if (SystemColumns.isSystem(name)) {
                 if (!WRITABLE_SYSTEM.contains(name)) {
                     throw new InvalidRecordException(f.key, where + ": unknown system column '" + name + "' (known: "
-                            + SystemColumns.ALL + ")");
+                            + new java.util.TreeSet<>(WRITABLE_SYSTEM) + ")");
                 }
                 continue;
             }
@@ -115,6 +116,8 @@ public final class RowParser implements Serializable {
             row.featureVersion = f.featureVersion;
         }
         row.materializationId = optionalText(f, value, SystemColumns.MATERIALIZATION_ID);
+        row.projectVersion = optionalText(f, value, SystemColumns.PROJECT_VERSION);
+        row.definitionVersion = optionalText(f, value, SystemColumns.DEFINITION_VERSION);
         Long created = optionalInstant(f, value, SystemColumns.CREATED_AT);
         Long updated = optionalInstant(f, value, SystemColumns.UPDATED_AT);
         row.createdAt = created != null ? created : raw.timestamp;

@@ -37,6 +37,9 @@ public class StampedRow {
     public long updatedAt;
     public Long deletedAt;
     public String materializationId;
+    /** Metaxy's {@code metaxy_project_version} / {@code metaxy_definition_version} as written; carried to the store. */
+    public String projectVersion;
+    public String definitionVersion;
     public String topic;
     public int partition;
     public long offset;
@@ -90,7 +93,8 @@ public class StampedRow {
                 .featureVersion(featureVersion).provenance(provenance).dataVersion(dataVersion)
                 .createdAt(Instant.ofEpochMilli(createdAt)).updatedAt(Instant.ofEpochMilli(updatedAt))
                 .deletedAt(deletedAt == null ? null : Instant.ofEpochMilli(deletedAt))
-                .materializationId(storeMaterializationId());
+                .materializationId(storeMaterializationId())
+                .projectVersion(projectVersion).definitionVersion(definitionVersion);
         if (columnsJson != null) {
             b.columns(parseJsonObject(columnsJson));
         }

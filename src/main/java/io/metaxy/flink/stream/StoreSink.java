@@ -56,7 +56,8 @@ public final class StoreSink implements Sink<StampedRow> {
 
     @Override
     public SinkWriter<StampedRow> createWriter(WriterInitContext context) {
-        MetadataStore store = MetadataStores.open(url, graph.get(), AccessMode.WRITE);
+        // The plan's hasher: the store computes provenance and feature versions as the job does.
+        MetadataStore store = MetadataStores.open(url, graph.get(), AccessMode.WRITE, plan.hasher());
         return new StoreSinkWriter(store, plan, batchSize, context.metricGroup());
     }
 }

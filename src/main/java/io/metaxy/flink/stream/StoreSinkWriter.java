@@ -26,12 +26,14 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>consecutive writes (and soft deletes carrying their provenance) of one feature become one
- *       {@code write(feature, rows, WriteOptions.idempotent())};</li>
+ *       {@code write(feature, rows, WriteOptions.idempotent().preserveFeatureVersion())}: the
+ *       feature version a worker wrote is kept (a worker on new code writes the next one);</li>
  *   <li>a soft delete without provenance (the usual {@code {"metaxy_deleted_at": …}}) appends a
  *       tombstone copy of the sample's latest row of the record's feature version (the current
  *       one unless the record names another, as the stream counts it), as {@code delete(…, SOFT)}
  *       would, but with this record's key so that it too is replay-safe;</li>
- *   <li>a hard delete (tombstone record) becomes {@code delete(feature, ids, HARD)}.</li>
+ *   <li>a hard delete (tombstone record) becomes {@code delete(feature, ids, HARD, true)}: the
+ *       sample's rows of every feature version.</li>
  * </ul>
  *
  * <p><b>Idempotency.</b> Every row's {@code metaxy_materialization_id} is
@@ -43,10 +45,12 @@ import org.slf4j.LoggerFactory;
  * sample arriving on one partition of its topic (Kafka's key partitioning).
  *
  * <p><b>Timestamps.</b> The store merges on read by {@code coalesce(metaxy_deleted_at,
- * metaxy_updated_at)}, the stream by arrival order. So that both agree, the writer stamps
- * {@code metaxy_updated_at} from the JVM's {@link StoreClock}, which is strictly increasing
- * (microseconds, at least the wall clock): rows applied later always sort later, even within one
- * millisecond and beside other stores of the JVM.
+ * metaxy_updated_at)}, the stream by arrival order. So that both agree, {@code metaxy_updated_at}
+ * comes from the JVM's {@link StoreClock}, which is strictly increasing (microseconds, at least
+ * the wall clock): the store stamps it on every write (a supplied value is not kept), and rows
+ * are written in arrival order, so rows applied later always sort later, even within one
+ * millisecond and beside other stores of the JVM. The writer stamps soft deletes'
+ * {@code metaxy_deleted_at} from the same clock.
  * A soft delete keeps the writer's {@code metaxy_deleted_at} unless it would sort the tombstone
  * before an earlier row of the sample; then it gets the stamp too. {@code metaxy_created_at} is
  * the record's. After a restart the clock starts again from the wall clock.
@@ -60,6 +64,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StoreSinkWriter implements SinkWriter<StampedRow> {
     private static final Logger LOG = LoggerFactory.getLogger(StoreSinkWriter.class);
+    private static final WriteOptions WRITE = WriteOptions.idempotent().preserveFeatureVersion();
 
     private final MetadataStore store;
     private final StreamPlan plan;
@@ -146,12 +151,12 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
             return;
         }
         try {
-            written.inc(store.write(feature, rows, WriteOptions.idempotent()));
+            written.inc(store.write(feature, rows, WRITE));
         } catch (SchemaMismatchException e) {
             // One bad row fails the whole (atomic) write: apply one by one, skipping the refused ones.
             for (int i = 0; i < rows.size(); i++) {
                 try {
-                    written.inc(store.write(feature, List.of(rows.get(i)), WriteOptions.idempotent()));
+                    written.inc(store.write(feature, List.of(rows.get(i)), WRITE));
                 } catch (SchemaMismatchException rowError) {
                     reject(sources.get(i), rowError);
                 }
@@ -172,7 +177,7 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
             }
             MetadataRow tombstone = stamped(row, latest.get(0).toBuilder()
                     .materializationId(row.storeMaterializationId()).build());
-            written.inc(store.write(row.feature, List.of(tombstone), WriteOptions.idempotent()));
+            written.inc(store.write(row.feature, List.of(tombstone), WRITE));
         } catch (SchemaMismatchException e) {
             reject(row, e);
         }
@@ -194,7 +199,7 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
             }
             Filter filter = later.isEmpty() ? ids : Filter.and(ids, Filter.or(
                     Filter.isNull(SystemColumns.MATERIALIZATION_ID), Filter.not(Filter.in(SystemColumns.MATERIALIZATION_ID, later))));
-            store.delete(row.feature, filter, DeleteMode.HARD);
+            store.delete(row.feature, filter, DeleteMode.HARD, true);
         } catch (SchemaMismatchException e) {
             reject(row, e);
         }

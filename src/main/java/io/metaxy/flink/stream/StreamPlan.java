@@ -32,13 +32,16 @@ public final class StreamPlan implements Serializable {
     public static final String DEFAULT_TOPIC_PREFIX = "metaxy.";
 
     private final String topicPrefix;
+    private final SampleHasher hasher;
     private final String graphVersion;
     private final Map<String, Feature> features;
     private final Map<String, Feature> byTopic;
 
     private StreamPlan(FeatureGraph graph, String topicPrefix, SampleHasher hasher) {
         this.topicPrefix = topicPrefix;
-        DefinitionVersions versions = DefinitionVersions.of(graph);
+        this.hasher = hasher;
+        // Feature versions are truncated by the same length as every sample hash (as in Metaxy).
+        DefinitionVersions versions = DefinitionVersions.of(graph, hasher.length());
         this.graphVersion = versions.graphVersion();
         Map<String, Feature> all = new LinkedHashMap<>();
         Map<String, Feature> topics = new LinkedHashMap<>();
@@ -79,6 +82,11 @@ public final class StreamPlan implements Serializable {
 
     public String topicPrefix() {
         return topicPrefix;
+    }
+
+    /** The hash algorithm and truncation length of every hash and feature version of this plan. */
+    public SampleHasher hasher() {
+        return hasher;
     }
 
     /** This product's graph version; a change means definitions changed since the last run. */

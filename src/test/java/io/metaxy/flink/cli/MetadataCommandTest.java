@@ -120,12 +120,13 @@ class MetadataCommandTest {
         assertThat(run("metadata", "status", "--store", store, "--graph", graph, "--format", "table")).isZero();
         String[] table = out.toString().split("\n");
         assertThat(table[0]).startsWith("feature").contains("rows", "new", "stale", "orphaned");
-        assertThat(table[1].split("\\s+")).containsExactly("examples/parent", "2", "0", "0", "0");
+        // A root has no upstream to compare with: as in Metaxy's status, its counts are 0.
+        assertThat(table[1].split("\\s+")).containsExactly("examples/parent", "2", "0", "0", "0", "true");
         assertThat(table[2].split("\\s+")).containsExactly("examples/child", "0", "2", "0", "0");
     }
 
     @Test
-    void statusAppliesTheFilterWhereItsColumnsAreKeysAndSaysWhereNot() throws Exception {
+    void statusAppliesTheGlobalFilterWhereItsColumnsAreKeysAndSaysWhereNot() throws Exception {
         // The example's two features plus a root keyed by another column.
         Path graphFile = dir.resolve("graph2.json");
         String other = """
@@ -133,7 +134,7 @@ class MetadataCommandTest {
                    "fields": [{"key": "x", "code_version": "1", "deps": []}]}},
                 """;
         Files.writeString(graphFile, other + Files.readString(Path.of(graph)).strip().substring(1));
-        assertThat(run("metadata", "status", "--store", store, "--graph", graphFile.toString(), "--filter", "sample_uid=1")).isZero();
+        assertThat(run("metadata", "status", "--store", store, "--graph", graphFile.toString(), "--global-filter", "sample_uid=1")).isZero();
         Map<String, JsonNode> byFeature = new java.util.HashMap<>();
         lines().forEach(n -> byFeature.put(n.get("feature").asText(), n));
         assertThat(byFeature.get("examples/parent").get("rows").asInt()).isEqualTo(1);
@@ -145,6 +146,53 @@ class MetadataCommandTest {
         assertThat(run("metadata", "read", "--store", store, "--graph", graph, "--feature", "examples/parent",
                 "--filter", "sample_uid=abc")).isEqualTo(1);
         assertThat(err.toString()).contains("sample_uid").contains("abc");
+    }
+
+    @Test
+    void resolveTakesRootSamplesAsJsonLines() throws Exception {
+        Path samples = dir.resolve("samples.jsonl");
+        // Both row shapes: the feature topic's (flat) and provenance's root input ({"ids": …}).
+        Files.writeString(samples, String.join("\n",
+                "{\"sample_uid\": 1, \"path\": \"s3://1\", \"metaxy_provenance_by_field\": {\"embeddings\": \"v1\"}}",
+                "{\"ids\": {\"sample_uid\": 2}, \"metaxy_provenance_by_field\": {\"embeddings\": \"v2-new\"}}",
+                "",
+                "{\"sample_uid\": 3, \"metaxy_provenance_by_field\": {\"embeddings\": \"v3\"}}"));
+        assertThat(run("metadata", "resolve", "--store", store, "--graph", graph, "--feature", "examples/parent",
+                "--samples", samples.toString())).isZero();
+        List<JsonNode> lines = lines();
+        assertThat(lines).extracting(n -> n.get("kind").asText() + ":" + n.get("sample_uid").asLong())
+                .containsExactly("new:3", "stale:2");
+        // Without samples a root feature has nothing to compare: an error naming the option.
+        assertThat(run("metadata", "resolve", "--store", store, "--graph", graph, "--feature", "examples/parent")).isEqualTo(1);
+        assertThat(err.toString()).contains("examples/parent").contains("--samples");
+        Files.writeString(samples, "{\"metaxy_provenance_by_field\": {\"embeddings\": \"v1\"}}");
+        assertThat(run("metadata", "resolve", "--store", store, "--graph", graph, "--feature", "examples/parent",
+                "--samples", samples.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("line 1").contains("sample_uid");
+    }
+
+    @Test
+    void theHashSettingIsTheStores() throws Exception {
+        // The store was written with xxhash32/8: under another length its rows are of another feature version.
+        assertThat(run("metadata", "read", "--store", store, "--graph", graph, "--feature", "examples/parent",
+                "--hash-length", "12")).isZero();
+        assertThat(lines()).isEmpty();
+        assertThat(run("metadata", "read", "--store", store, "--graph", graph, "--feature", "examples/parent",
+                "--hash-length", "12", "--feature-history")).isZero();
+        assertThat(lines()).hasSize(2);
+        out.getBuffer().setLength(0);
+        // Nor are they the current upstream of the child there; root samples are hashed with md5/12.
+        assertThat(run("metadata", "resolve", "--store", store, "--graph", graph, "--feature", "examples/child",
+                "--hash", "md5", "--hash-length", "12")).isZero();
+        assertThat(lines()).isEmpty();
+        Path samples = dir.resolve("samples.jsonl");
+        Files.writeString(samples, "{\"sample_uid\": 1, \"metaxy_provenance_by_field\": {\"embeddings\": \"v1\"}}");
+        assertThat(run("metadata", "resolve", "--store", store, "--graph", graph, "--feature", "examples/parent",
+                "--hash", "md5", "--hash-length", "12", "--samples", samples.toString())).isZero();
+        assertThat(lines()).extracting(n -> n.get("kind").asText() + ":" + n.get("metaxy_provenance").asText().length())
+                .containsExactly("new:12");
+        assertThat(run("metadata", "read", "--store", store, "--graph", graph, "--feature", "examples/parent",
+                "--hash-length", "7")).isEqualTo(2);
     }
 
     @Test

@@ -45,6 +45,7 @@ class RunCommandTest {
         cli.setOut(new PrintWriter(out));
         assertThat(cli.execute("run", "--help")).isZero();
         assertThat(out.toString()).contains("--embedded-kafka", "--kafka-port", "--topic-prefix", "--checkpoint-interval",
-                "--state-dir", "--store", "--no-store", "--restore", "--data-dir", "--fresh", "--transaction-timeout");
+                "--state-dir", "--store", "--no-store", "--restore", "--data-dir", "--fresh", "--transaction-timeout", "--hash",
+                "--hash-length");
     }
 }

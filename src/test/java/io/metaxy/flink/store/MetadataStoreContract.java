@@ -123,7 +123,8 @@ abstract class MetadataStoreContract {
             }
             store.write(VIDEO, rows);
             List<MetadataRow> read = store.read(VIDEO, ReadOptions.defaults().includeDeleted(true));
-            assertThat(read).extracting(MetadataRow::updatedAt).containsExactlyElementsOf(DST_INSTANTS);
+            // metaxy_updated_at is the store's own stamp; created_at and deleted_at are kept as written.
+            assertThat(read).extracting(MetadataRow::updatedAt).allMatch(t -> t.isAfter(Instant.now().minusSeconds(60)));
             assertThat(read).extracting(MetadataRow::createdAt)
                     .containsExactlyElementsOf(DST_INSTANTS.stream().map(t -> t.minusSeconds(1)).toList());
             for (int i = 0; i < read.size(); i++) {
@@ -133,32 +134,25 @@ abstract class MetadataStoreContract {
     }
 
     @Test
-    void equalTimestampsHaveOneWinnerWhateverTheWriteOrder() {
-        Instant at = Instant.parse("2024-05-01T00:00:00Z");
-        MetadataRow a = video(0, "A", "f").toBuilder().updatedAt(at).build();
-        MetadataRow b = video(0, "B", "f").toBuilder().updatedAt(at).build();
-        // Samples 1..4 get the same two rows, in alternating order, in separate appends.
-        for (long id = 1; id <= 4; id++) {
-            List<MetadataRow> pair = id % 2 == 0 ? List.of(a, b) : List.of(b, a);
-            for (MetadataRow row : pair) {
-                store.write(VIDEO, List.of(row.toBuilder().ids(Map.of("sample_uid", id)).build()));
-            }
-        }
-        List<MetadataRow> latest = store.read(VIDEO);
-        assertThat(latest).hasSize(4);
-        assertThat(latest).extracting(r -> r.provenanceByField().get("audio")).containsOnly(latest.get(0).provenanceByField().get("audio"));
-        // The same winner feeds resolveUpdate: every child expects the same provenance.
-        assertThat(store.resolveUpdate(CHILD).added()).extracting(IncrementRow::provenance).hasSize(4).containsOnly(
-                calc(graph, CHILD).provenance(childExpected(graph, latest.get(0).provenanceByField())));
-
-        // A tombstone at the same instant as a live row hides the sample, whichever was appended first.
-        MetadataRow live = video(0, "A", "f").toBuilder().updatedAt(at).build();
-        MetadataRow tombstone = live.toBuilder().deletedAt(at).build();
-        store.write(VIDEO, List.of(live.toBuilder().ids(Map.of("sample_uid", 11L)).build()));
-        store.write(VIDEO, List.of(tombstone.toBuilder().ids(Map.of("sample_uid", 11L)).build()));
-        store.write(VIDEO, List.of(tombstone.toBuilder().ids(Map.of("sample_uid", 12L)).build()));
-        store.write(VIDEO, List.of(live.toBuilder().ids(Map.of("sample_uid", 12L)).build()));
-        assertThat(store.read(VIDEO, ReadOptions.defaults().filter(Filter.gt("sample_uid", 10L)))).isEmpty();
+    void suppliedUpdatedAtIsNotTrustedSoALaterWriteWins() {
+        // Metaxy's write always stamps metaxy_updated_at: a row dated ahead cannot shadow later writes.
+        Instant future = Instant.parse("2100-01-01T00:00:00Z");
+        Instant past = Instant.parse("2001-01-01T00:00:00Z");
+        Instant before = Instant.now().minusSeconds(5);
+        store.write(VIDEO, List.of(video(1, "A", "f").toBuilder().updatedAt(future).build()));
+        store.write(VIDEO, List.of(video(1, "B", "f").toBuilder().updatedAt(past).build()));
+        MetadataRow latest = store.read(VIDEO).get(0);
+        assertThat(latest.provenanceByField().get("audio")).isEqualTo("B");
+        assertThat(latest.updatedAt()).isAfter(before).isBefore(future);
+        // Read-modify-write: the row read back carries its old stamp, and still wins when written again.
+        store.write(VIDEO, List.of(latest.toBuilder().column("path", "s3://1").build()));
+        MetadataRow rewritten = store.read(VIDEO).get(0);
+        assertThat(rewritten.columns()).containsEntry("path", "s3://1");
+        assertThat(rewritten.updatedAt()).isAfter(latest.updatedAt());
+        assertThat(rewritten.createdAt()).isEqualTo(latest.createdAt());
+        // The same winner feeds resolveUpdate.
+        assertThat(store.resolveUpdate(CHILD).added()).extracting(IncrementRow::provenance).containsExactly(
+                calc(graph, CHILD).provenance(childExpected(graph, Map.of("audio", "B", "frames", "f"))));
     }
 
     @Test
@@ -272,7 +266,9 @@ abstract class MetadataStoreContract {
         assertThat(inc.added()).isEmpty();
         assertThat(inc.stale()).isEmpty();
         assertThat(inc.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
-        assertThat(store.resolveUpdate(VIDEO).isEmpty()).isTrue();
+        // As Metaxy's resolve_update: a root feature needs its samples.
+        assertThatThrownBy(() -> store.resolveUpdate(VIDEO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(VIDEO).hasMessageContaining("samples");
     }
 
     @Test
@@ -378,18 +374,18 @@ abstract class MetadataStoreContract {
         inDstTimeZone(() -> {
             List<MetadataRow> rows = new ArrayList<>();
             for (int i = 0; i < DST_INSTANTS.size(); i++) {
-                rows.add(video(i, "a", "f").toBuilder().updatedAt(DST_INSTANTS.get(i)).build());
+                rows.add(video(i, "a", "f").toBuilder().createdAt(DST_INSTANTS.get(i)).build());
             }
             store.write(VIDEO, rows);
             for (int i = 0; i < DST_INSTANTS.size(); i++) {
                 Instant at = DST_INSTANTS.get(i);
-                assertThat(ids(Filter.eq(SystemColumns.UPDATED_AT, at))).as("updated_at = %s", at).containsExactly((long) i);
-                assertThat(ids(Filter.eq(SystemColumns.UPDATED_AT, at.toString()))).containsExactly((long) i);
+                assertThat(ids(Filter.eq(SystemColumns.CREATED_AT, at))).as("created_at = %s", at).containsExactly((long) i);
+                assertThat(ids(Filter.eq(SystemColumns.CREATED_AT, at.toString()))).containsExactly((long) i);
             }
-            assertThat(ids(Filter.parse(SystemColumns.UPDATED_AT + ">=2024-11-03T06:00:00Z")))
+            assertThat(ids(Filter.parse(SystemColumns.CREATED_AT + ">=2024-11-03T06:00:00Z")))
                     .containsExactly(6L, 7L);
-            assertThatThrownBy(() -> ids(Filter.eq(SystemColumns.UPDATED_AT, "yesterday")))
-                    .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(SystemColumns.UPDATED_AT)
+            assertThatThrownBy(() -> ids(Filter.eq(SystemColumns.CREATED_AT, "yesterday")))
+                    .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(SystemColumns.CREATED_AT)
                     .hasMessageContaining("yesterday");
         });
     }
@@ -407,22 +403,46 @@ abstract class MetadataStoreContract {
         Increment inc = store.resolveUpdate(CHILD, ResolveOptions.defaults().stalenessPredicate(Filter.eq("quality", "bad")));
         assertThat(inc.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 1L));
         assertThat(inc.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 3L));
-        Increment targeted = store.resolveUpdate(CHILD, ResolveOptions.defaults().targetFilter(Filter.lt("sample_uid", 3L)));
-        assertThat(targeted.isEmpty()).isTrue();
+        Increment global = store.resolveUpdate(CHILD, ResolveOptions.defaults().globalFilter(Filter.lt("sample_uid", 3L)));
+        assertThat(global.isEmpty()).isTrue();
     }
 
     @Test
-    void targetFiltersMayOnlyNameTheIncrementKeys() {
+    void targetFiltersFilterTheFeaturesOwnCurrentRowsOnAnyColumn() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2"), video(3, "a3", "f3")));
+        List<IncrementRow> added = store.resolveUpdate(CHILD).added();
+        store.write(CHILD, List.of(added.get(0).toMetadataRow().toBuilder().column("quality", "bad").build(),
+                added.get(1).toMetadataRow().toBuilder().column("quality", "good").build()));
+        store.write(VIDEO, List.of(video(2, "a2-changed", "f2")));
+        // As Metaxy's target_filters: only the stored rows matching are compared; the upstream is
+        // not filtered, so sample 1 (stored, but filtered out) is new again, like sample 3.
+        Increment good = store.resolveUpdate(CHILD, ResolveOptions.defaults().targetFilter(Filter.eq("quality", "good")));
+        assertThat(good.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 1L), Map.of("sample_uid", 3L));
+        assertThat(good.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        // System columns may be named too, and a global filter still restricts the samples.
+        Increment bySystem = store.resolveUpdate(CHILD, ResolveOptions.defaults()
+                .targetFilter(Filter.eq(SystemColumns.PROVENANCE, added.get(0).provenance()))
+                .globalFilter(Filter.le("sample_uid", 2L)));
+        assertThat(bySystem.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        assertThat(bySystem.stale()).isEmpty();
+        assertThatThrownBy(() -> store.resolveUpdate(CHILD, ResolveOptions.defaults().targetFilter(Filter.eq("no_such", 1L))))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(CHILD).hasMessageContaining("no_such");
+        assertThatThrownBy(() -> store.resolveUpdate(CHILD, ResolveOptions.defaults().targetFilter(Filter.eq("__metaxy_rn", 1L))))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("'__metaxy_rn'");
+    }
+
+    @Test
+    void globalFiltersMayOnlyNameTheIncrementKeys() {
         store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
         for (String internal : List.of("__kind", "__c", "__e", "metaxy_provenance")) {
-            assertThatThrownBy(() -> store.resolveUpdate(CHILD, ResolveOptions.defaults().targetFilter(Filter.eq(internal, "new"))))
+            assertThatThrownBy(() -> store.resolveUpdate(CHILD, ResolveOptions.defaults().globalFilter(Filter.eq(internal, "new"))))
                     .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(CHILD).hasMessageContaining("'" + internal + "'");
         }
         // A 1:N feature's increments are keyed by the parent's 'on' columns, not the child's own ids.
-        assertThatThrownBy(() -> store.resolveUpdateLazy(FRAMES, ResolveOptions.defaults().targetFilter(
+        assertThatThrownBy(() -> store.resolveUpdateLazy(FRAMES, ResolveOptions.defaults().globalFilter(
                 Filter.and(Filter.eq("sample_uid", 1L), Filter.eq("frame", 0L)))))
                 .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(FRAMES).hasMessageContaining("'frame'");
-        assertThat(store.resolveUpdate(FRAMES, ResolveOptions.defaults().targetFilter(Filter.eq("sample_uid", "2"))).added())
+        assertThat(store.resolveUpdate(FRAMES, ResolveOptions.defaults().globalFilter(Filter.eq("sample_uid", "2"))).added())
                 .extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
         // Staleness predicates are checked against the feature's table once it exists.
         store.write(CHILD, store.resolveUpdate(CHILD).added().stream().map(IncrementRow::toMetadataRow).toList());
@@ -716,6 +736,14 @@ abstract class MetadataStoreContract {
     void unknownFeatureFails() {
         assertThatThrownBy(() -> store.read("no/such"))
                 .isInstanceOf(UnknownFeatureException.class).hasMessageContaining("no/such");
+        assertThatThrownBy(() -> store.resolveUpdate("no/such"))
+                .isInstanceOf(UnknownFeatureException.class).hasMessageContaining("no/such");
+        assertThatThrownBy(() -> store.resolveUpdate("no/such", List.of()))
+                .isInstanceOf(UnknownFeatureException.class).hasMessageContaining("no/such");
+        assertThatThrownBy(() -> store.delete("no/such", null, DeleteMode.HARD))
+                .isInstanceOf(UnknownFeatureException.class).hasMessageContaining("no/such");
+        assertThatThrownBy(() -> store.write("no/such", List.of(video(1, "a", "f"))))
+                .isInstanceOf(UnknownFeatureException.class).hasMessageContaining("no/such");
         assertThatThrownBy(() -> store.write("Not A Key", List.of()))
                 .isInstanceOf(UnknownFeatureException.class);
     }
@@ -749,11 +777,148 @@ abstract class MetadataStoreContract {
                 .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(SystemColumns.DATA_VERSION);
         assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).isEmpty();
 
-        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().dataVersionByField(content).dataVersion(dataVersion).build(),
-                video(2, "a", "f").toBuilder().featureVersion("an-older-version").build()));
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().dataVersionByField(content).dataVersion(dataVersion).build()));
+        store.write(VIDEO, List.of(video(2, "a", "f").toBuilder().featureVersion("an-older-version").build()),
+                WriteOptions.append().preserveFeatureVersion());
         assertThat(store.read(VIDEO)).extracting(MetadataRow::dataVersion).containsExactly(dataVersion);
         assertThat(store.read(VIDEO, ReadOptions.defaults().allFeatureVersions(true)))
                 .extracting(MetadataRow::featureVersion).contains("an-older-version");
+    }
+
+    @Test
+    void writeStampsTheCurrentFeatureVersionUnlessAskedToPreserveIt() {
+        String current = DefinitionVersions.of(graph).featureVersion(FeatureKey.of(VIDEO));
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().featureVersion("stale-version").build()));
+        assertThat(store.read(VIDEO)).extracting(MetadataRow::featureVersion).containsExactly(current);
+        store.write(VIDEO, List.of(video(2, "a", "f").toBuilder().featureVersion("rebased").build(),
+                video(3, "a", "f")), WriteOptions.idempotent().preserveFeatureVersion());
+        assertThat(store.read(VIDEO, ReadOptions.defaults().featureHistory(true))).extracting(MetadataRow::featureVersion)
+                .containsExactly(current, "rebased", current);
+    }
+
+    @Test
+    void hardDeleteRemovesTheCurrentVersionsRowsUnlessAskedForTheWholeHistory() {
+        store.write(VIDEO, List.of(video(1, "a", "f"), video(2, "a", "f")));
+        store.write(VIDEO, List.of(video(1, "old", "f").toBuilder().featureVersion("v0").build(),
+                video(3, "old", "f").toBuilder().featureVersion("v0").build()), WriteOptions.append().preserveFeatureVersion());
+        assertThat(store.delete(VIDEO, Filter.le("sample_uid", 1L), DeleteMode.HARD)).isEqualTo(1);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).extracting(r -> r.ids().get("sample_uid") + "/"
+                + r.provenanceByField().get("audio")).containsExactlyInAnyOrder("1/old", "2/a", "3/old");
+        assertThat(store.delete(VIDEO, null, DeleteMode.HARD, true)).isEqualTo(3);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).isEmpty();
+        // Soft deletes too: only the current version's samples unless asked for the history.
+        store.write(VIDEO, List.of(video(1, "a", "f")));
+        store.write(VIDEO, List.of(video(3, "old", "f").toBuilder().featureVersion("v0").build()),
+                WriteOptions.append().preserveFeatureVersion());
+        assertThat(store.delete(VIDEO, null, DeleteMode.SOFT)).isEqualTo(1);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().featureHistory(true))).extracting(r -> r.ids().get("sample_uid"))
+                .containsExactly(3L);
+        assertThat(store.delete(VIDEO, null, DeleteMode.SOFT, true)).isEqualTo(1);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().featureHistory(true))).isEmpty();
+    }
+
+    @Test
+    void readWithFeatureHistoryGivesTheLatestRowPerSampleAcrossVersions() {
+        String current = DefinitionVersions.of(graph).featureVersion(FeatureKey.of(VIDEO));
+        store.write(VIDEO, List.of(video(1, "a1", "f"), video(2, "a2", "f")));
+        store.write(VIDEO, List.of(video(2, "a2-v0", "f").toBuilder().featureVersion("v0").build(),
+                video(4, "a4-v0", "f").toBuilder().featureVersion("v0").build()), WriteOptions.append().preserveFeatureVersion());
+        assertThat(store.read(VIDEO, ReadOptions.defaults().featureHistory(true)))
+                .extracting(r -> r.ids().get("sample_uid") + "/" + r.provenanceByField().get("audio") + "/" + r.featureVersion())
+                .containsExactly("1/a1/" + current, "2/a2-v0/v0", "4/a4-v0/v0");
+        assertThat(store.read(VIDEO)).extracting(r -> r.provenanceByField().get("audio")).containsExactly("a1", "a2");
+        assertThat(store.read(VIDEO, ReadOptions.defaults().featureHistory(true).filter(Filter.eq("sample_uid", 2L))))
+                .hasSize(1);
+    }
+
+    @Test
+    void metaxysOtherSystemColumnsAreKept() {
+        store.write(VIDEO, List.of(video(1, "a", "f").toBuilder().projectVersion("proj-1").definitionVersion("def-1").build(),
+                video(2, "a", "f")));
+        List<MetadataRow> rows = store.read(VIDEO);
+        assertThat(rows).extracting(MetadataRow::projectVersion).containsExactly("proj-1", null);
+        assertThat(rows).extracting(MetadataRow::definitionVersion).containsExactly("def-1", null);
+        // Soft-delete tombstones copy them; filters may name them.
+        assertThat(store.read(VIDEO, ReadOptions.defaults().filter(Filter.eq(SystemColumns.PROJECT_VERSION, "proj-1"))))
+                .hasSize(1);
+        store.delete(VIDEO, Filter.eq("sample_uid", 1L), DeleteMode.SOFT);
+        assertThat(store.read(VIDEO, ReadOptions.defaults().includeDeleted(true)).get(0).projectVersion()).isEqualTo("proj-1");
+    }
+
+    @Test
+    void rootSamplesAreComparedWithTheCurrentRows() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2"), video(3, "a3", "f3").toBuilder().column("path", "s3://3").build()));
+        List<MetadataRow> samples = List.of(video(1, "a1", "f1"), video(2, "a2-new", "f2"),
+                video(5, "a5", "f5").toBuilder().column("path", "s3://5").build());
+        Increment inc = store.resolveUpdate(VIDEO, samples);
+        ProvenanceCalculator calc = calc(graph, VIDEO);
+        assertThat(inc.added()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 5L));
+        assertThat(inc.added().get(0).provenance()).isEqualTo(calc.provenance(Map.of("audio", "a5", "frames", "f5")));
+        assertThat(inc.added().get(0).upstream()).isEqualTo(Map.of("path", "s3://5"));
+        assertThat(inc.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+        assertThat(inc.stale().get(0).provenance()).isEqualTo(calc.provenance(Map.of("audio", "a2-new", "frames", "f2")));
+        assertThat(inc.stale().get(0).recordedProvenance()).isEqualTo(calc.provenance(Map.of("audio", "a2", "frames", "f2")));
+        assertThat(inc.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 3L));
+        // The answer is written and the same samples then need nothing but the orphan.
+        store.write(VIDEO, inc.added().stream().map(IncrementRow::toMetadataRow).toList());
+        store.write(VIDEO, inc.stale().stream().map(IncrementRow::toMetadataRow).toList());
+        Increment again = store.resolveUpdate(VIDEO, ResolveOptions.defaults().samples(samples));
+        assertThat(again.added()).isEmpty();
+        assertThat(again.stale()).isEmpty();
+        assertThat(again.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 3L));
+        // Filters and predicates apply to the samples and the stored rows.
+        Increment filtered = store.resolveUpdate(VIDEO, ResolveOptions.defaults().samples(samples)
+                .globalFilter(Filter.ge("sample_uid", 2L)).stalenessPredicate(Filter.eq("sample_uid", 5L)));
+        assertThat(filtered.stale()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 5L));
+        assertThat(filtered.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 3L));
+        // A target filter keeps the samples and the stored rows where it holds (a column some samples
+        // lack is null there): samples 1 and 2 against stored 1, 2 and 5 (written without a path).
+        Increment targeted = store.resolveUpdate(VIDEO, ResolveOptions.defaults().samples(samples).targetFilter(Filter.isNull("path")));
+        assertThat(targeted.added()).isEmpty();
+        assertThat(targeted.stale()).isEmpty();
+        assertThat(targeted.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 5L));
+        // A supplied provenance must match its by-field map; every field is needed.
+        assertThatThrownBy(() -> store.resolveUpdate(VIDEO, List.of(video(1, "a", "f").toBuilder().provenance("bogus").build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("bogus");
+        assertThatThrownBy(() -> store.resolveUpdate(VIDEO, List.of(MetadataRow.builder().ids(Map.of("sample_uid", 1L))
+                .provenanceByField(Map.of("audio", "a")).build())))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("frames");
+        // Before the feature has a table every sample is new.
+        assertThat(store.resolveUpdate(EXTRA, List.of(MetadataRow.builder().ids(Map.of("sample_uid", 1L))
+                .provenanceByField(Map.of("meta", "m")).build())).added()).hasSize(1);
+    }
+
+    @Test
+    void samplesReplaceTheUpstreamOfANonRootFeature() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2")));
+        store.write(CHILD, store.resolveUpdate(CHILD).added().stream().map(IncrementRow::toMetadataRow).toList());
+        // Metaxy's samples for a non-root feature: only these, with the provenance the caller gives.
+        Map<String, String> custom = Map.of("audio", "c1", "frames", "c1");
+        Increment inc = store.resolveUpdate(CHILD, List.of(MetadataRow.builder().ids(Map.of("sample_uid", 1L))
+                .provenanceByField(custom).build()));
+        assertThat(inc.added()).isEmpty();
+        assertThat(inc.stale()).extracting(IncrementRow::provenanceByField).containsExactly(custom);
+        assertThat(inc.orphaned()).extracting(IncrementRow::ids).containsExactly(Map.of("sample_uid", 2L));
+    }
+
+    @Test
+    void theHashLengthTruncatesFeatureVersionsAndSampleHashes() {
+        store.close();
+        SampleHasher hasher = new SampleHasher(io.metaxy.flink.versioning.HashAlgorithm.XXHASH64, 12);
+        store = MetadataStores.open(url, graph, AccessMode.WRITE, hasher);
+        store.write(VIDEO, List.of(video(1, "a1", "f1")));
+        MetadataRow row = store.read(VIDEO).get(0);
+        assertThat(row.featureVersion()).isEqualTo(DefinitionVersions.of(graph, 12).featureVersion(FeatureKey.of(VIDEO)))
+                .hasSize(12);
+        assertThat(row.provenance()).isEqualTo(ProvenanceCalculator.of(graph, FeatureKey.of(VIDEO), hasher)
+                .provenance(Map.of("audio", "a1", "frames", "f1"))).hasSize(12);
+        Increment inc = store.resolveUpdate(CHILD);
+        assertThat(inc.added().get(0).provenance()).hasSize(12).isEqualTo(ProvenanceCalculator.of(graph, FeatureKey.of(CHILD), hasher)
+                .provenance(ProvenanceCalculator.of(graph, FeatureKey.of(CHILD), hasher)
+                        .provenanceByField(Map.of(FeatureKey.of(VIDEO), Map.of("audio", "a1", "frames", "f1")))));
+        store.write(CHILD, inc.added().stream().map(IncrementRow::toMetadataRow).toList());
+        assertThat(store.resolveUpdate(CHILD).isEmpty()).isTrue();
+        assertThat(store.read(CHILD).get(0).featureVersion()).hasSize(12);
     }
 
     /** The test graph's video and a child whose dependency carries Metaxy sql_filters. */

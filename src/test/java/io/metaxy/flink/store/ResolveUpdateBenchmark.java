@@ -163,12 +163,13 @@ public final class ResolveUpdateBenchmark {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement()) {
             st.execute("DELETE FROM test__video");
             st.execute("DELETE FROM test__child");
-            st.execute("INSERT INTO test__video SELECT i, MAP(['audio', 'frames'], ['a' || i, 'f' || i]), 'p' || i,"
-                    + " MAP(['audio', 'frames'], ['a' || i, 'f' || i]), 'd' || i, '" + versions.featureVersion(FeatureKey.of(TestGraphs.VIDEO))
-                    + "', now(), now(), NULL, NULL FROM range(" + n + ") t(i)");
-            st.execute("INSERT INTO test__child SELECT i, MAP(['audio', 'frames'], ['x' || i, 'y' || i]), 'c' || i,"
-                    + " MAP(['audio', 'frames'], ['x' || i, 'y' || i]), 'c' || i, '" + versions.featureVersion(FeatureKey.of(TestGraphs.CHILD))
-                    + "', now(), now(), NULL, NULL FROM range(" + (n / 100) + ", " + (n + n / 100) + ") t(i) WHERE i % 10 <> 0");
+            // By-field columns are STRUCT(audio VARCHAR, frames VARCHAR); the last two are project/definition version.
+            st.execute("INSERT INTO test__video SELECT i, {'audio': 'a' || i, 'frames': 'f' || i}, 'p' || i,"
+                    + " {'audio': 'a' || i, 'frames': 'f' || i}, 'd' || i, '" + versions.featureVersion(FeatureKey.of(TestGraphs.VIDEO))
+                    + "', now(), now(), NULL, NULL, NULL, NULL FROM range(" + n + ") t(i)");
+            st.execute("INSERT INTO test__child SELECT i, {'audio': 'x' || i, 'frames': 'y' || i}, 'c' || i,"
+                    + " {'audio': 'x' || i, 'frames': 'y' || i}, 'c' || i, '" + versions.featureVersion(FeatureKey.of(TestGraphs.CHILD))
+                    + "', now(), now(), NULL, NULL, NULL, NULL FROM range(" + (n / 100) + ", " + (n + n / 100) + ") t(i) WHERE i % 10 <> 0");
             st.execute("CHECKPOINT");
         }
         System.out.printf("%-9d %-38s %10d%n", n, "(seeding the tables in SQL)", (System.nanoTime() - start) / 1_000_000);

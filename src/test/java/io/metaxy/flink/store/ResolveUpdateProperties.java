@@ -439,7 +439,8 @@ class ResolveUpdateProperties {
         }
         store.write(VIDEO, videos);
         store.write(EXTRA, extras);
-        store.write(WITH_OPTIONAL, children);
+        // Preserved: the rows of "an-older-feature-version" must keep it (else they are stamped current).
+        store.write(WITH_OPTIONAL, children, WriteOptions.append().preserveFeatureVersion());
         store.delete(VIDEO, Filter.in("sample_uid", deletedVideos), DeleteMode.SOFT);
         store.delete(WITH_OPTIONAL, Filter.in("sample_uid", deletedChildren), DeleteMode.SOFT);
         expected.check(store, WITH_OPTIONAL, "sample_uid");
@@ -485,7 +486,7 @@ class ResolveUpdateProperties {
     static void expansion(MetadataStore store, List<Parent> parents, SampleHasher hasher) {
         ProvenanceCalculator calc = ProvenanceCalculator.of(GRAPH, FeatureKey.of(FRAMES), hasher);
         Expected expected = new Expected();
-        // Ids apart from the 1:1 samples, which may share the video table; checked through a target filter.
+        // Ids apart from the 1:1 samples, which may share the video table; checked through a global filter.
         long offset = 1_000;
         List<MetadataRow> videos = new ArrayList<>();
         List<MetadataRow> frames = new ArrayList<>();
@@ -530,7 +531,7 @@ class ResolveUpdateProperties {
         store.write(FRAMES, frames);
         store.delete(VIDEO, Filter.in("sample_uid", deletedVideos), DeleteMode.SOFT);
         store.delete(FRAMES, new Filter.Or(deletedFrames), DeleteMode.SOFT);
-        expected.check(store, FRAMES, "sample_uid", ResolveOptions.defaults().targetFilter(Filter.ge("sample_uid", offset)));
+        expected.check(store, FRAMES, "sample_uid", ResolveOptions.defaults().globalFilter(Filter.ge("sample_uid", offset)));
     }
 
     private static Map<Long, String> byId(List<IncrementRow> rows, String idColumn) {

@@ -29,6 +29,18 @@ class RowParserTest {
     }
 
     @Test
+    void metaxysProjectAndDefinitionVersionsAreAcceptedAndCarriedToTheStore() throws Exception {
+        StampedRow row = parse("{\"sample_uid\":1}", "{\"metaxy_provenance_by_field\":{\"frames\":\"f\",\"audio\":\"a\"},"
+                + "\"metaxy_project_version\":\"p1\",\"metaxy_definition_version\":\"d1\"}");
+        assertThat(row.columnsJson).isEqualTo("{}");
+        assertThat(row.toMetadataRow(PLAN).projectVersion()).isEqualTo("p1");
+        assertThat(row.toMetadataRow(PLAN).definitionVersion()).isEqualTo("d1");
+        assertThatThrownBy(() -> parse("{\"sample_uid\":1}", "{\"metaxy_provenance_by_field\":{\"frames\":\"f\",\"audio\":\"a\"},"
+                + "\"metaxy_bogus\":1}")).hasMessageContaining("unknown system column 'metaxy_bogus'")
+                .hasMessageContaining("metaxy_project_version");
+    }
+
+    @Test
     void idsComeFromTheValueWhenTheKeyIsMissingAndAreCanonical() throws Exception {
         StampedRow row = PARSER.parse(RawRecord.of("metaxy.example__video", 0, 0, null,
                 "{\"sample_uid\":7,\"metaxy_provenance_by_field\":{\"frames\":\"f\",\"audio\":\"a\"}}"));

@@ -15,7 +15,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** DuckDB: by-field columns as {@code MAP(VARCHAR, VARCHAR)}, bound as two arrays. */
+/**
+ * DuckDB: by-field columns of new tables as {@code STRUCT("<field>" VARCHAR, …)}, what Metaxy's
+ * DuckDB store creates by default (its Polars struct columns written through Ibis), widened with
+ * {@code struct_insert} when a feature gains fields; tables of earlier versions of this port keep
+ * {@code MAP(VARCHAR, VARCHAR)} (Metaxy's {@code enable_map_datatype}), which is still read and
+ * written. Both are read with {@code column['field']}.
+ */
 public final class DuckDbDialect implements SqlDialect {
     @Override
     public String name() {
@@ -25,6 +31,81 @@ public final class DuckDbDialect implements SqlDialect {
     @Override
     public String byFieldType() {
         return "MAP(VARCHAR, VARCHAR)";
+    }
+
+    @Override
+    public String byFieldType(List<String> fields) {
+        return "STRUCT(" + String.join(", ", fields.stream().map(f -> SqlMetadataStore.q(f) + " VARCHAR").toList()) + ")";
+    }
+
+    /** A STRUCT column: {@code struct_pack} in field order (DuckDB casts structs by name, missing fields NULL). */
+    @Override
+    public String byFieldPlaceholder(List<String> fields, String columnType) {
+        if (columnType != null && columnType.trim().toUpperCase(java.util.Locale.ROOT).startsWith("STRUCT")) {
+            return "struct_pack(" + String.join(", ", fields.stream().map(f -> SqlMetadataStore.q(f) + " := ?::VARCHAR").toList()) + ")";
+        }
+        return byFieldPlaceholder(fields);
+    }
+
+    @Override
+    public String widenByField(String table, String column, String columnType, List<String> fields) {
+        if (columnType == null || !columnType.trim().toUpperCase(java.util.Locale.ROOT).startsWith("STRUCT")) {
+            return null;
+        }
+        List<String> present = structFields(columnType);
+        List<String> missing = fields.stream().filter(f -> !present.contains(f)).toList();
+        if (missing.isEmpty()) {
+            return null;
+        }
+        List<String> all = new java.util.ArrayList<>(present);
+        all.addAll(missing);
+        return "ALTER TABLE " + table + " ALTER COLUMN " + SqlMetadataStore.q(column) + " TYPE " + byFieldType(all)
+                + " USING struct_insert(" + SqlMetadataStore.q(column) + ", "
+                + String.join(", ", missing.stream().map(f -> SqlMetadataStore.q(f) + " := NULL::VARCHAR").toList()) + ")";
+    }
+
+    /** The field names of a catalog type {@code STRUCT(a VARCHAR, "a/b" VARCHAR)}. */
+    static List<String> structFields(String type) {
+        String body = type.substring(type.indexOf('(') + 1, type.lastIndexOf(')'));
+        List<String> out = new java.util.ArrayList<>();
+        int i = 0;
+        while (i < body.length()) {
+            while (i < body.length() && (body.charAt(i) == ' ' || body.charAt(i) == ',')) {
+                i++;
+            }
+            if (i >= body.length()) {
+                break;
+            }
+            StringBuilder name = new StringBuilder();
+            if (body.charAt(i) == '"') {
+                i++;
+                while (i < body.length()) {
+                    char ch = body.charAt(i++);
+                    if (ch == '"') {
+                        if (i < body.length() && body.charAt(i) == '"') {
+                            name.append('"');
+                            i++;
+                        } else {
+                            break;
+                        }
+                    } else {
+                        name.append(ch);
+                    }
+                }
+            } else {
+                while (i < body.length() && body.charAt(i) != ' ') {
+                    name.append(body.charAt(i++));
+                }
+            }
+            out.add(name.toString());
+            // Skip the type, up to the next top-level comma.
+            int depth = 0;
+            while (i < body.length() && (depth > 0 || body.charAt(i) != ',')) {
+                char ch = body.charAt(i++);
+                depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+            }
+        }
+        return out;
     }
 
     @Override
@@ -66,8 +147,16 @@ public final class DuckDbDialect implements SqlDialect {
         if (value == null) {
             return null;
         }
+        if (value instanceof java.sql.Struct struct) {
+            value = ((org.duckdb.DuckDBStruct) struct).getMap();
+        }
         Map<String, String> out = new TreeMap<>();
-        ((Map<?, ?>) value).forEach((k, v) -> out.put(String.valueOf(k), v == null ? null : String.valueOf(v)));
+        // A STRUCT widened for new fields holds NULL for them in older rows: absent, as in a MAP.
+        ((Map<?, ?>) value).forEach((k, v) -> {
+            if (v != null) {
+                out.put(String.valueOf(k), String.valueOf(v));
+            }
+        });
         return new LinkedHashMap<>(out);
     }
 

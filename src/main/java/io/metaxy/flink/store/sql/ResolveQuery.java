@@ -153,8 +153,8 @@ final class ResolveQuery {
             }
             StringBuilder text = new StringBuilder("WITH ").append(String.join(",\n  ", ctes))
                     .append("\nSELECT * FROM (SELECT ").append(String.join(", ", select)).append(" FROM ").append(from).append(") r");
-            if (options.targetFilter() != null) {
-                text.append(" WHERE ").append(targetFilter().render(options.targetFilter(), "r", params));
+            if (options.globalFilter() != null) {
+                text.append(" WHERE ").append(globalFilter().render(options.globalFilter(), "r", params));
             }
             text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
             sql = text.toString();
@@ -220,8 +220,8 @@ final class ResolveQuery {
         StringBuilder text = new StringBuilder("WITH ").append(String.join(",\n  ", all))
                 .append("\nSELECT * FROM (SELECT ").append(String.join(", ", select)).append(" FROM ").append(from)
                 .append(") r WHERE r.__kind IS NOT NULL");
-        if (options.targetFilter() != null) {
-            text.append(" AND (").append(targetFilter().render(options.targetFilter(), "r", params)).append(")");
+        if (options.globalFilter() != null) {
+            text.append(" AND (").append(globalFilter().render(options.globalFilter(), "r", params)).append(")");
         }
         text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
         return text.toString();
@@ -356,8 +356,8 @@ final class ResolveQuery {
         return "SELECT " + String.join(", ", select) + " FROM " + from;
     }
 
-    private FilterRenderer targetFilter() {
-        return new FilterRenderer(spec.key(), grainTypes, "target filter");
+    private FilterRenderer globalFilter() {
+        return new FilterRenderer(spec.key(), grainTypes, "global filter");
     }
 
     private String currentCte(Map<String, String> currentSchema, List<Object> params) {
@@ -396,6 +396,11 @@ final class ResolveQuery {
             select.add(staleFlag + " AS __sp");
         }
         String sql = "SELECT " + String.join(", ", select) + " FROM (" + store.latestRows(spec, true, true, false, params) + ") x";
+        if (options.targetFilter() != null) {
+            // Metaxy's target_filters: they filter the feature's own current rows (any of its
+            // columns) before the comparison, never the upstream.
+            sql += " WHERE " + new FilterRenderer(spec.key(), currentSchema, "target filter").render(options.targetFilter(), "x", params);
+        }
         if (collapse) {
             sql += " GROUP BY " + String.join(", ", grain.stream().map(g -> "x." + q(g)).toList());
         }

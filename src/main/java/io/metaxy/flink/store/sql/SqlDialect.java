@@ -16,6 +16,24 @@ public interface SqlDialect {
     /** Column type of the by-field system columns. */
     String byFieldType();
 
+    /** Column type of the by-field system columns of a new table whose feature has {@code fields}. */
+    default String byFieldType(List<String> fields) {
+        return byFieldType();
+    }
+
+    /** As {@link #byFieldPlaceholder(List)}, for a column of type {@code columnType} (the catalog's name). */
+    default String byFieldPlaceholder(List<String> fields, String columnType) {
+        return byFieldPlaceholder(fields);
+    }
+
+    /**
+     * A statement that lets the by-field column {@code column} (of type {@code columnType}) of
+     * {@code table} (quoted) hold {@code fields}, or null when it already can.
+     */
+    default String widenByField(String table, String column, String columnType, List<String> fields) {
+        return null;
+    }
+
     /**
      * SQL expression that a by-field map with exactly {@code fields} (sorted; definition keys, safe
      * as literals) binds to; {@link #bindByField} fills its placeholders.

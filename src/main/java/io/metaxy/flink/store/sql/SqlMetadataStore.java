@@ -58,7 +58,9 @@ import java.util.regex.Pattern;
  * built-ins for md5/sha256) the query also computes the provenance and the new/stale/orphaned
  * classification, and Java only maps rows. Otherwise (PostgreSQL, which has no xxhash32, or
  * {@code -Dmetaxy.store.javaHash=true}) the joined rows are streamed to Java, which hashes them
- * with {@link ProvenanceCalculator} and classifies each. See docs/metadata-store.md.
+ * with {@link ProvenanceCalculator} and classifies each. With given samples
+ * ({@link ResolveOptions#samples}) {@link SampleResolver} compares them in Java with the current
+ * rows instead. See docs/metadata-store.md.
  */
 public final class SqlMetadataStore implements MetadataStore {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -81,7 +83,8 @@ public final class SqlMetadataStore implements MetadataStore {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.graph = Objects.requireNonNull(graph, "graph");
-        this.versions = DefinitionVersions.of(graph);
+        // Feature versions are truncated like every other hash (Metaxy's one hash_truncation_length).
+        this.versions = DefinitionVersions.of(graph, hasher.length());
         this.hasher = Objects.requireNonNull(hasher, "hasher");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.description = description;
@@ -150,7 +153,7 @@ public final class SqlMetadataStore implements MetadataStore {
         Map<String, String> lineageColumns = lineageColumns(spec);
         for (MetadataRow row : rows) {
             checkLineageColumns(spec.key(), row, lineageColumns);
-            stamped.add(stamp(spec, calc, featureVersion, row));
+            stamped.add(stamp(spec, calc, featureVersion, options.keepFeatureVersion(), row));
             for (String id : spec.idColumns()) {
                 idTypes.putIfAbsent(id, row.ids().get(id).getClass());
             }
@@ -232,7 +235,8 @@ public final class SqlMetadataStore implements MetadataStore {
         });
     }
 
-    private MetadataRow stamp(FeatureSpec spec, ProvenanceCalculator calc, String featureVersion, MetadataRow row) {
+    private MetadataRow stamp(FeatureSpec spec, ProvenanceCalculator calc, String featureVersion, boolean keepFeatureVersion,
+            MetadataRow row) {
         FeatureKey key = spec.key();
         for (String id : spec.idColumns()) {
             if (row.ids().get(id) == null) {
@@ -264,14 +268,16 @@ public final class SqlMetadataStore implements MetadataStore {
             throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has " + SystemColumns.DATA_VERSION
                     + " '" + row.dataVersion() + "' but its " + SystemColumns.DATA_VERSION_BY_FIELD + " gives '" + dataVersion + "'");
         }
-        // The JVM-wide clock: a later append from any store of this JVM sorts later on read.
-        Instant now = row.updatedAt() == null ? StoreClock.next() : row.updatedAt();
+        // Always stamped, as Metaxy's write does (a supplied updated_at is not trusted), from the
+        // JVM-wide clock: a later append from any store of this JVM sorts later on read.
+        Instant now = StoreClock.next();
         return row.toBuilder()
                 .provenance(provenance)
                 .dataVersionByField(dataByField)
                 .dataVersion(dataVersion)
-                // Kept as given: the stream's sink stores rows written under another feature version.
-                .featureVersion(row.featureVersion() != null ? row.featureVersion() : featureVersion)
+                // The current version unless the caller preserves the supplied one (Metaxy's
+                // preserve_feature_version; the stream's sink stores rows of other feature versions).
+                .featureVersion(keepFeatureVersion && row.featureVersion() != null ? row.featureVersion() : featureVersion)
                 .createdAt(row.createdAt() != null ? row.createdAt() : now)
                 .updatedAt(now)
                 .build();
@@ -325,11 +331,12 @@ public final class SqlMetadataStore implements MetadataStore {
         List<String> columns = new ArrayList<>(spec.idColumns());
         columns.addAll(userColumns);
         columns.addAll(SystemColumns.ALL);
+        columns.addAll(SystemColumns.OPTIONAL);
         StringBuilder values = new StringBuilder();
         for (String column : columns) {
             values.append(values.length() == 0 ? "(" : ", ");
             if (column.equals(SystemColumns.PROVENANCE_BY_FIELD) || column.equals(SystemColumns.DATA_VERSION_BY_FIELD)) {
-                values.append(dialect.byFieldPlaceholder(fields));
+                values.append(dialect.byFieldPlaceholder(fields, schema.get(column)));
             } else if (SystemColumns.isTimestamp(column)) {
                 values.append(dialect.timestampPlaceholder());
             } else {
@@ -393,6 +400,8 @@ public final class SqlMetadataStore implements MetadataStore {
         dialect.bindTimestamp(ps, i++, row.updatedAt());
         dialect.bindTimestamp(ps, i++, row.deletedAt());
         ps.setString(i++, row.materializationId());
+        ps.setString(i++, row.projectVersion());
+        ps.setString(i++, row.definitionVersion());
         return i;
     }
 
@@ -436,15 +445,19 @@ public final class SqlMetadataStore implements MetadataStore {
                     defs.add(q(id) + " " + dialect.sqlType(idTypes.get(id)) + " NOT NULL");
                 }
                 userColumns.forEach((name, type) -> defs.add(q(name) + " " + dialect.sqlType(type)));
-                defs.add(q(SystemColumns.PROVENANCE_BY_FIELD) + " " + dialect.byFieldType() + " NOT NULL");
+                List<String> fields = calculator(key).fields().stream().map(Object::toString).toList();
+                defs.add(q(SystemColumns.PROVENANCE_BY_FIELD) + " " + dialect.byFieldType(fields) + " NOT NULL");
                 defs.add(q(SystemColumns.PROVENANCE) + " " + dialect.sqlType(String.class) + " NOT NULL");
-                defs.add(q(SystemColumns.DATA_VERSION_BY_FIELD) + " " + dialect.byFieldType() + " NOT NULL");
+                defs.add(q(SystemColumns.DATA_VERSION_BY_FIELD) + " " + dialect.byFieldType(fields) + " NOT NULL");
                 defs.add(q(SystemColumns.DATA_VERSION) + " " + dialect.sqlType(String.class) + " NOT NULL");
                 defs.add(q(SystemColumns.FEATURE_VERSION) + " " + dialect.sqlType(String.class) + " NOT NULL");
                 defs.add(q(SystemColumns.CREATED_AT) + " TIMESTAMPTZ NOT NULL");
                 defs.add(q(SystemColumns.UPDATED_AT) + " TIMESTAMPTZ NOT NULL");
                 defs.add(q(SystemColumns.DELETED_AT) + " TIMESTAMPTZ");
                 defs.add(q(SystemColumns.MATERIALIZATION_ID) + " " + dialect.sqlType(String.class));
+                for (String column : SystemColumns.OPTIONAL) {
+                    defs.add(q(column) + " " + dialect.sqlType(String.class));
+                }
                 st.execute("CREATE TABLE IF NOT EXISTS " + table + " (" + String.join(", ", defs) + ")");
                 if (dialect instanceof PostgresDialect) {
                     // The idempotency check looks rows up by materialization id on every sink batch.
@@ -456,6 +469,20 @@ public final class SqlMetadataStore implements MetadataStore {
                     if (!schema.containsKey(id)) {
                         throw new SchemaMismatchException("feature '" + key + "': table " + key.tableName()
                                 + " has no id column '" + id + "'");
+                    }
+                }
+                List<String> fields = calculator(key).fields().stream().map(Object::toString).toList();
+                for (String column : List.of(SystemColumns.PROVENANCE_BY_FIELD, SystemColumns.DATA_VERSION_BY_FIELD)) {
+                    // A STRUCT column of a feature that has gained fields since the table was made.
+                    String widen = dialect.widenByField(table, column, schema.get(column), fields);
+                    if (widen != null) {
+                        st.execute(widen);
+                    }
+                }
+                for (String column : SystemColumns.OPTIONAL) {
+                    if (!schema.containsKey(column)) {
+                        // A table of an older version of this port: Metaxy's other system columns.
+                        st.execute("ALTER TABLE " + table + " ADD COLUMN " + q(column) + " " + dialect.sqlType(String.class));
                     }
                 }
                 for (Map.Entry<String, Class<?>> column : userColumns.entrySet()) {
@@ -501,8 +528,8 @@ public final class SqlMetadataStore implements MetadataStore {
             if (options.history()) {
                 source = q(key.tableName());
             } else {
-                source = "(" + latestRows(spec, !options.allFeatureVersions(), !options.includeDeleted(),
-                        options.allFeatureVersions(), params) + ")";
+                source = "(" + latestRows(spec, !options.allFeatureVersions() && !options.featureHistory(),
+                        !options.includeDeleted(), options.allFeatureVersions(), params) + ")";
             }
             // Only the wanted columns cross JDBC; the row-number column of latestRows stays behind.
             List<String> select = new ArrayList<>();
@@ -515,6 +542,10 @@ public final class SqlMetadataStore implements MetadataStore {
             for (String column : SystemColumns.ALL) {
                 select.add(SystemColumns.isTimestamp(column)
                         ? dialect.selectTimestamp("r." + q(column)) + " AS " + q(column) : "r." + q(column));
+            }
+            for (String column : SystemColumns.OPTIONAL) {
+                select.add((schema.containsKey(column) ? "r." + q(column) : "CAST(NULL AS " + dialect.sqlType(String.class) + ")")
+                        + " AS " + q(column));
             }
             StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM ").append(source).append(" r");
             if (options.filter() != null) {
@@ -555,6 +586,8 @@ public final class SqlMetadataStore implements MetadataStore {
                 .updatedAt(instant(rs, SystemColumns.UPDATED_AT))
                 .deletedAt(instant(rs, SystemColumns.DELETED_AT))
                 .materializationId(rs.getString(SystemColumns.MATERIALIZATION_ID))
+                .projectVersion(rs.getString(SystemColumns.PROJECT_VERSION))
+                .definitionVersion(rs.getString(SystemColumns.DEFINITION_VERSION))
                 .build();
     }
 
@@ -622,15 +655,24 @@ public final class SqlMetadataStore implements MetadataStore {
     public LazyIncrement resolveUpdateLazy(String feature, ResolveOptions options) {
         FeatureSpec spec = spec(feature);
         Objects.requireNonNull(options, "options");
-        if (options.targetFilter() != null) {
-            List<String> keys = ResolveOptions.targetColumns(spec);
-            for (String column : options.targetFilter().columns()) {
+        if (options.globalFilter() != null) {
+            List<String> keys = options.samples() != null ? spec.idColumns() : ResolveOptions.targetColumns(spec);
+            for (String column : options.globalFilter().columns()) {
                 if (!keys.contains(column)) {
-                    throw new SchemaMismatchException("feature '" + spec.key() + "': target filter column '" + column
+                    throw new SchemaMismatchException("feature '" + spec.key() + "': global filter column '" + column
                             + "' is not one of the columns its increments are keyed by " + keys
-                            + " (select by other columns with a staleness predicate or read)");
+                            + " (filter the feature's own rows by other columns with a target filter)");
                 }
             }
+        }
+        if (options.samples() != null) {
+            return new SampleResolver(this, spec, options);
+        }
+        if (spec.isRoot()) {
+            // As Metaxy's resolve_update: a root's samples come from outside the graph.
+            throw new IllegalArgumentException("feature '" + spec.key() + "' is a root feature (no upstream): resolveUpdate needs"
+                    + " its samples, with " + spec.idColumns() + " and " + SystemColumns.PROVENANCE_BY_FIELD
+                    + " (ResolveOptions.samples, or metadata resolve --samples FILE)");
         }
         return new SqlLazyIncrement(this, spec, options, hashesInSql());
     }
@@ -638,7 +680,7 @@ public final class SqlMetadataStore implements MetadataStore {
     // ---------------------------------------------------------------- delete / drop
 
     @Override
-    public synchronized int delete(String feature, Filter filter, DeleteMode deleteMode) {
+    public synchronized int delete(String feature, Filter filter, DeleteMode deleteMode, boolean withFeatureHistory) {
         forgetSchemas();
         FeatureSpec spec = spec(feature);
         FeatureKey key = spec.key();
@@ -652,7 +694,16 @@ public final class SqlMetadataStore implements MetadataStore {
             FilterRenderer filters = new FilterRenderer(key, schema, "filter");
             String sql;
             if (deleteMode == DeleteMode.HARD) {
-                sql = "DELETE FROM " + q(key.tableName()) + (filter == null ? "" : " WHERE " + filters.render(filter, null, params));
+                List<String> where = new ArrayList<>();
+                if (!withFeatureHistory) {
+                    // As Metaxy's delete(…, soft=False): only the current feature version's rows.
+                    where.add(q(SystemColumns.FEATURE_VERSION) + " = ?");
+                    params.add(versions.featureVersion(key));
+                }
+                if (filter != null) {
+                    where.add("(" + filters.render(filter, null, params) + ")");
+                }
+                sql = "DELETE FROM " + q(key.tableName()) + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where));
             } else {
                 Instant now = StoreClock.next();
                 List<String> columns = new ArrayList<>(schema.keySet());
@@ -669,7 +720,8 @@ public final class SqlMetadataStore implements MetadataStore {
                     }
                 }
                 params.addAll(selectParams);
-                String latest = latestRows(spec, true, true, false, params);
+                // Each sample's latest row of the current feature version, or of every version.
+                String latest = latestRows(spec, !withFeatureHistory, true, withFeatureHistory, params);
                 sql = "INSERT INTO " + q(key.tableName()) + " (" + String.join(", ", columns.stream().map(SqlMetadataStore::q).toList())
                         + ") SELECT " + String.join(", ", select) + " FROM (" + latest + ") r"
                         + (filter == null ? "" : " WHERE " + filters.render(filter, "r", params));
