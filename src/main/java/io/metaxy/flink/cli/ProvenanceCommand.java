@@ -123,7 +123,7 @@ final class ProvenanceCommand implements Callable<Integer> {
         if (target.isRoot()) {
             byField = strings(input.get("metaxy_provenance_by_field"), where + ": column 'metaxy_provenance_by_field'");
             Set<String> declared = new TreeSet<>();
-            target.fields().forEach(f -> declared.add(f.key().toString()));
+            target.fields().forEach(f -> declared.add(f.key().structKey()));
             for (String field : declared) {
                 if (!byField.containsKey(field)) {
                     throw new IllegalArgumentException(where + ": column 'metaxy_provenance_by_field' lacks field '" + field + "'");

@@ -87,12 +87,12 @@ class DuckDbStoreTest extends MetadataStoreContract {
         // The feature gains a field (a new feature version): the column is widened, old rows keep theirs.
         store = MetadataStores.open(url, videoWith("audio", "frames", "text/lang"), AccessMode.WRITE);
         store.write(TestGraphs.VIDEO, java.util.List.of(MetadataRow.builder().ids(java.util.Map.of("sample_uid", 2L))
-                .provenanceByField(java.util.Map.of("audio", "a2", "frames", "f2", "text/lang", "t2")).build()));
+                .provenanceByField(java.util.Map.of("audio", "a2", "frames", "f2", "text_lang", "t2")).build()));
         org.assertj.core.api.Assertions.assertThat(store.read(TestGraphs.VIDEO, ReadOptions.defaults().featureHistory(true)))
                 .extracting(MetadataRow::provenanceByField).containsExactly(java.util.Map.of("audio", "a1", "frames", "f1"),
-                        java.util.Map.of("audio", "a2", "frames", "f2", "text/lang", "t2"));
+                        java.util.Map.of("audio", "a2", "frames", "f2", "text_lang", "t2"));
         org.assertj.core.api.Assertions.assertThat(columnType(SystemColumns.DATA_VERSION_BY_FIELD))
-                .isEqualTo("STRUCT(audio VARCHAR, frames VARCHAR, \"text/lang\" VARCHAR)");
+                .isEqualTo("STRUCT(audio VARCHAR, frames VARCHAR, text_lang VARCHAR)");
         // Losing a field needs no change: the struct keeps it, null in new rows.
         store = MetadataStores.open(url, videoWith("audio"), AccessMode.WRITE);
         store.write(TestGraphs.VIDEO, java.util.List.of(MetadataRow.builder().ids(java.util.Map.of("sample_uid", 3L))

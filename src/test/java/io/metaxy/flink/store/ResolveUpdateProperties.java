@@ -362,7 +362,7 @@ class ResolveUpdateProperties {
         store.write(CHUNK, written);
         store.write(CHUNK, moves);
         store.delete(CHUNK, Filter.in("chunk_id", soft), DeleteMode.SOFT);
-        expected.check(store, CHUNK, "sample_uid", ResolveOptions.defaults().targetFilter(Filter.ge("sample_uid", offset)));
+        expected.check(store, CHUNK, "sample_uid", ResolveOptions.defaults().globalFilter(Filter.ge("sample_uid", offset)));
     }
 
     private static MetadataRow chunkRow(long id, long parent, Map<String, String> provenanceByField) {

@@ -273,7 +273,7 @@ final class ResolveQuery {
             if (!slot.feature().equals(dep.feature())) {
                 continue;
             }
-            String element = dialect.byFieldElement("x." + q(SystemColumns.DATA_VERSION_BY_FIELD), literal(slot.field().toString()));
+            String element = dialect.byFieldElement("x." + q(SystemColumns.DATA_VERSION_BY_FIELD), literal(slot.field().structKey()));
             String value = element;
             if (aggregate) {
                 // N:1: the group's data version, H(members' versions joined by '|' in id order).
@@ -390,7 +390,7 @@ final class ResolveQuery {
             select.add(prov + " AS __cp2");
             // One text column per field: drivers materialise MAP/JSONB values far slower than text.
             for (int f = 0; f < calc.fields().size(); f++) {
-                select.add(dialect.byFieldElement("x." + q(SystemColumns.PROVENANCE_BY_FIELD), literal(calc.fields().get(f).toString()))
+                select.add(dialect.byFieldElement("x." + q(SystemColumns.PROVENANCE_BY_FIELD), literal(calc.fieldNames().get(f)))
                         + " AS __cpbf" + f);
             }
             select.add(staleFlag + " AS __sp");
@@ -695,7 +695,7 @@ final class ResolveQuery {
                 if (value == null) {
                     return null;
                 }
-                out.put(calc.fields().get(f).toString(), value);
+                out.put(calc.fieldNames().get(f), value);
             }
             return out;
         }

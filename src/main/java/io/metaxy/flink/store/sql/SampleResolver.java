@@ -55,7 +55,7 @@ final class SampleResolver implements LazyIncrement {
     @Override
     public Increment collect() {
         ProvenanceCalculator calc = store.calculator(spec.key());
-        Set<String> fields = new TreeSet<>(calc.fields().stream().map(Object::toString).toList());
+        Set<String> fields = new TreeSet<>(calc.fieldNames());
         Filter sampleFilter = and(options.globalFilter(), options.targetFilter());
         // The samples as one frame: a user column some of them lack is null there.
         Set<String> sampleColumns = new TreeSet<>();

@@ -254,7 +254,7 @@ public final class SqlMetadataStore implements MetadataStore {
                     + SystemColumns.PROVENANCE_BY_FIELD + (spec.isRoot() ? " (root rows carry it from the writer)"
                             : " (non-root rows carry the expected one from the increment)"));
         }
-        Set<String> fields = new TreeSet<>(calc.fields().stream().map(Object::toString).toList());
+        Set<String> fields = new TreeSet<>(calc.fieldNames());
         checkFields(key, row, SystemColumns.PROVENANCE_BY_FIELD, row.provenanceByField(), fields);
         Map<String, String> dataByField = row.effectiveDataVersionByField();
         checkFields(key, row, SystemColumns.DATA_VERSION_BY_FIELD, dataByField, fields);
@@ -327,7 +327,7 @@ public final class SqlMetadataStore implements MetadataStore {
             return 0;
         }
         Map<String, String> schema = schema(spec.key());
-        List<String> fields = calculator(spec.key()).fields().stream().map(Object::toString).toList();
+        List<String> fields = calculator(spec.key()).fieldNames();
         List<String> columns = new ArrayList<>(spec.idColumns());
         columns.addAll(userColumns);
         columns.addAll(SystemColumns.ALL);
@@ -445,7 +445,7 @@ public final class SqlMetadataStore implements MetadataStore {
                     defs.add(q(id) + " " + dialect.sqlType(idTypes.get(id)) + " NOT NULL");
                 }
                 userColumns.forEach((name, type) -> defs.add(q(name) + " " + dialect.sqlType(type)));
-                List<String> fields = calculator(key).fields().stream().map(Object::toString).toList();
+                List<String> fields = calculator(key).fieldNames();
                 defs.add(q(SystemColumns.PROVENANCE_BY_FIELD) + " " + dialect.byFieldType(fields) + " NOT NULL");
                 defs.add(q(SystemColumns.PROVENANCE) + " " + dialect.sqlType(String.class) + " NOT NULL");
                 defs.add(q(SystemColumns.DATA_VERSION_BY_FIELD) + " " + dialect.byFieldType(fields) + " NOT NULL");
@@ -471,7 +471,7 @@ public final class SqlMetadataStore implements MetadataStore {
                                 + " has no id column '" + id + "'");
                     }
                 }
-                List<String> fields = calculator(key).fields().stream().map(Object::toString).toList();
+                List<String> fields = calculator(key).fieldNames();
                 for (String column : List.of(SystemColumns.PROVENANCE_BY_FIELD, SystemColumns.DATA_VERSION_BY_FIELD)) {
                     // A STRUCT column of a feature that has gained fields since the table was made.
                     String widen = dialect.widenByField(table, column, schema.get(column), fields);
