@@ -161,7 +161,7 @@ public final class Issue8Bench {
             String inc = "metaxy.bench__leaf.increments";
             storeNew = phase(k, "stream.simple.new (store on)", inc, 1, n, () -> k.produceSimple(video, 0, n, false, 0));
             answers(k, leafTopic, n, answer);
-            waitConsumed(k, JOB_GROUP, leafTopic, n, Duration.ofSeconds(60 + n / 1000));
+            waitConsumed(k, JOB_GROUP, leafTopic, n, Duration.ofSeconds(120 + n / 200));
             Counter staleCounter = new Counter(k.servers, inc, 1, false);
             surface = phase(k, "stream.simple.stale (store on)", staleCounter, n / 10,
                     () -> k.produceSimple(video, 0, n, true, 0)) ;
@@ -219,7 +219,7 @@ public final class Issue8Bench {
             kafkaNew = phase(k, "stream.simple.new (--no-store)", "metaxy.bench__leaf.increments", 1, n,
                     () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0));
             answers(k, "metaxy.bench__leaf", n, answer);
-            waitConsumed(k, JOB_GROUP, "metaxy.bench__leaf", n, Duration.ofSeconds(60 + n / 1000));
+            waitConsumed(k, JOB_GROUP, "metaxy.bench__leaf", n, Duration.ofSeconds(120 + n / 200));
             kafkaStale = phase(k, "stream.simple.stale (--no-store)", "metaxy.bench__leaf.increments", 1, n / 10,
                     () -> k.produceSimple("metaxy.bench__video", 0, n, true, 0));
         } finally {
@@ -318,7 +318,7 @@ public final class Issue8Bench {
             double newRate = phase(k, "sql.simple.new", p + "out", 1, n, () -> k.produceSimple(p + "video", 0, n, false, 0));
             Counter tomb = new Counter(k.servers, p + "out", 1, false);
             answers(k, p + "leaf", n, answer);
-            tomb.awaitTombstones(n, Duration.ofSeconds(120 + n / 500));
+            tomb.awaitTombstones(n, Duration.ofSeconds(120 + n / 200));
             tomb.close();
             double staleRate = phase(k, "sql.simple.stale", p + "out", 1, n / 10, () -> k.produceSimple(p + "video", 0, n, true, 0));
             return new double[] {newRate, staleRate, (n / 10) / staleRate};
@@ -351,7 +351,7 @@ public final class Issue8Bench {
         }, "bench-producer");
         producer.start();
         try {
-            counter.awaitValues(expected, Duration.ofSeconds(180 + expected / 1000));
+            counter.awaitValues(expected, Duration.ofSeconds(180 + expected / 100));
         } finally {
             counter.close();
         }
