@@ -595,6 +595,13 @@ public final class Issue8Bench {
             log("starting: %s", String.join(" ", cmd.subList(1, cmd.size())));
             long launched = System.nanoTime();
             process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+            Process started = process;
+            // A harness that dies (Ctrl-C, a failed phase) leaves no job process behind.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (started.isAlive()) {
+                    started.destroyForcibly();
+                }
+            }));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             while (true) {
                 String text = Files.exists(logFile) ? Files.readString(logFile, StandardCharsets.ISO_8859_1) : "";
