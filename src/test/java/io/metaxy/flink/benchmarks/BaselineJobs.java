@@ -29,13 +29,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class BaselineJobs {
     private BaselineJobs() {}
 
+    /** Where the baselines' checkpoints go (the harness's work directory, deleted at its end). */
+    static java.nio.file.Path checkpointBase = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+
     static Configuration config(long checkpointMs, String backend) throws Exception {
         Configuration c = new Configuration();
         c.setString("execution.checkpointing.interval", checkpointMs + " ms");
         c.setString("execution.checkpointing.mode", "EXACTLY_ONCE");
         c.setString("execution.checkpointing.min-pause", Math.min(200, checkpointMs / 2) + " ms");
         c.setString("state.backend.type", backend);
-        c.setString("execution.checkpointing.dir", Files.createTempDirectory("mxbench-chk").toUri().toString());
+        c.setString("execution.checkpointing.dir", Files.createTempDirectory(checkpointBase, "baseline-chk").toUri().toString());
         c.setString("taskmanager.memory.managed.size", "512m");
         c.setString("parallelism.default", "2");
         return c;

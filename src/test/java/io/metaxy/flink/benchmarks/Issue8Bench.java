@@ -84,6 +84,7 @@ public final class Issue8Bench {
         this.out = out;
         this.skipSql = skipSql;
         this.work = Files.createTempDirectory("mxbench");
+        BaselineJobs.checkpointBase = work;
     }
 
     public static void main(String[] args) throws Exception {
