@@ -162,7 +162,9 @@ final class BatchOracle {
     static List<Map<String, String[]>> parentsAtGrain(StreamPlan.Feature f, Map<String, Map<String, StampedRow>> current) {
         List<Map<String, String[]>> parents = new ArrayList<>();
         for (StreamPlan.Dep dep : f.deps) {
-            Map<String, StampedRow> rows = current.getOrDefault(dep.parent, Map.of());
+            Map<String, StampedRow> rows = new HashMap<>(current.getOrDefault(dep.parent, Map.of()));
+            // The dep's filters see the parent row after rename; rows they drop are absent here.
+            rows.values().removeIf(r -> !dep.filter.matches(RowParser.renamedRow(r.idsJson, r.columnsJson, dep.rename)));
             Map<String, String[]> byChild = new HashMap<>();
             if (dep.isExpansion()) {
                 rows.forEach((ids, r) -> byChild.put(RowParser.projectIds(ids, dep.rename, dep.on), r.dataVersionByField));

@@ -470,4 +470,35 @@ class IncrementOperatorTest {
         assertThat(d.outstanding()).doesNotContainKey("t/clips " + v1);
         assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(plan, d.writes));
     }
+
+    /**
+     * Dep filters in the stream (Metaxy's sql_filters, after rename): a parent row that stops
+     * matching counts as gone (the child's work is withdrawn or orphaned), one that starts
+     * matching as arrived; the outcome equals a batch resolve over the filtered rows.
+     */
+    @Test
+    void depFiltersDecideWhichParentRowsCount() throws Exception {
+        FeatureGraph graph = FeatureGraph.of(List.of(
+                FeatureSpec.builder("t/clip").field(FieldSpec.of("x")).build(),
+                FeatureSpec.builder("t/long").dep(FeatureDep.on("t/clip").rename(Map.of("seconds", "duration"))
+                        .filters(List.of("duration >= 10 AND quality IN ('good', 'great')")).build())
+                        .field(FieldSpec.of("y")).build()));
+        StreamPlan plan = StreamPlan.of(graph);
+        d = new HarnessDriver(plan, true);
+        assertThat(d.write("t/clip", 1, Map.of("x", "a"), Map.of("seconds", 3, "quality", "good"))).isEmpty();
+        assertThat(kinds(d.write("t/clip", 1, Map.of("x", "a"), Map.of("seconds", 12, "quality", "good"))))
+                .containsExactly("t/long:new");
+        assertThat(kinds(d.write("t/clip", 1, Map.of("x", "a"), Map.of("seconds", 12, "quality", "bad"))))
+                .as("stops matching before it was computed: withdrawn").containsExactly("t/long:retracted");
+        d.write("t/clip", 1, Map.of("x", "a"), Map.of("seconds", 12, "quality", "great"));
+        d.answer("t/long", 1);
+        assertThat(kinds(d.write("t/clip", 1, Map.of("x", "a"), Map.of("seconds", 4, "quality", "great"))))
+                .as("stops matching after it was computed: orphaned").containsExactly("t/long:orphaned");
+        assertThat(kinds(d.write("t/clip", 1, Map.of("x", "a"), Map.of("quality", "great"))))
+                .as("a missing column is NULL: still no match").isEmpty();
+        assertThat(kinds(d.write("t/clip", 1, Map.of("x", "a"), Map.of("seconds", 40, "quality", "great"))))
+                .as("matches again, unchanged: the orphan is withdrawn").containsExactly("t/long:retracted");
+        d.write("t/clip", 2, Map.of("x", "b"), Map.of("seconds", 50, "quality", "good"));
+        assertThat(d.outstanding()).isEqualTo(BatchOracle.resolveAll(plan, d.writes)).containsOnlyKeys("t/long {\"sample_uid\":2}");
+    }
 }

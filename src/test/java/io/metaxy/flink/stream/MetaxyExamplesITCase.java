@@ -105,7 +105,7 @@ class MetaxyExamplesITCase {
         }
 
         /** Waits for the feature's increments topic to hold {@code total} events; returns those after {@code from}. */
-        List<Received> await(String feature, int from, int total) throws Exception {
+        List<Received> awaitIncrements(String feature, int from, int total) throws Exception {
             org.awaitility.Awaitility.await().atMost(WAIT).until(() -> increments(feature).size() >= total);
             List<Received> all = increments(feature);
             assertThat(all).as("increments of %s", feature).hasSize(total);
@@ -209,7 +209,7 @@ class MetaxyExamplesITCase {
                 p.write("video/raw", Map.of("video_id", v), Map.of("path", "video" + v + ".mp4",
                         "metaxy_provenance_by_field", byField("v" + v, "v" + v)));
             }
-            List<Received> chunks = p.await("video/chunk", 0, 3);
+            List<Received> chunks = p.awaitIncrements("video/chunk", 0, 3);
             assertThat(chunks).extracting(e -> e.json().get("kind").asText()).containsOnly("new");
             assertThat(chunks).extracting(Received::key)
                     .containsExactlyInAnyOrder("{\"video_id\":1}", "{\"video_id\":2}", "{\"video_id\":3}");
@@ -225,7 +225,7 @@ class MetaxyExamplesITCase {
                 }
                 return rows;
             });
-            List<Received> faces = p.await("video/faces", 0, 11);
+            List<Received> faces = p.awaitIncrements("video/faces", 0, 11);
             assertThat(faces).extracting(e -> e.json().get("kind").asText()).containsOnly("new");
             p.assertOutstandingEqualsStore("video/faces", 0);
             p.assertOutstandingEqualsStore("video/chunk", 3);
@@ -237,7 +237,7 @@ class MetaxyExamplesITCase {
             // grain); re-chunked with the new provenance, the faces stay current.
             p.write("video/raw", Map.of("video_id", 2), Map.of("path", "video2.mp4",
                     "metaxy_provenance_by_field", byField("v2-new-audio", "v2")));
-            List<Received> rechunk = p.await("video/chunk", 3, 4);
+            List<Received> rechunk = p.awaitIncrements("video/chunk", 3, 4);
             assertThat(rechunk).extracting(e -> e.json().get("kind").asText()).containsExactly("stale");
             assertThat(rechunk.get(0).json().get("recorded_metaxy_provenance").asText())
                     .isNotEqualTo(rechunk.get(0).json().get("metaxy_provenance").asText());
@@ -288,7 +288,7 @@ class MetaxyExamplesITCase {
             Map<String, Object> changed = new LinkedHashMap<>(audio("a1", "s1", "a1_v2"));
             changed.remove("audio_id");
             p.write("audio", Map.of("audio_id", "a1"), changed);
-            assertThat(p.await(speakers, mark, mark + 1)).extracting(Received::key).containsExactly("{\"speaker_id\":\"s1\"}");
+            assertThat(p.awaitIncrements(speakers, mark, mark + 1)).extracting(Received::key).containsExactly("{\"speaker_id\":\"s1\"}");
             p.assertOutstandingEqualsStore(speakers, mark);
             answerSpeakers(p, speakers);
 
@@ -296,7 +296,7 @@ class MetaxyExamplesITCase {
             Map<String, Object> moved = new LinkedHashMap<>(audio("a2", "s2", "a2_v1"));
             moved.remove("audio_id");
             p.write("audio", Map.of("audio_id", "a2"), moved);
-            assertThat(p.await(speakers, mark, mark + 2)).extracting(Received::key)
+            assertThat(p.awaitIncrements(speakers, mark, mark + 2)).extracting(Received::key)
                     .containsExactlyInAnyOrder("{\"speaker_id\":\"s1\"}", "{\"speaker_id\":\"s2\"}");
             p.assertOutstandingEqualsStore(speakers, mark);
             assertThat(latest(p, speakers, "{\"speaker_id\":\"s2\"}").get("members").get("audio"))
@@ -305,7 +305,7 @@ class MetaxyExamplesITCase {
 
             mark = p.increments(speakers).size();
             p.delete("audio", Map.of("audio_id", "a3"));
-            assertThat(p.await(speakers, mark, mark + 1)).extracting(Received::key).containsExactly("{\"speaker_id\":\"s2\"}");
+            assertThat(p.awaitIncrements(speakers, mark, mark + 1)).extracting(Received::key).containsExactly("{\"speaker_id\":\"s2\"}");
             p.assertOutstandingEqualsStore(speakers, mark);
             answerSpeakers(p, speakers);
             p.assertOutstandingEqualsStore(speakers, p.increments(speakers).size());
