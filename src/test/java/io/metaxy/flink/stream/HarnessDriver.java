@@ -102,8 +102,13 @@ final class HarnessDriver implements AutoCloseable {
         return h;
     }
 
-    /** Snapshots, closes and restores into an operator of {@code newPlan} (a redeploy). */
+    /** Snapshots, closes and restores into an operator of {@code newPlan} (a redeploy), sweeping every key. */
     HarnessDriver redeploy(StreamPlan newPlan) throws Exception {
+        return redeploy(newPlan, true);
+    }
+
+    /** A redeploy; without {@code sweep} the re-evaluation is left pending, to run chunk by chunk. */
+    HarnessDriver redeploy(StreamPlan newPlan, boolean sweep) throws Exception {
         OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
         OperatorSubtaskState assigned = assigner.snapshot(1L, 1L);
         harness.close();
@@ -112,7 +117,9 @@ final class HarnessDriver implements AutoCloseable {
         next.events.addAll(events);
         next.writes.addAll(writes);
         next.offset = offset;
-        next.finishSweep();
+        if (sweep) {
+            next.finishSweep();
+        }
         return next;
     }
 
@@ -196,6 +203,11 @@ final class HarnessDriver implements AutoCloseable {
      * Runs the redeploy sweep to its end, as the job's mailbox would between records: the sweep
      * is registered as processing-time callbacks, each of which registers the next chunk.
      */
+    List<Event> sweepOneChunk() throws Exception {
+        harness.setProcessingTime(harness.getProcessingTime() + 1);
+        return collect();
+    }
+
     List<Event> finishSweep() throws Exception {
         IncrementOperator op = (IncrementOperator) harness.getOperator();
         long now = harness.getProcessingTime();

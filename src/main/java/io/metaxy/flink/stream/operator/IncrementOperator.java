@@ -192,7 +192,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         if (pendingShape != null) {
             LOG.info("state was taken under other definitions: re-evaluating its keys in chunks of {}", SWEEP_CHUNK);
             sweepChanged = new HashMap<>();
-            getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime(), t -> sweepChunk());
+            getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + 1, t -> sweepChunk());
         }
     }
 
@@ -561,7 +561,8 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             setCurrentKey(previous);
         }
         if (sweep.hasNext()) {
-            getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime(), t -> sweepChunk());
+            // A millisecond later: a later mailbox turn, so input and checkpoints run in between.
+            getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + 1, t -> sweepChunk());
         } else {
             sweepStream.close();
             sweepStream = null;
