@@ -4,7 +4,6 @@ import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -82,7 +81,7 @@ public class RoutedEvent {
     public static final TypeInformation<RoutedEvent> TYPE = new SerializerTypeInfo<>(RoutedEvent.class, Serializer.INSTANCE);
 
     /** Field by field, nullable strings with a presence byte ({@link BinaryCodec}). */
-    public static final class Serializer extends TypeSerializerSingleton<RoutedEvent> {
+    public static final class Serializer extends CompactSerializer<RoutedEvent> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
         private static final RowOp[] OPS = RowOp.values();
@@ -102,15 +101,6 @@ public class RoutedEvent {
             return from.copy();
         }
 
-        @Override
-        public RoutedEvent copy(RoutedEvent from, RoutedEvent reuse) {
-            return from.copy();
-        }
-
-        @Override
-        public int getLength() {
-            return -1;
-        }
 
         @Override
         public void serialize(RoutedEvent e, DataOutputView out) throws IOException {
@@ -150,15 +140,7 @@ public class RoutedEvent {
             return e;
         }
 
-        @Override
-        public RoutedEvent deserialize(RoutedEvent reuse, DataInputView in) throws IOException {
-            return deserialize(in);
-        }
 
-        @Override
-        public void copy(DataInputView in, DataOutputView out) throws IOException {
-            serialize(deserialize(in), out);
-        }
 
         @Override
         public TypeSerializerSnapshot<RoutedEvent> snapshotConfiguration() {

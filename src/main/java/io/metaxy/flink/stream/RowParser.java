@@ -203,16 +203,16 @@ public final class RowParser implements Serializable {
 
     /** A written row names its groups: each group column present, a string or an integer. */
     private static void requireGroupColumns(StreamPlan.Feature f, JsonNode ids, JsonNode columns) throws InvalidRecordException {
-        for (Map.Entry<String, String> required : f.groupColumns.entrySet()) {
-            String column = required.getKey();
+        for (String column : f.groupColumns) {
             JsonNode v = f.idColumns.contains(column) ? ids.get(column) : columns.get(column);
             if (v == null || v.isNull()) {
                 throw new InvalidRecordException(f.key, "feature '" + f.key + "': column '" + column + "' is "
-                        + (v == null ? "missing" : "null") + " (" + required.getValue() + ")");
+                        + (v == null ? "missing" : "null") + " (a 1:N or N:1 lineage groups this feature's rows by it)");
             }
             if (!(v.isTextual() || v.isIntegralNumber())) {
                 throw new InvalidRecordException(f.key, "feature '" + f.key + "': column '" + column + "' must be a string or an"
-                        + " integer (" + required.getValue() + "), got " + v.getNodeType().toString().toLowerCase());
+                        + " integer (a 1:N or N:1 lineage groups this feature's rows by it), got "
+                        + v.getNodeType().toString().toLowerCase());
             }
         }
     }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -34,7 +33,7 @@ public record SampleKey(String feature, String ids) {
     public static final TypeInformation<SampleKey> TYPE = new SerializerTypeInfo<>(SampleKey.class, Serializer.INSTANCE);
 
     /** Two length-prefixed UTF-8 strings: equal keys, equal bytes (RocksDB compares key bytes). */
-    public static final class Serializer extends TypeSerializerSingleton<SampleKey> {
+    public static final class Serializer extends CompactSerializer<SampleKey> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
 
@@ -53,15 +52,7 @@ public record SampleKey(String feature, String ids) {
             return from;
         }
 
-        @Override
-        public SampleKey copy(SampleKey from, SampleKey reuse) {
-            return from;
-        }
 
-        @Override
-        public int getLength() {
-            return -1;
-        }
 
         @Override
         public void serialize(SampleKey key, DataOutputView out) throws IOException {
@@ -74,15 +65,7 @@ public record SampleKey(String feature, String ids) {
             return new SampleKey(BinaryCodec.readString(in), BinaryCodec.readString(in));
         }
 
-        @Override
-        public SampleKey deserialize(SampleKey reuse, DataInputView in) throws IOException {
-            return deserialize(in);
-        }
 
-        @Override
-        public void copy(DataInputView in, DataOutputView out) throws IOException {
-            serialize(deserialize(in), out);
-        }
 
         @Override
         public TypeSerializerSnapshot<SampleKey> snapshotConfiguration() {

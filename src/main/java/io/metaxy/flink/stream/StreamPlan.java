@@ -57,9 +57,6 @@ public final class StreamPlan implements Serializable {
                     StreamPlan.Dep dep = c.deps.get(d);
                     if (dep.parent.equals(feature.key)) {
                         feature.children.add(new ChildLink(c.key, d));
-                        for (String column : dep.groupColumns) {
-                            feature.groupColumns.putIfAbsent(column, "'" + c.key + "' aggregates it N:1 on " + dep.on);
-                        }
                     }
                 }
             }
@@ -156,10 +153,10 @@ public final class StreamPlan implements Serializable {
         public final List<ChildLink> children = new ArrayList<>();
         /**
          * Ordinary columns every written row must carry, non-null, because they place the row in
-         * a group: a 1:N feature's {@code on} columns, and the {@code on} columns of N:1 children
-         * (under this feature's names). Column → why, for the error.
+         * a group ({@link FeatureGraph#carriedColumns}): a 1:N feature's {@code on} columns, and
+         * the {@code on} columns of N:1 children (under this feature's names).
          */
-        public final Map<String, String> groupColumns = new LinkedHashMap<>();
+        public final List<String> groupColumns = new ArrayList<>();
         public final ProvenanceCalculator calculator;
         /** The increment rules of this feature (the one copy the store and the tests use too). */
         public final IncrementRules rules;
@@ -195,11 +192,7 @@ public final class StreamPlan implements Serializable {
             this.deps = List.copyOf(depList);
             this.grain = deps.stream().filter(Dep::isExpansion).findFirst().map(d -> d.on).orElse(idColumns);
             this.expansion = !grain.equals(idColumns);
-            if (expansion) {
-                for (String column : grain) {
-                    groupColumns.put(column, "it expands its parent 1:N on " + grain);
-                }
-            }
+            groupColumns.addAll(graph.carriedColumns(featureKey));
             if (expansion) {
                 // Every dep joins at the 'on' grain with exactly one parent row per grain key.
                 this.incremental = deps.stream().allMatch(d -> d.isExpansion()

@@ -150,7 +150,7 @@ public final class SqlMetadataStore implements MetadataStore {
         List<MetadataRow> stamped = new ArrayList<>(rows.size());
         LinkedHashMap<String, Class<?>> userColumns = new LinkedHashMap<>();
         Map<String, Class<?>> idTypes = new LinkedHashMap<>();
-        Map<String, String> lineageColumns = lineageColumns(spec);
+        java.util.Set<String> lineageColumns = graph.carriedColumns(spec.key());
         for (MetadataRow row : rows) {
             checkLineageColumns(spec.key(), row, lineageColumns);
             stamped.add(stamp(spec, calc, featureVersion, options.keepFeatureVersion(), row));
@@ -190,47 +190,14 @@ public final class SqlMetadataStore implements MetadataStore {
         }
     }
 
-    /**
-     * The columns every row of {@code spec} must carry (as an id or an ordinary column, not null)
-     * because a lineage groups by them, each with why: a 1:N child's 'on' columns (the parent's
-     * renamed ids), and, for a parent of an N:1 dep, that dep's 'on' columns under the parent's
-     * own names (the dep's rename reversed).
-     */
-    private Map<String, String> lineageColumns(FeatureSpec spec) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (io.metaxy.flink.definitions.FeatureDep dep : spec.deps()) {
-            if (dep.lineage() instanceof io.metaxy.flink.definitions.Lineage.Expansion) {
-                for (String on : dep.lineage().on()) {
-                    out.putIfAbsent(on, "the 1:N dep on '" + dep.feature() + "' groups its rows by it");
-                }
-            }
-        }
-        for (FeatureKey childKey : graph.children(spec.key())) {
-            FeatureSpec child = graph.spec(childKey);
-            for (io.metaxy.flink.definitions.FeatureDep dep : child.deps()) {
-                if (dep.feature().equals(spec.key()) && dep.lineage() instanceof io.metaxy.flink.definitions.Lineage.Aggregation) {
-                    for (String on : dep.lineage().on()) {
-                        String own = on;
-                        for (Map.Entry<String, String> e : dep.rename().entrySet()) {
-                            if (e.getValue().equals(on)) {
-                                own = e.getKey();
-                            }
-                        }
-                        out.putIfAbsent(own, "the N:1 dep of '" + childKey + "' groups its rows by it");
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    private static void checkLineageColumns(FeatureKey key, MetadataRow row, Map<String, String> required) {
-        required.forEach((column, why) -> {
+    /** A row names its groups: each column a 1:N or N:1 lineage groups it by ({@link io.metaxy.flink.definitions.FeatureGraph#carriedColumns}). */
+    private static void checkLineageColumns(FeatureKey key, MetadataRow row, java.util.Set<String> required) {
+        required.forEach(column -> {
             Object value = row.ids().containsKey(column) ? row.ids().get(column) : row.columns().get(column);
             if (value == null) {
                 throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has "
                         + (row.ids().containsKey(column) || row.columns().containsKey(column) ? "a null" : "no")
-                        + " value for 'on' column '" + column + "' (" + why + ")");
+                        + " value for 'on' column '" + column + "' (a 1:N or N:1 lineage groups this feature's rows by it)");
             }
         });
     }

@@ -1,5 +1,7 @@
 package io.metaxy.flink.stream.operator;
 
+import io.metaxy.flink.stream.CompactSerializer;
+
 import io.metaxy.flink.stream.BinaryCodec;
 import io.metaxy.flink.versioning.IncrementRules;
 import java.io.IOException;
@@ -7,7 +9,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -51,7 +52,7 @@ public final class ChildSummary {
     }
 
     /** Layout: versions:varint { fv:str  n:varint { prov:str count:varint }×n }. */
-    public static final class Serializer extends TypeSerializerSingleton<ChildSummary> {
+    public static final class Serializer extends CompactSerializer<ChildSummary> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
 
@@ -72,15 +73,7 @@ public final class ChildSummary {
             return to;
         }
 
-        @Override
-        public ChildSummary copy(ChildSummary from, ChildSummary reuse) {
-            return copy(from);
-        }
 
-        @Override
-        public int getLength() {
-            return -1;
-        }
 
         @Override
         public void serialize(ChildSummary s, DataOutputView out) throws IOException {
@@ -111,15 +104,7 @@ public final class ChildSummary {
             return s;
         }
 
-        @Override
-        public ChildSummary deserialize(ChildSummary reuse, DataInputView in) throws IOException {
-            return deserialize(in);
-        }
 
-        @Override
-        public void copy(DataInputView in, DataOutputView out) throws IOException {
-            serialize(deserialize(in), out);
-        }
 
         @Override
         public TypeSerializerSnapshot<ChildSummary> snapshotConfiguration() {

@@ -1,5 +1,7 @@
 package io.metaxy.flink.stream.operator;
 
+import io.metaxy.flink.stream.CompactSerializer;
+
 import io.metaxy.flink.stream.BinaryCodec;
 import io.metaxy.flink.versioning.IdValueOrder;
 import java.io.IOException;
@@ -8,7 +10,6 @@ import java.util.Collections;
 import java.util.List;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -100,7 +101,7 @@ public final class MemberGroup {
      * Layout: count:varint { ids:str  n:varint { tag:u8 (0 long, 1 text) value }×n  rows }×count,
      * rows as in {@link SampleStateSerializer}.
      */
-    public static final class Serializer extends TypeSerializerSingleton<MemberGroup> {
+    public static final class Serializer extends CompactSerializer<MemberGroup> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
 
@@ -119,15 +120,7 @@ public final class MemberGroup {
             return from;
         }
 
-        @Override
-        public MemberGroup copy(MemberGroup from, MemberGroup reuse) {
-            return from;
-        }
 
-        @Override
-        public int getLength() {
-            return -1;
-        }
 
         @Override
         public void serialize(MemberGroup g, DataOutputView out) throws IOException {
@@ -163,15 +156,7 @@ public final class MemberGroup {
             return new MemberGroup(members);
         }
 
-        @Override
-        public MemberGroup deserialize(MemberGroup reuse, DataInputView in) throws IOException {
-            return deserialize(in);
-        }
 
-        @Override
-        public void copy(DataInputView in, DataOutputView out) throws IOException {
-            serialize(deserialize(in), out);
-        }
 
         @Override
         public TypeSerializerSnapshot<MemberGroup> snapshotConfiguration() {

@@ -1,10 +1,11 @@
 package io.metaxy.flink.stream.operator;
 
+import io.metaxy.flink.stream.BinaryCodec;
+import io.metaxy.flink.stream.CompactSerializer;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -24,7 +25,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * (key group, feature key and ids JSON). A second feature version in a slot (only around
  * redeploys) adds its row.
  */
-public final class SampleStateSerializer extends TypeSerializerSingleton<SampleState> {
+public final class SampleStateSerializer extends CompactSerializer<SampleState> {
     private static final long serialVersionUID = 1L;
     public static final SampleStateSerializer INSTANCE = new SampleStateSerializer();
     private static final int FORMAT = 3;
@@ -52,29 +53,21 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
         return to;
     }
 
-    @Override
-    public SampleState copy(SampleState from, SampleState reuse) {
-        return copy(from);
-    }
 
-    @Override
-    public int getLength() {
-        return -1;
-    }
 
     @Override
     public void serialize(SampleState s, DataOutputView out) throws IOException {
         out.writeByte(FORMAT);
-        writeVarInt(out, s.parents.length);
+        BinaryCodec.writeVarInt(out, s.parents.length);
         for (SampleState.Parent[] rows : s.parents) {
             writeRows(rows, out);
         }
         writeOwnRows(s.own, out);
         out.writeByte(s.announcedKind);
         if (s.announcedKind == SampleState.NEW || s.announcedKind == SampleState.STALE) {
-            writeString(out, s.announcedProvenance);
+            BinaryCodec.writeString(out, s.announcedProvenance);
         }
-        writeVarInt(out, s.groupRows);
+        BinaryCodec.writeVarInt(out, s.groupRows);
         out.writeByte(s.epoch);
     }
 
@@ -85,29 +78,21 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
             throw new IOException("unknown sample state format " + format + " (this version reads format " + FORMAT
                     + "; state of an earlier release cannot be restored: start with --fresh)");
         }
-        SampleState s = new SampleState(readVarInt(in));
+        SampleState s = new SampleState(BinaryCodec.readVarInt(in));
         for (int i = 0; i < s.parents.length; i++) {
             s.parents[i] = readRows(in);
         }
         s.own = readOwnRows(in);
         s.announcedKind = in.readByte();
         if (s.announcedKind == SampleState.NEW || s.announcedKind == SampleState.STALE) {
-            s.announcedProvenance = readString(in);
+            s.announcedProvenance = BinaryCodec.readString(in);
         }
-        s.groupRows = readVarInt(in);
+        s.groupRows = BinaryCodec.readVarInt(in);
         s.epoch = in.readByte();
         return s;
     }
 
-    @Override
-    public SampleState deserialize(SampleState reuse, DataInputView in) throws IOException {
-        return deserialize(in);
-    }
 
-    @Override
-    public void copy(DataInputView in, DataOutputView out) throws IOException {
-        serialize(deserialize(in), out);
-    }
 
     @Override
     public TypeSerializerSnapshot<SampleState> snapshotConfiguration() {
@@ -128,10 +113,10 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
         writeCount(out, rows);
         if (rows != null) {
             for (SampleState.Parent row : rows) {
-                writeString(out, row.featureVersion());
-                writeVarInt(out, row.dataVersions().length);
+                BinaryCodec.writeString(out, row.featureVersion());
+                BinaryCodec.writeVarInt(out, row.dataVersions().length);
                 for (String v : row.dataVersions()) {
-                    writeString(out, v);
+                    BinaryCodec.writeString(out, v);
                 }
             }
         }
@@ -144,10 +129,10 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
         }
         SampleState.Parent[] rows = new SampleState.Parent[count];
         for (int i = 0; i < count; i++) {
-            String fv = readString(in);
-            String[] dv = new String[readVarInt(in)];
+            String fv = BinaryCodec.readString(in);
+            String[] dv = new String[BinaryCodec.readVarInt(in)];
             for (int j = 0; j < dv.length; j++) {
-                dv[j] = readString(in);
+                dv[j] = BinaryCodec.readString(in);
             }
             rows[i] = new SampleState.Parent(fv, dv, null);
         }
@@ -176,63 +161,31 @@ public final class SampleStateSerializer extends TypeSerializerSingleton<SampleS
     }
 
     private static void writeParent(SampleState.Parent p, DataOutputView out) throws IOException {
-        writeString(out, p.featureVersion());
-        writeVarInt(out, p.dataVersions().length);
+        BinaryCodec.writeString(out, p.featureVersion());
+        BinaryCodec.writeVarInt(out, p.dataVersions().length);
         for (String v : p.dataVersions()) {
-            writeString(out, v);
+            BinaryCodec.writeString(out, v);
         }
         byte[] columns = p.columns();
-        writeVarInt(out, columns == null ? 0 : columns.length + 1);
+        BinaryCodec.writeVarInt(out, columns == null ? 0 : columns.length + 1);
         if (columns != null) {
             out.write(columns);
         }
     }
 
     private static SampleState.Parent readParent(DataInputView in) throws IOException {
-        String fv = readString(in);
-        String[] dv = new String[readVarInt(in)];
+        String fv = BinaryCodec.readString(in);
+        String[] dv = new String[BinaryCodec.readVarInt(in)];
         for (int j = 0; j < dv.length; j++) {
-            dv[j] = readString(in);
+            dv[j] = BinaryCodec.readString(in);
         }
-        int len = readVarInt(in);
+        int len = BinaryCodec.readVarInt(in);
         byte[] columns = null;
         if (len > 0) {
             columns = new byte[len - 1];
             in.readFully(columns);
         }
         return new SampleState.Parent(fv, dv, columns);
-    }
-
-    private static void writeString(DataOutputView out, String s) throws IOException {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        writeVarInt(out, bytes.length);
-        out.write(bytes);
-    }
-
-    private static String readString(DataInputView in) throws IOException {
-        byte[] bytes = new byte[readVarInt(in)];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static void writeVarInt(DataOutputView out, int value) throws IOException {
-        while ((value & ~0x7F) != 0) {
-            out.writeByte((value & 0x7F) | 0x80);
-            value >>>= 7;
-        }
-        out.writeByte(value);
-    }
-
-    private static int readVarInt(DataInputView in) throws IOException {
-        int value = 0;
-        int shift = 0;
-        int b;
-        do {
-            b = in.readUnsignedByte();
-            value |= (b & 0x7F) << shift;
-            shift += 7;
-        } while ((b & 0x80) != 0);
-        return value;
     }
 
     /**

@@ -1,9 +1,10 @@
 package io.metaxy.flink.stream.operator;
 
+import io.metaxy.flink.stream.CompactSerializer;
+
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -12,7 +13,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * parent slot of {@link SampleStateSerializer}: 1 + (1+8 + 1 + 9×fields + 1) bytes for one row
  * of 8-character versions.
  */
-public final class VersionedRowsSerializer extends TypeSerializerSingleton<SampleState.Parent[]> {
+public final class VersionedRowsSerializer extends CompactSerializer<SampleState.Parent[]> {
     private static final long serialVersionUID = 1L;
     public static final VersionedRowsSerializer INSTANCE = new VersionedRowsSerializer();
     private static final SampleState.Parent[] EMPTY = new SampleState.Parent[0];
@@ -33,15 +34,7 @@ public final class VersionedRowsSerializer extends TypeSerializerSingleton<Sampl
         return from;
     }
 
-    @Override
-    public SampleState.Parent[] copy(SampleState.Parent[] from, SampleState.Parent[] reuse) {
-        return from;
-    }
 
-    @Override
-    public int getLength() {
-        return -1;
-    }
 
     @Override
     public void serialize(SampleState.Parent[] rows, DataOutputView target) throws IOException {
@@ -54,15 +47,7 @@ public final class VersionedRowsSerializer extends TypeSerializerSingleton<Sampl
         return rows == null ? EMPTY : rows;
     }
 
-    @Override
-    public SampleState.Parent[] deserialize(SampleState.Parent[] reuse, DataInputView source) throws IOException {
-        return deserialize(source);
-    }
 
-    @Override
-    public void copy(DataInputView source, DataOutputView target) throws IOException {
-        serialize(deserialize(source), target);
-    }
 
     @Override
     public TypeSerializerSnapshot<SampleState.Parent[]> snapshotConfiguration() {
