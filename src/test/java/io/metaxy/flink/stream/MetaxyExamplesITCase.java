@@ -117,15 +117,21 @@ class MetaxyExamplesITCase {
          * retracted) equals the store's resolveUpdate row for row, once the store has caught up.
          */
         void assertOutstandingEqualsStore(String feature, int from) throws Exception {
+            // Both sides re-read: the store sink and the increments' transactions commit apart.
+            await().atMost(WAIT).untilAsserted(() -> assertThat(fromStore(feature)).isEqualTo(outstanding(feature, from)));
+        }
+
+        Map<String, String> outstanding(String feature, int from) throws Exception {
             Map<String, JsonNode> latest = new TreeMap<>();
-            for (Received e : increments(feature).subList(from, increments(feature).size())) {
+            List<Received> all = increments(feature);
+            for (Received e : all.subList(from, all.size())) {
                 latest.put(e.key(), e.json());
             }
             latest.values().removeIf(e -> e.get("kind").asText().equals("retracted"));
             Map<String, String> stream = new TreeMap<>();
             latest.forEach((key, e) -> stream.put(key, describe(e.get("kind").asText(), e.get("metaxy_provenance"),
                     e.get("recorded_metaxy_provenance"), e.get("upstream"), e.get("members"))));
-            await().atMost(WAIT).untilAsserted(() -> assertThat(fromStore(feature)).isEqualTo(stream));
+            return stream;
         }
 
         Map<String, String> fromStore(String feature) {
@@ -276,7 +282,8 @@ class MetaxyExamplesITCase {
                 p.write("audio", Map.of("audio_id", a[0]), row);
             }
             // Each recording's arrival may announce its speaker again: wait for both speakers.
-            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> p.increments(speakers).stream()
+            // (the store's file appears with the sink's first commit)
+            org.awaitility.Awaitility.await().ignoreExceptions().atMost(WAIT).until(() -> p.increments(speakers).stream()
                     .map(Received::key).distinct().count() == 2 && p.fromStore(speakers).size() == 2);
             p.assertOutstandingEqualsStore(speakers, 0);
             JsonNode s1 = latest(p, speakers, "{\"speaker_id\":\"s1\"}");
@@ -310,6 +317,99 @@ class MetaxyExamplesITCase {
             answerSpeakers(p, speakers);
             p.assertOutstandingEqualsStore(speakers, p.increments(speakers).size());
         }
+    }
+
+    static final String FILTERED = """
+            features:
+              - key: audio
+                id_columns: [audio_id]
+                fields: [default]
+              - key: speaker/embedding
+                id_columns: [speaker_id]
+                deps:
+                  - feature: audio
+                    lineage: {type: "N:1", on: [speaker_id]}
+                    rename: {path: audio_path}
+                    select: [audio_path]
+                    filters: ["duration_seconds >= 10"]
+                fields: [{key: embedding, code_version: "1"}]
+              - key: audio/transcript
+                id_columns: [audio_id]
+                deps:
+                  - feature: audio
+                    rename: {path: wav}
+                    select: [wav, speaker_id]
+                    filters: ["duration_seconds < 60 AND wav IS NOT NULL"]
+                fields: [text]
+            """;
+
+    static FeatureGraph filteredGraph() {
+        return GraphReader.parse(FILTERED);
+    }
+
+    /**
+     * Dep filters and renames through the job: members and upstream columns are named and
+     * selected after rename, rows that stop matching leave their group (or orphan their 1:1
+     * child), rows that start matching join it; the stream equals the store row for row.
+     */
+    @Test
+    void filtersAndRenamesAgreeWithTheStore(@TempDir Path dir) throws Exception {
+        String speakers = "speaker/embedding";
+        String transcripts = "audio/transcript";
+        try (Pipeline p = new Pipeline(filteredGraph(), MetaxyExamplesITCase::filteredGraph, "flt.",
+                "duckdb:" + dir.resolve("store.duckdb"))) {
+            String[][] recordings = {{"a1", "s1", "30"}, {"a2", "s1", "5"}, {"a3", "s2", "90"}, {"a4", "s2", "12"}};
+            for (String[] a : recordings) {
+                p.write("audio", Map.of("audio_id", a[0]), Map.of("speaker_id", a[1], "duration_seconds",
+                        Double.parseDouble(a[2]), "path", a[0] + ".wav", "metaxy_provenance_by_field", Map.of("default", a[0])));
+            }
+            org.awaitility.Awaitility.await().ignoreExceptions().atMost(WAIT).until(() -> p.fromStore(speakers).size() == 2
+                    && p.fromStore(transcripts).size() == 3);
+            p.assertOutstandingEqualsStore(speakers, 0);
+            p.assertOutstandingEqualsStore(transcripts, 0);
+            assertThat(latest(p, speakers, "{\"speaker_id\":\"s1\"}").get("members").get("audio").toString())
+                    .as("a2 is too short; members carry the renamed, selected column")
+                    .isEqualTo("[{\"audio_id\":\"a1\",\"audio_path\":\"a1.wav\"}]");
+            answerSpeakers(p, speakers);
+            answerAll(p, transcripts);
+
+            // a2 grows long enough: it joins s1; a3 shrinks below 60 s: its transcript is expected now.
+            int speakerMark = p.increments(speakers).size();
+            int transcriptMark = p.increments(transcripts).size();
+            p.write("audio", Map.of("audio_id", "a2"), Map.of("speaker_id", "s1", "duration_seconds", 20.0,
+                    "path", "a2.wav", "metaxy_provenance_by_field", Map.of("default", "a2")));
+            p.write("audio", Map.of("audio_id", "a3"), Map.of("speaker_id", "s2", "duration_seconds", 50.0,
+                    "path", "a3.wav", "metaxy_provenance_by_field", Map.of("default", "a3")));
+            // a4 loses its path: its transcript's filter drops it, orphaning the transcript.
+            p.write("audio", Map.of("audio_id", "a4"), Map.of("speaker_id", "s2", "duration_seconds", 12.0,
+                    "metaxy_provenance_by_field", Map.of("default", "a4")));
+            org.awaitility.Awaitility.await().ignoreExceptions().atMost(WAIT).until(() -> p.fromStore(speakers).size() == 1
+                    && p.fromStore(transcripts).size() == 2);
+            p.assertOutstandingEqualsStore(speakers, speakerMark);
+            p.assertOutstandingEqualsStore(transcripts, transcriptMark);
+            assertThat(p.fromStore(transcripts).values()).anyMatch(v -> v.startsWith("orphaned"));
+        }
+    }
+
+    /** Answers every outstanding new or stale increment of a 1:1 feature and deletes its orphans. */
+    private static void answerAll(Pipeline p, String feature) throws Exception {
+        Map<String, Received> latest = new TreeMap<>();
+        p.increments(feature).forEach(e -> latest.put(e.key(), e));
+        List<Received> work = new ArrayList<>();
+        for (Received e : latest.values()) {
+            String kind = e.json().get("kind").asText();
+            if (kind.equals("orphaned")) {
+                p.client.send(p.plan.feature(feature).topic, e.key(), null);
+            } else if (!kind.equals("retracted")) {
+                work.add(e);
+            }
+        }
+        p.answer(work, inc -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            inc.get("ids").fields().forEachRemaining(c -> row.put(c.getKey(), c.getValue().asText()));
+            return List.of(row);
+        });
+        await().atMost(WAIT).untilAsserted(() -> assertThat(p.fromStore(feature)).isEmpty());
     }
 
     private static JsonNode latest(Pipeline p, String feature, String key) throws Exception {
