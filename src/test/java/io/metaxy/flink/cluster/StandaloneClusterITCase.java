@@ -318,13 +318,14 @@ class StandaloneClusterITCase {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
-    /** `mvn package -Pcluster` when the jar is missing or older than the compiled classes. */
+    /** `mvn package -Pcluster` when the jar is missing or older than the compiled classes (offline: this build resolved it all). */
     static void buildClusterJarIfAbsent() throws Exception {
         Path classes = Path.of("target", "classes", "io", "metaxy", "flink", "cli", "RunCommand.class");
         if (Files.exists(JAR) && Files.getLastModifiedTime(JAR).compareTo(Files.getLastModifiedTime(classes)) > 0) {
             return;
         }
-        Process mvn = new ProcessBuilder("mvn", "-q", "-o", "package", "-Pcluster", "-DskipTests")
+        // Packages the classes this run compiled: no recompilation under the running tests.
+        Process mvn = new ProcessBuilder("mvn", "-q", "-o", "package", "-Pcluster", "-Dmaven.main.skip=true", "-Dmaven.test.skip=true")
                 .redirectErrorStream(true).redirectOutput(Path.of("target", "cluster-jar-build.log").toFile()).start();
         assertThat(mvn.waitFor(10, TimeUnit.MINUTES)).isTrue();
         assertThat(mvn.exitValue()).as(Files.readString(Path.of("target", "cluster-jar-build.log"))).isZero();
