@@ -49,6 +49,9 @@ class RunSecretsITCase {
         Appender appender = WriterAppender.newBuilder().setName("secrets").setTarget(log)
                 .setLayout(PatternLayout.newBuilder().withPattern("%c %m%n").build()).build();
         appender.start();
+        // Everything at INFO into the captured log only: the console stays quiet.
+        context.getConfiguration().getRootLogger().getAppenders().keySet()
+                .forEach(name -> context.getConfiguration().getRootLogger().removeAppender(name));
         context.getConfiguration().getRootLogger().addAppender(appender, Level.INFO, null);
         Configurator.setAllLevels(LogManager.ROOT_LOGGER_NAME, Level.INFO);
         RunCommand.Launched launched = null;

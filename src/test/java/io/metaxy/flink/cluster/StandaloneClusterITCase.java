@@ -101,9 +101,19 @@ class StandaloneClusterITCase {
         startTaskManager();
     }
 
+    /** Set when the scenario passed: the directory (logs, broker, checkpoints) is kept only for a failure. */
+    static volatile boolean passed;
+
     @AfterAll
-    static void stopCluster() {
+    static void stopCluster() throws IOException {
         JvmProcess.killAll();
+        if (passed && dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        } else if (dir != null) {
+            System.err.println("StandaloneClusterITCase: logs of every process kept in " + dir);
+        }
     }
 
     static void startTaskManager() throws Exception {
@@ -199,6 +209,7 @@ class StandaloneClusterITCase {
             List<Object> ids = rows.stream().map(r -> r.ids().get("sample_uid")).map(Object::toString).collect(Collectors.toList());
             assertThat(ids).as("each video row once in the store").hasSize(60).doesNotHaveDuplicates();
         }
+        passed = true;
     }
 
     static void feed(KafkaTestClient client, int from, int to) throws Exception {
