@@ -48,6 +48,7 @@ import org.junit.jupiter.api.Test;
  * entrypoints live in flink-runtime) and configured by {@code flink-conf/config.yaml}; a KRaft broker
  * in another JVM; the PostgreSQL store; the job submitted with Flink's own CLI
  * ({@code CliFrontend run -d target/metaxy-flink-cluster.jar run …}, {@code FLINK_CONF_DIR} set).
+ * The client's graph file is deleted once {@code flink run} returns (the job carries the graphs text).
  * Killing the TaskManager with SIGKILL and starting another loses and duplicates nothing: the
  * read_committed increments are exactly the expected set and the store holds each row once.
  *
@@ -162,6 +163,8 @@ class StandaloneClusterITCase {
     @Test
     void survivesATaskManagerKilledWithSigkillWithoutLosingOrRepeatingAnything() throws Exception {
         String storeUrl = PostgresServer.get().newDatabase();
+        // The client's copy of the graph is gone once `flink run` returns: the job must carry it.
+        Path clientGraph = Files.copy(GRAPH, Files.createDirectories(dir.resolve("client")).resolve("graph.yaml"));
         // As bin/flink runs it: Flink's JVM options, the configuration directory in FLINK_CONF_DIR.
         List<String> cliOpts = new ArrayList<>(JvmProcess.FLINK_JAVA17_OPTS);
         cliOpts.addAll(List.of("-Xmx256m", "-Dlog.file=" + dir.resolve("flink-run.log"),
@@ -169,7 +172,7 @@ class StandaloneClusterITCase {
         JvmProcess cli = JvmProcess.start("flink-run", dir, cpCluster, cliOpts,
                 "org.apache.flink.client.cli.CliFrontend",
                 List.of("run", "-d", JAR.toAbsolutePath().toString(),
-                        "run", "--graph", GRAPH.toAbsolutePath().toString(), "--bootstrap-servers", bootstrap,
+                        "run", "--graph", clientGraph.toString(), "--bootstrap-servers", bootstrap,
                         "--store", storeUrl, "--parallelism", "2", "--partitions", "2",
                         "--state-dir", dir.resolve("state").toUri().toString()),
                 Map.of("FLINK_CONF_DIR", confDir.toString()));
@@ -178,6 +181,7 @@ class StandaloneClusterITCase {
         assertThat(cli.process.exitValue()).as(out).isZero();
         assertThat(out).contains("Submitted to the Flink cluster: job ")
                 .as("the cluster's metaxy.topic-prefix applies").contains(VIDEO);
+        Files.delete(clientGraph);
         String jobId = out.replaceAll("(?s).*Submitted to the Flink cluster: job ([0-9a-f]{32}).*", "$1");
         awaitRunning(jobId);
 
