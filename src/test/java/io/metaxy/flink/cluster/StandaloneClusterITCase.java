@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Test;
  * entrypoints live in flink-runtime) and configured by {@code flink-conf/config.yaml}; a KRaft broker
  * in another JVM; the PostgreSQL store; the job submitted with Flink's own CLI
  * ({@code CliFrontend run -d target/metaxy-flink-cluster.jar run …}, {@code FLINK_CONF_DIR} set).
- * The client's graph file is deleted once {@code flink run} returns (the job carries the graphs text).
+ * The client's graph file is deleted once {@code flink run} returns (the job carries the graph's text).
  * Killing the TaskManager with SIGKILL and starting another loses and duplicates nothing: the
  * read_committed increments are exactly the expected set and the store holds each row once.
  *
