@@ -14,4 +14,13 @@ public final class GraphOption {
     public FeatureGraph load() {
         return GraphReader.read(file);
     }
+
+    /** The file's text, to ship with a job (a TaskManager cannot read the client's files). */
+    public String text() {
+        try {
+            return java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new io.metaxy.flink.definitions.DefinitionException("cannot read graph file " + file + ": " + e.getMessage(), e);
+        }
+    }
 }

@@ -1,7 +1,6 @@
 package io.metaxy.flink.cli;
 
 import io.metaxy.flink.definitions.FeatureGraph;
-import io.metaxy.flink.definitions.GraphReader;
 import io.metaxy.flink.store.AccessMode;
 import io.metaxy.flink.store.MetadataStores;
 import io.metaxy.flink.stream.FreePort;
@@ -11,7 +10,21 @@ import io.metaxy.flink.stream.StoreSink;
 import io.metaxy.flink.stream.StreamPlan;
 import io.metaxy.flink.stream.kafka.EmbeddedKafka;
 import io.metaxy.flink.stream.kafka.KafkaConnections;
+import io.metaxy.flink.config.MetaxyOptions;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.ReadableConfig;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -50,8 +63,9 @@ import picocli.CommandLine.Spec;
  * resumes from the newest savepoint or checkpoint of the same job and Kafka cluster, so stream,
  * topics and store stay one consistent whole.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the streaming increment job (Kafka feature topics → increment topics).")
+@Command(name = "run", mixinStandardHelpOptions = true, defaultValueProvider = RunCommand.Defaults.class,
+        description = "Run the streaming increment job (Kafka feature topics → increment topics). Under 'flink run' "
+                + "the cluster's configuration applies, and options not given here fall back to its metaxy.* keys.")
 public final class RunCommand implements Callable<Integer> {
     /** How long Ctrl-C waits for the stopping savepoint before it cancels the job. */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
@@ -69,33 +83,51 @@ public final class RunCommand implements Callable<Integer> {
             + "(its log in <data-dir>/kafka).")
     boolean embeddedKafka;
 
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client property for the "
+            + "job's consumer, producers and admin client (SASL/SSL, ...); repeatable. Values are never logged.")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE", description = "Kafka client properties from a file "
+            + "(java.util.Properties format); --kafka-property wins over it.")
+    Path kafkaPropertiesFile;
+
+    @Option(names = "--parallelism", description = "Parallelism of the job (default: the cluster's parallelism.default, "
+            + "1 locally). The store sink always runs with parallelism 1.")
+    Integer parallelism;
+
+    @Option(names = "--store-password-file", paramLabel = "FILE", description = "The store's password, read from "
+            + "this file (default: the environment variable " + MetaxyOptions.STORE_PASSWORD_ENV + ", if set).")
+    Path storePasswordFile;
+
     @Option(names = "--kafka-port", defaultValue = "9092", description = "Port of the embedded broker (default ${DEFAULT-VALUE}).")
     int kafkaPort;
 
-    @Option(names = "--data-dir", defaultValue = MetadataStores.DEFAULT_DATA_DIR, description = "What outlives a run: the default store "
+    @Option(names = "--data-dir", description = "What outlives a run: the default store "
             + "(metaxy.duckdb), the embedded broker's log (kafka/) and checkpoints (checkpoints/) (default "
             + "${DEFAULT-VALUE}, under the working directory). Delete it whole to start afresh.")
     Path dataDir;
 
-    @Option(names = "--topic-prefix", defaultValue = StreamPlan.DEFAULT_TOPIC_PREFIX,
+    @Option(names = "--topic-prefix",
             description = "Prefix of every topic (default ${DEFAULT-VALUE}).")
     String topicPrefix;
 
-    @Option(names = "--partitions", defaultValue = "1", description = "Partitions of topics the command creates.")
+    @Option(names = "--partitions", description = "Partitions of topics the command creates (default ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "PT1S",
-            description = "Checkpoint interval, ISO-8601 (default ${DEFAULT-VALUE}); increments commit with checkpoints.")
+    @Option(names = "--checkpoint-interval",
+            description = "Checkpoint interval, ISO-8601 (default: execution.checkpointing.interval of the configuration, "
+                    + "else ${DEFAULT-VALUE}); increments commit with checkpoints.")
     Duration checkpointInterval;
 
     @Option(names = "--state-dir", description = "Checkpoints and savepoints: a local directory or a URI every "
             + "TaskManager reaches (default <data-dir>/checkpoints).")
     String stateDir;
 
-    @Option(names = "--web-port", defaultValue = "8081", description = "Port of the Flink web UI (default ${DEFAULT-VALUE}; 0 = any).")
+    @Option(names = "--web-port", description = "Port of the Flink web UI of a local run (default ${DEFAULT-VALUE}; "
+            + "0 = any). Under 'flink run' the cluster's own REST port applies.")
     int webPort;
 
-    @Option(names = "--managed-memory", defaultValue = "1g",
+    @Option(names = "--managed-memory",
             description = "Flink managed memory, RocksDB's cache and write buffers (default ${DEFAULT-VALUE}).")
     String managedMemory;
 
@@ -105,7 +137,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "Do not resume from the newest checkpoint or savepoint in the state directory.")
     boolean fresh;
 
-    @Option(names = "--transaction-timeout", defaultValue = "PT10M", description = "Kafka transaction timeout, ISO-8601 "
+    @Option(names = "--transaction-timeout", description = "Kafka transaction timeout, ISO-8601 "
             + "(default ${DEFAULT-VALUE}, at most the broker's transaction.max.timeout.ms). A restore later than this "
             + "after the job stopped loses the increments of its last checkpoint; longer means a crashed job's open "
             + "transaction holds read_committed consumers back longer.")
@@ -204,39 +236,58 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Validates the options, starts the broker if asked, and submits the job. */
     Launched launch() throws Exception {
-        if (embeddedKafka == (bootstrapServers != null)) {
-            throw new ParameterException(spec.commandLine(), "give exactly one of --bootstrap-servers and --embedded-kafka");
-        }
         if (store != null && noStore) {
             throw new ParameterException(spec.commandLine(), "give at most one of --store and --no-store");
         }
         if (restore != null && fresh) {
             throw new ParameterException(spec.commandLine(), "give at most one of --restore and --fresh");
         }
+        // Under 'flink run' the program sees the cluster's context environment and submits to it;
+        // run with 'java -jar' it gets a local one, replaced by a local cluster with the web UI.
+        ReadableConfig seen = StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration();
+        boolean local = isLocal(StreamExecutionEnvironment.getExecutionEnvironment());
+        applyConfigured(seen);
+        if (embeddedKafka == (bootstrapServers != null)) {
+            throw new ParameterException(spec.commandLine(), "give exactly one of --bootstrap-servers and --embedded-kafka");
+        }
         FeatureGraph featureGraph = graph.load();
         io.metaxy.flink.versioning.SampleHasher hasher = new io.metaxy.flink.versioning.SampleHasher(hash, hashLength);
         StreamPlan plan = StreamPlan.of(featureGraph, topicPrefix, hasher);
         String storeUrl = noStore ? null : store != null ? store : MetadataStores.defaultUrlIn(dataDir);
+        Properties kafkaClient = kafkaClientProperties();
         StoreSink storeSink = null;
         if (storeUrl != null) {
+            String withSecret = StoreCredentials.withPassword(storeUrl, storePassword());
             // Open it once here: a bad URL or a locked DuckDB file fails now, with a clear message.
-            MetadataStores.open(storeUrl, featureGraph, AccessMode.WRITE, hasher).close();
-            String graphFile = graph.file.toAbsolutePath().toString();
-            storeSink = new StoreSink(storeUrl, plan, () -> GraphReader.read(Path.of(graphFile)));
+            MetadataStores.open(withSecret, featureGraph, AccessMode.WRITE, hasher).close();
+            // The graph's text travels with the job: a TaskManager cannot read the client's file.
+            storeSink = StoreSink.withGraphText(withSecret, plan, graph.text());
         }
         // Stable across runs: a changed name would leave the old transactional ids' open
         // transactions blocking read_committed consumers until they time out.
         String jobName = "metaxy-" + topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
-        // Under 'flink run' the program sees the cluster's context environment and submits to it;
-        // run with 'java -jar' it gets a local one, replaced by a local cluster with the web UI.
         Configuration config = IncrementJob.configuration(checkpointInterval, null);
-        config.set(RestOptions.PORT, webPort);
-        if (webPort == 0) {
-            config.setString("rest.bind-port", "0");
+        if (local) {
+            config.set(RestOptions.PORT, webPort);
+            if (webPort == 0) {
+                config.setString("rest.bind-port", "0");
+            }
+            // The local default leaves RocksDB a small cache: throughput falls ~4x once state outgrows it.
+            config.setString("taskmanager.memory.managed.size", managedMemory);
+        } else {
+            // The cluster's configuration wins: the job's defaults only fill what it leaves unset,
+            // and cluster-level settings (ports, memory) are never the job's to change.
+            Configuration defaults = config;
+            config = new Configuration();
+            for (String key : defaults.keySet()) {
+                if (!seen.toMap().containsKey(key)) {
+                    config.setString(key, defaults.getString(key, null));
+                }
+            }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--checkpoint-interval")) {
+                config.setString("execution.checkpointing.interval", checkpointInterval.toMillis() + " ms");
+            }
         }
-        // The local default leaves RocksDB a small cache: throughput falls ~4x once state outgrows it.
-        config.setString("taskmanager.memory.managed.size", managedMemory);
-        boolean local = StreamExecutionEnvironment.getExecutionEnvironment(config) instanceof LocalStreamEnvironment;
         if (local && webPort != 0) {
             // On a cluster the web UI is the JobManager's own: only a local run binds one.
             FreePort.require(webPort, "web UI port " + webPort + " is in use (another job?): choose another with --web-port");
@@ -245,9 +296,9 @@ public final class RunCommand implements Callable<Integer> {
         EmbeddedKafka kafka = embeddedKafka ? EmbeddedKafka.start(kafkaPort, dataDir.resolve("kafka")) : null;
         try {
             String servers = kafka != null ? kafka.bootstrapServers() : bootstrapServers;
-            EmbeddedKafka.createTopics(servers, plan.allTopics(), partitions);
+            KafkaConnections.createTopics(servers, kafkaClient, plan.allTopics(), partitions);
             ResumePoint resume = ResumePoint.in(stateDir != null ? stateDir : dataDir.resolve("checkpoints").toString(), jobName);
-            String clusterId = EmbeddedKafka.clusterId(servers);
+            String clusterId = KafkaConnections.clusterId(servers, kafkaClient);
             String resumedFrom = restore == null || restore.contains("://") ? restore
                     : Path.of(restore).toAbsolutePath().toUri().toString();
             if (resumedFrom == null && local) {
@@ -264,7 +315,10 @@ public final class RunCommand implements Callable<Integer> {
             StreamExecutionEnvironment env = local
                     ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config)
                     : StreamExecutionEnvironment.getExecutionEnvironment(config);
-            KafkaConnections connections = new KafkaConnections(servers, plan, jobName, transactionTimeout);
+            if (parallelism != null) {
+                env.setParallelism(parallelism);
+            }
+            KafkaConnections connections = new KafkaConnections(servers, plan, jobName, transactionTimeout, kafkaClient);
             new IncrementJob(plan, connections.source(), connections.incrementSink(), connections.deadLetterSink(), storeSink)
                     .build(env);
             JobClient job = env.executeAsync("metaxy increments " + plan.graphVersion());
@@ -275,6 +329,80 @@ public final class RunCommand implements Callable<Integer> {
                 kafka.close();
             }
             throw e;
+        }
+    }
+
+    /** A local environment (java -jar) rather than the context environment of 'flink run'. */
+    static boolean isLocal(StreamExecutionEnvironment env) {
+        return env instanceof LocalStreamEnvironment;
+    }
+
+    /** Options not given on the command line take the configuration's metaxy.* keys, if set. */
+    private void applyConfigured(ReadableConfig seen) {
+        topicPrefix = pick("--topic-prefix", topicPrefix, seen, MetaxyOptions.TOPIC_PREFIX);
+        partitions = pick("--partitions", partitions, seen, MetaxyOptions.TOPIC_PARTITIONS);
+        transactionTimeout = pick("--transaction-timeout", transactionTimeout, seen, MetaxyOptions.TRANSACTION_TIMEOUT);
+        checkpointInterval = pick("--checkpoint-interval", checkpointInterval, seen, MetaxyOptions.CHECKPOINT_INTERVAL);
+        dataDir = Path.of(pick("--data-dir", dataDir.toString(), seen, MetaxyOptions.DATA_DIR));
+        stateDir = pick("--state-dir", stateDir, seen, MetaxyOptions.STATE_DIR);
+        if (!embeddedKafka) {
+            bootstrapServers = pick("--bootstrap-servers", bootstrapServers, seen, MetaxyOptions.BOOTSTRAP_SERVERS);
+        }
+        if (!noStore) {
+            store = pick("--store", store, seen, MetaxyOptions.STORE_URL);
+        }
+    }
+
+    private <T> T pick(String name, T given, ReadableConfig seen, ConfigOption<T> option) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
+            return given;
+        }
+        return seen.getOptional(option).orElse(given);
+    }
+
+    /** --kafka-properties FILE, then every --kafka-property. */
+    Properties kafkaClientProperties() throws IOException {
+        Properties props = new Properties();
+        if (kafkaPropertiesFile != null) {
+            try (Reader in = Files.newBufferedReader(kafkaPropertiesFile, StandardCharsets.UTF_8)) {
+                props.load(in);
+            }
+        }
+        props.putAll(kafkaProperties);
+        return props;
+    }
+
+    /** --store-password-file, else $METAXY_STORE_PASSWORD, else none. */
+    private String storePassword() throws IOException {
+        if (storePasswordFile != null) {
+            return Files.readString(storePasswordFile, StandardCharsets.UTF_8).strip();
+        }
+        String env = System.getenv(MetaxyOptions.STORE_PASSWORD_ENV);
+        return env == null || env.isEmpty() ? null : env;
+    }
+
+    /** picocli's defaults are {@link MetaxyOptions}' defaults: one source for both. */
+    public static final class Defaults implements IDefaultValueProvider {
+        private static final Map<String, ConfigOption<?>> OPTIONS = Map.of(
+                "--topic-prefix", MetaxyOptions.TOPIC_PREFIX,
+                "--partitions", MetaxyOptions.TOPIC_PARTITIONS,
+                "--transaction-timeout", MetaxyOptions.TRANSACTION_TIMEOUT,
+                "--checkpoint-interval", MetaxyOptions.CHECKPOINT_INTERVAL,
+                "--data-dir", MetaxyOptions.DATA_DIR,
+                "--web-port", MetaxyOptions.LOCAL_WEB_PORT,
+                "--managed-memory", MetaxyOptions.LOCAL_MANAGED_MEMORY);
+
+        @Override
+        public String defaultValue(ArgSpec argSpec) {
+            if (!(argSpec instanceof OptionSpec option)) {
+                return null;
+            }
+            ConfigOption<?> config = OPTIONS.get(option.longestName());
+            if (config == null || !config.hasDefaultValue()) {
+                return null;
+            }
+            Object value = config.defaultValue();
+            return value instanceof MemorySize size ? size.getBytes() + "b" : value.toString();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.metaxy.flink.stream;
 
 import io.metaxy.flink.definitions.FeatureGraph;
+import io.metaxy.flink.definitions.GraphReader;
 import io.metaxy.flink.store.AccessMode;
 import io.metaxy.flink.store.MetadataStore;
 import io.metaxy.flink.store.MetadataStores;
@@ -21,11 +22,14 @@ import org.apache.flink.util.function.SerializableSupplier;
  * writer keeps every sample's rows in arrival order.
  *
  * <pre>{@code
- * StoreSink sink = new StoreSink("duckdb:metaxy-data/metaxy.duckdb", plan, () -> GraphReader.read(Path.of("graph.yaml")));
+ * StoreSink sink = StoreSink.withGraphText("duckdb:metaxy-data/metaxy.duckdb", plan, Files.readString(Path.of("graph.yaml")));
  * new IncrementJob(plan, source, incrementSink, deadLetterSink, sink).build(env);
  * }</pre>
  *
  * The graph comes from a serializable supplier because a {@link FeatureGraph} is not serializable.
+ * On a cluster the supplier runs on a TaskManager, which cannot read the client's files: give the
+ * graph's text ({@link #withGraphText}), which travels with the job and is parsed when the writer
+ * opens.
  */
 public final class StoreSink implements Sink<StampedRow> {
     private static final long serialVersionUID = 1L;
@@ -50,6 +54,11 @@ public final class StoreSink implements Sink<StampedRow> {
         this.batchSize = batchSize;
     }
 
+    /** A sink whose graph is {@code graphText} (YAML or a Metaxy snapshot JSON), shipped with the job. */
+    public static StoreSink withGraphText(String url, StreamPlan plan, String graphText) {
+        return new StoreSink(url, plan, new GraphText(graphText));
+    }
+
     public String url() {
         return url;
     }
@@ -59,5 +68,20 @@ public final class StoreSink implements Sink<StampedRow> {
         // The plan's hasher: the store computes provenance and feature versions as the job does.
         MetadataStore store = MetadataStores.open(url, graph.get(), AccessMode.WRITE, plan.hasher());
         return new StoreSinkWriter(store, plan, batchSize, context.metricGroup());
+    }
+
+    /** The graph's text, parsed where the writer opens (on the TaskManager). */
+    static final class GraphText implements SerializableSupplier<FeatureGraph> {
+        private static final long serialVersionUID = 1L;
+        private final String text;
+
+        GraphText(String text) {
+            this.text = Objects.requireNonNull(text, "graphText");
+        }
+
+        @Override
+        public FeatureGraph get() {
+            return GraphReader.parse(text);
+        }
     }
 }

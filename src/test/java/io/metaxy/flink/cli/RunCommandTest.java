@@ -48,4 +48,36 @@ class RunCommandTest {
                 "--state-dir", "--store", "--no-store", "--restore", "--data-dir", "--fresh", "--transaction-timeout", "--hash",
                 "--hash-length");
     }
+
+    @Test
+    void defaultsComeFromMetaxyOptions() {
+        CommandLine cli = MetaxyCommand.newCommandLine();
+        cli.parseArgs("run", "--graph", "g.yaml", "--embedded-kafka");
+        RunCommand run = cli.getSubcommands().get("run").getCommand();
+        assertThat(run.topicPrefix).isEqualTo(io.metaxy.flink.config.MetaxyOptions.TOPIC_PREFIX.defaultValue());
+        assertThat(run.checkpointInterval).isEqualTo(io.metaxy.flink.config.MetaxyOptions.CHECKPOINT_INTERVAL.defaultValue());
+        assertThat(run.transactionTimeout).isEqualTo(io.metaxy.flink.config.MetaxyOptions.TRANSACTION_TIMEOUT.defaultValue());
+        assertThat(run.webPort).isEqualTo(io.metaxy.flink.config.MetaxyOptions.LOCAL_WEB_PORT.defaultValue());
+        assertThat(run.dataDir.toString()).isEqualTo(io.metaxy.flink.config.MetaxyOptions.DATA_DIR.defaultValue());
+        assertThat(run.parallelism).isNull();
+    }
+
+    @Test
+    void kafkaPropertiesFromAFileAndTheCommandLine() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("kafka", ".properties");
+        try {
+            java.nio.file.Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n");
+            CommandLine cli = MetaxyCommand.newCommandLine();
+            cli.parseArgs("run", "--graph", "g.yaml", "--bootstrap-servers", "h:1", "--kafka-properties", file.toString(),
+                    "--kafka-property", "sasl.mechanism=SCRAM-SHA-512", "--kafka-property", "ssl.truststore.type=PEM",
+                    "--parallelism", "4");
+            RunCommand run = cli.getSubcommands().get("run").getCommand();
+            java.util.Properties props = run.kafkaClientProperties();
+            assertThat(props).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                    .containsEntry("ssl.truststore.type", "PEM");
+            assertThat(run.parallelism).isEqualTo(4);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
 }

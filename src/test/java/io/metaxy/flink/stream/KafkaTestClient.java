@@ -31,7 +31,7 @@ public final class KafkaTestClient implements AutoCloseable {
         this(bootstrap, readTopics, 1);
     }
 
-    KafkaTestClient(String bootstrap, Collection<String> readTopics, int partitionsPerTopic) {
+    public KafkaTestClient(String bootstrap, Collection<String> readTopics, int partitionsPerTopic) {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("acks", "all");

@@ -125,9 +125,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** The id of the cluster behind {@code bootstrapServers}: checkpoints hold offsets of one cluster only. */
     public static String clusterId(String bootstrapServers) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            return admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
-        }
+        return KafkaConnections.clusterId(bootstrapServers, new Properties());
     }
 
     public String bootstrapServers() {
@@ -145,34 +143,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Same as {@link #createTopics(Collection, int)} against any broker. */
     public static void createTopics(String bootstrapServers, Collection<String> topics, int partitions) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            for (String topic : topics) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (true) {
-                try {
-                    Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
-                    boolean led = described.values().stream()
-                            .allMatch(d -> d.partitions().stream().allMatch(pi -> pi.leader() != null && !pi.leader().isEmpty()));
-                    if (led && described.size() == topics.size()) {
-                        return;
-                    }
-                } catch (ExecutionException e) {
-                    // metadata not propagated yet: retry below
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("topics " + topics + " got no leader within 30 s");
-                }
-                Thread.sleep(50);
-            }
-        }
+        KafkaConnections.createTopics(bootstrapServers, new Properties(), topics, partitions);
     }
 
     private void awaitReady() throws Exception {

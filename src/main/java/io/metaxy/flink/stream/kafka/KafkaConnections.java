@@ -6,7 +6,16 @@ import io.metaxy.flink.stream.RawRecord;
 import io.metaxy.flink.stream.StreamPlan;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -42,6 +51,8 @@ public final class KafkaConnections {
     private final StreamPlan plan;
     private final String jobName;
     private final Duration transactionTimeout;
+    /** Client properties of the user's (SASL/SSL, ...): applied first, the job's own settings over them. */
+    private final Properties clientProperties;
 
     public KafkaConnections(String bootstrapServers, StreamPlan plan, String jobName) {
         this(bootstrapServers, plan, jobName, DEFAULT_TRANSACTION_TIMEOUT);
@@ -53,10 +64,65 @@ public final class KafkaConnections {
      * resume later than this finds them aborted.
      */
     public KafkaConnections(String bootstrapServers, StreamPlan plan, String jobName, Duration transactionTimeout) {
+        this(bootstrapServers, plan, jobName, transactionTimeout, new Properties());
+    }
+
+    /** {@code clientProperties}: passed to every consumer, producer and admin client (security settings, ...). */
+    public KafkaConnections(String bootstrapServers, StreamPlan plan, String jobName, Duration transactionTimeout,
+            Properties clientProperties) {
         this.bootstrapServers = bootstrapServers;
         this.plan = plan;
         this.jobName = jobName;
         this.transactionTimeout = transactionTimeout;
+        this.clientProperties = new Properties();
+        this.clientProperties.putAll(clientProperties);
+    }
+
+    /** The id of the cluster behind {@code bootstrapServers}: checkpoints hold offsets of one cluster only. */
+    public static String clusterId(String bootstrapServers, Properties clientProperties) throws Exception {
+        try (Admin admin = admin(bootstrapServers, clientProperties)) {
+            return admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Creates missing topics and waits until every partition has a leader (KAFKA-15591). */
+    public static void createTopics(String bootstrapServers, Properties clientProperties, Collection<String> topics,
+            int partitions) throws Exception {
+        try (Admin admin = admin(bootstrapServers, clientProperties)) {
+            for (String topic : topics) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (true) {
+                try {
+                    Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
+                    boolean led = described.values().stream()
+                            .allMatch(d -> d.partitions().stream().allMatch(pi -> pi.leader() != null && !pi.leader().isEmpty()));
+                    if (led && described.size() == topics.size()) {
+                        return;
+                    }
+                } catch (ExecutionException e) {
+                    // metadata not propagated yet: retry below
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics " + topics + " got no leader within 30 s");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static Admin admin(String bootstrapServers, Properties clientProperties) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Admin.create(props);
     }
 
     public KafkaSource<RawRecord> source() {
@@ -66,6 +132,7 @@ public final class KafkaConnections {
     /** With {@code bounded}, the source stops at the offsets that are latest when the job starts (benchmarks). */
     public KafkaSource<RawRecord> source(boolean bounded) {
         Properties props = new Properties();
+        props.putAll(clientProperties);
         props.put("isolation.level", "read_committed");
         props.put("partition.discovery.interval.ms", "10000");
         var builder = KafkaSource.<RawRecord>builder()
@@ -105,6 +172,8 @@ public final class KafkaConnections {
 
     private Properties producerProps() {
         Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.put("bootstrap.servers", bootstrapServers);
         props.put("transaction.timeout.ms", String.valueOf(transactionTimeout.toMillis()));
         props.put("max.request.size", String.valueOf(4 * 1024 * 1024));
         return props;
