@@ -111,8 +111,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Prefix of every topic (default ${DEFAULT-VALUE}).")
     String topicPrefix;
 
-    @Option(names = "--partitions", description = "Partitions of topics the command creates (default ${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", description = "Partitions of topics the command creates (default: the job's "
+            + "parallelism, so that no subtask of the source is idle).")
     int partitions;
+    /** Whether --partitions or metaxy.topic-partitions was given; otherwise topics get one partition per subtask. */
+    private boolean partitionsGiven;
 
     @Option(names = "--checkpoint-interval",
             description = "Checkpoint interval, ISO-8601 (default: execution.checkpointing.interval of the configuration, "
@@ -296,7 +299,8 @@ public final class RunCommand implements Callable<Integer> {
         EmbeddedKafka kafka = embeddedKafka ? EmbeddedKafka.start(kafkaPort, dataDir.resolve("kafka")) : null;
         try {
             String servers = kafka != null ? kafka.bootstrapServers() : bootstrapServers;
-            KafkaConnections.createTopics(servers, kafkaClient, plan.allTopics(), partitions);
+            KafkaConnections.createTopics(servers, kafkaClient, plan.allTopics(),
+                    partitionsGiven ? partitions : jobParallelism(local, config, seen));
             ResumePoint resume = ResumePoint.in(stateDir != null ? stateDir : dataDir.resolve("checkpoints").toString(), jobName);
             String clusterId = KafkaConnections.clusterId(servers, kafkaClient);
             String resumedFrom = restore == null || restore.contains("://") ? restore
@@ -332,6 +336,19 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The parallelism the job will run with: --parallelism, else the configuration's
+     * parallelism.default, else (locally) one subtask per core, as Flink's local environment does.
+     */
+    private int jobParallelism(boolean local, ReadableConfig config, ReadableConfig cluster) {
+        if (parallelism != null) {
+            return parallelism;
+        }
+        var option = org.apache.flink.configuration.CoreOptions.DEFAULT_PARALLELISM;
+        return config.getOptional(option).or(() -> cluster.getOptional(option))
+                .orElse(local ? Runtime.getRuntime().availableProcessors() : 1);
+    }
+
     /** A local environment (java -jar) rather than the context environment of 'flink run'. */
     static boolean isLocal(StreamExecutionEnvironment env) {
         return env instanceof LocalStreamEnvironment;
@@ -340,6 +357,8 @@ public final class RunCommand implements Callable<Integer> {
     /** Options not given on the command line take the configuration's metaxy.* keys, if set. */
     private void applyConfigured(ReadableConfig seen) {
         topicPrefix = pick("--topic-prefix", topicPrefix, seen, MetaxyOptions.TOPIC_PREFIX);
+        partitionsGiven = spec.commandLine().getParseResult().hasMatchedOption("--partitions")
+                || seen.getOptional(MetaxyOptions.TOPIC_PARTITIONS).isPresent();
         partitions = pick("--partitions", partitions, seen, MetaxyOptions.TOPIC_PARTITIONS);
         transactionTimeout = pick("--transaction-timeout", transactionTimeout, seen, MetaxyOptions.TRANSACTION_TIMEOUT);
         checkpointInterval = pick("--checkpoint-interval", checkpointInterval, seen, MetaxyOptions.CHECKPOINT_INTERVAL);

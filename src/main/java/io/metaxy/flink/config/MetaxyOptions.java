@@ -34,7 +34,7 @@ public final class MetaxyOptions {
 
     public static final ConfigOption<Integer> TOPIC_PARTITIONS = ConfigOptions.key("metaxy.topic-partitions")
             .intType().defaultValue(1)
-            .withDescription("Partitions of the topics the job creates when they are missing.");
+            .withDescription("Partitions of the topics the job creates when they are missing (unset: the job's parallelism).");
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("metaxy.kafka.bootstrap-servers")
             .stringType().noDefaultValue()
