@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       {@code isolation.level=read_committed}, no auto commit.</li>
  *   <li>Per poll batch, keeps only the latest event per sample: a later event supersedes an earlier
  *       one, a {@code retracted} event cancels the sample's work. An event identical to one this
- *       worker already answered (a redelivery) is skipped.</li>
+ *       worker saw last for the sample (a redelivery after a rebalance) is skipped.</li>
  *   <li>{@code new}/{@code stale}: calls the {@link Handler} and writes its {@link Result} with the
  *       increment's {@code metaxy_provenance_by_field} and {@code feature_version} (and the
  *       optional data-version override). For a 1:N feature the result is a list of
@@ -214,13 +213,13 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
     private final Stats stats = new Stats();
-    /** Events this worker answered (key, kind, version, provenance): a redelivery is skipped. */
-    private final Map<String, Boolean> answered = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+    /** Per sample key the last event seen (kind, version, provenance): an exact repeat is a redelivery. */
+    private final Map<String, String> lastSeen = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
             return size() > ANSWERED_CACHE;
         }
-    });
+    };
 
     private IncrementWorker(Builder b) {
         String table = String.join("__", b.feature.split("/")).replace('-', '_');
@@ -287,9 +286,11 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
         if (records.isEmpty()) {
             return 0;
         }
-        // Latest event per sample (key) in this batch; a retraction cancels the sample's work.
+        // Latest event per sample (key) in this batch; a retraction cancels the sample's work. A key
+        // whose events all repeat the last event this worker saw for it is a redelivery: skipped.
         Map<String, JsonNode> latest = new LinkedHashMap<>();
         Map<String, byte[]> keys = new LinkedHashMap<>();
+        java.util.Set<String> fresh = new java.util.HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
             stats.received.incrementAndGet();
             if (r.value() == null || r.key() == null) {
@@ -303,6 +304,11 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
                 throw new IllegalStateException("increment at " + r.topic() + "/" + r.partition() + "@" + r.offset()
                         + " is not JSON", e);
             }
+            String identity = event.path("kind").asText() + '\u0000' + event.path("feature_version").asText() + '\u0000'
+                    + event.path("metaxy_provenance").asText() + '\u0000' + event.path("retracts").asText();
+            if (!identity.equals(lastSeen.put(key, identity))) {
+                fresh.add(key);
+            }
             latest.remove(key); // keep batch order by last occurrence
             latest.put(key, event);
             keys.put(key, r.key());
@@ -310,9 +316,7 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : latest.entrySet()) {
             Increment inc = Increment.parse(e.getValue());
-            String identity = e.getKey() + '\u0000' + inc.kind() + '\u0000' + inc.featureVersion() + '\u0000'
-                    + inc.provenance();
-            if (inc.kind().equals("retracted") || answered.containsKey(identity)) {
+            if (inc.kind().equals("retracted") || !fresh.contains(e.getKey())) {
                 stats.skipped.incrementAndGet();
                 continue;
             }
@@ -335,7 +339,6 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
             } catch (Exception ex) {
                 throw new IllegalStateException("handler failed on " + inc.feature() + " " + e.getKey(), ex);
             }
-            answered.put(identity, Boolean.TRUE);
         }
         for (Future<RecordMetadata> f : sent) {
             try {

@@ -20,6 +20,7 @@ public final class OutstandingWork {
     private final Map<String, JsonNode> outstanding = new LinkedHashMap<>();
     private final Map<String, Long> kinds = new HashMap<>();
     private long rows;
+    private long redeploys;
 
     public OutstandingWork() {
         this(java.util.List.of());
@@ -36,6 +37,9 @@ public final class OutstandingWork {
         }
         String kind = event.path("kind").asText();
         kinds.merge(kind, 1L, Long::sum);
+        if (event.path("cause").has("redeploy")) {
+            redeploys++;
+        }
         String sample = canonical(event.get("ids"), key);
         if (kind.equals("retracted")) {
             outstanding.remove(sample);
@@ -92,6 +96,11 @@ public final class OutstandingWork {
 
     public long increments() {
         return kinds.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Increment events caused by a redeploy with changed definitions ({@code "cause":{"redeploy":…}}). */
+    public long redeployIncrements() {
+        return redeploys;
     }
 
     /** Records of the metadata topic received (rows and tombstones). */
