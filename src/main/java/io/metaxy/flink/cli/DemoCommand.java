@@ -108,8 +108,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--change", defaultValue = "example/stt:transcription", paramLabel = "FEATURE:FIELD",
             description = "The field whose code_version the demo bumps (default ${DEFAULT-VALUE}). A field upstream, "
-                    + "e.g. example/video:audio, changes the feature version of every feature below it: their rows "
-                    + "of the old version stop counting as parents, so their children are orphaned and recomputed.")
+                    + "e.g. example/video:audio, changes the feature version of every feature below it, and rows of "
+                    + "an old version stop counting as parents (as in Metaxy): grandchildren are orphaned.")
     String change;
 
     /** The demo graph; {@code change} ({@code feature:field}, or null): that field's code_version bumped by one. */

@@ -62,7 +62,7 @@ public final class IncrementsCommand implements Callable<Integer> {
 
     /** The increments topic of {@code feature} under {@code prefix}. */
     static String incrementsTopic(String prefix, String feature) {
-        return prefix + String.join("__", feature.split("/")).replace('-', '_') + ".increments";
+        return prefix + io.metaxy.flink.definitions.FeatureKey.of(feature).tableName() + ".increments";
     }
 
     @Override

@@ -222,7 +222,7 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
     };
 
     private IncrementWorker(Builder b) {
-        String table = String.join("__", b.feature.split("/")).replace('-', '_');
+        String table = io.metaxy.flink.definitions.FeatureKey.of(b.feature).tableName();
         this.featureTopic = b.topicPrefix + table;
         this.incrementsTopic = featureTopic + ".increments";
         this.handler = b.handler;
