@@ -44,9 +44,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       increment's {@code metaxy_provenance_by_field} and {@code feature_version} (and the
  *       optional data-version override). For a 1:N feature the result is a list of
  *       {@link Child child rows}, each written under its own ids.</li>
- *   <li>{@code orphaned}: writes a tombstone (null value) under the sample's ids; the handler is
- *       not called unless {@link Builder#onOrphaned} is set (e.g. to delete a 1:N feature's
- *       children by their own ids, or files).</li>
+ *   <li>{@code orphaned}: writes a tombstone (null value) under the sample's ids, or under the ids
+ *       {@link Builder#onOrphaned} returns (a 1:N feature's children; also the place to delete
+ *       files).</li>
  *   <li>Offsets are committed only after every write of the batch is acknowledged by the broker
  *       ({@code acks=all}, {@code send().get()}): a crash re-delivers the batch, and re-answering is
  *       harmless (the same row again).</li>
@@ -123,10 +123,14 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
         Result compute(Increment increment) throws Exception;
     }
 
-    /** Called for an orphaned increment before the sample's tombstone is written. */
+    /**
+     * Called for an orphaned increment; returns the ids whose rows to delete (tombstones), or null
+     * for the increment's own ids (1:1, N:1). A 1:N feature's increment names the parent: return
+     * the ids of the children it had (user code knows how it made them).
+     */
     @FunctionalInterface
     public interface OrphanHandler {
-        void orphaned(Increment increment) throws Exception;
+        List<Map<String, Object>> orphaned(Increment increment) throws Exception;
     }
 
     /** Counters, for progress displays and tests. */
@@ -154,7 +158,7 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
         private String topicPrefix = "metaxy.";
         private String groupId;
         private Handler handler;
-        private OrphanHandler onOrphaned = inc -> { };
+        private OrphanHandler onOrphaned = inc -> null;
         private Duration pollTimeout = Duration.ofMillis(500);
         private final Properties extra = new Properties();
 
@@ -322,8 +326,14 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
             }
             try {
                 if (inc.kind().equals("orphaned")) {
-                    onOrphaned.orphaned(inc);
-                    sent.add(producer.send(new ProducerRecord<>(featureTopic, keys.get(e.getKey()), null)));
+                    List<Map<String, Object>> delete = onOrphaned.orphaned(inc);
+                    if (delete == null) {
+                        sent.add(producer.send(new ProducerRecord<>(featureTopic, keys.get(e.getKey()), null)));
+                    } else {
+                        for (Map<String, Object> ids : delete) {
+                            sent.add(producer.send(new ProducerRecord<>(featureTopic, JSON.writeValueAsBytes(ids), null)));
+                        }
+                    }
                     stats.deleted.incrementAndGet();
                 } else {
                     Result result = handler.compute(inc);

@@ -21,6 +21,8 @@ public final class OutstandingWork {
     private final Map<String, Long> kinds = new HashMap<>();
     private long rows;
     private long redeploys;
+    /** 1:N: a child's ids → its parent's, from the child's rows (a tombstone carries only the child's ids). */
+    private final Map<String, String> parentOfChild = new HashMap<>();
 
     public OutstandingWork() {
         this(java.util.List.of());
@@ -54,15 +56,24 @@ public final class OutstandingWork {
         String sample = key;
         JsonNode ids = parse(key);
         if (!parentIdColumns.isEmpty()) {
-            JsonNode source = value != null ? value : ids;
-            if (source == null) {
-                return;
+            String child = ids != null ? canonical(ids, key) : key;
+            if (value == null) {
+                sample = parentOfChild.remove(child);
+                if (sample == null) {
+                    return;
+                }
+                // the parent is answered once none of its children is left
+                if (parentOfChild.containsValue(sample)) {
+                    return;
+                }
+            } else {
+                com.fasterxml.jackson.databind.node.ObjectNode parent = IncrementWorker.JSON.createObjectNode();
+                for (String c : parentIdColumns) {
+                    parent.set(c, value.has(c) ? value.get(c) : ids == null ? null : ids.get(c));
+                }
+                sample = canonical(parent, parent.toString());
+                parentOfChild.put(child, sample);
             }
-            com.fasterxml.jackson.databind.node.ObjectNode parent = IncrementWorker.JSON.createObjectNode();
-            for (String c : parentIdColumns) {
-                parent.set(c, source.get(c));
-            }
-            sample = canonical(parent, parent.toString());
         } else if (ids != null) {
             sample = canonical(ids, key);
         }

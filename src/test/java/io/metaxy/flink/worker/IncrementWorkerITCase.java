@@ -68,17 +68,103 @@ class IncrementWorkerITCase {
         kafka.close();
     }
 
-    @Test
-    void workersCompleteAllWorkOfTheOverviewGraph() throws Exception {
-        StreamPlan plan = StreamPlan.of(GraphReader.read(Path.of("examples/overview.yaml")), "w.");
+    static JobID startJob(StreamPlan plan) throws Exception {
         kafka.createTopics(plan.allTopics(), 1);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 IncrementJob.configuration(Duration.ofMillis(300), Files.createTempDirectory("mxw").toUri().toString()));
         env.setParallelism(1);
-        KafkaConnections connections = new KafkaConnections(kafka.bootstrapServers(), plan, "w.job");
+        KafkaConnections connections = new KafkaConnections(kafka.bootstrapServers(), plan, plan.topicPrefix() + "job");
         new IncrementJob(plan, connections.source(), connections.incrementSink(), connections.deadLetterSink(), null)
                 .build(env);
-        JobID job = flink.submitJob(env.getStreamGraph()).get().getJobID();
+        return flink.submitJob(env.getStreamGraph()).get().getJobID();
+    }
+
+    /**
+     * 1:N (examples/expansion.yaml): the chunk worker writes three children per video, the faces
+     * worker answers each chunk; deleting a video orphans its chunks' parent increment, answered by
+     * tombstones of the children, which orphans their faces.
+     */
+    @Test
+    void oneToManyWorkerWritesAndDeletesTheChildren() throws Exception {
+        StreamPlan plan = StreamPlan.of(GraphReader.read(Path.of("examples/expansion.yaml")), "e.");
+        JobID job = startJob(plan);
+        String servers = kafka.bootstrapServers();
+        IncrementWorker.OrphanHandler childrenOf = inc -> java.util.stream.IntStream.range(0, 3)
+                .mapToObj(i -> Map.<String, Object>of("video_chunk_id", inc.ids().get("video_id") + "-" + i)).toList();
+        List<IncrementWorker> workers = List.of(
+                IncrementWorker.builder(servers, "video/chunk").topicPrefix("e.")
+                        .handler(inc -> Result.children(java.util.stream.IntStream.range(0, 3)
+                                .mapToObj(i -> new IncrementWorker.Child(
+                                        Map.of("video_chunk_id", inc.ids().get("video_id") + "-" + i),
+                                        Map.of("video_id", inc.ids().get("video_id"), "start_s", 10 * i)))
+                                .toList()))
+                        .onOrphaned(childrenOf).build(),
+                IncrementWorker.builder(servers, "video/faces").topicPrefix("e.")
+                        .handler(inc -> Result.of(Map.of("faces", 1))).build());
+        List<Thread> threads = workers.stream().map(w -> new Thread(w, "worker-" + w.featureTopic())).toList();
+        threads.forEach(Thread::start);
+        Monitor monitor = new Monitor(servers, plan);
+        try (KafkaProducer<byte[], byte[]> feed = producer(servers)) {
+            for (String v : List.of("a", "b")) {
+                feed.send(new ProducerRecord<>("e.video__raw", ("{\"video_id\":\"" + v + "\"}").getBytes(StandardCharsets.UTF_8),
+                        JSON.writeValueAsBytes(Map.of("path", v + ".mp4",
+                                "metaxy_provenance_by_field", Map.of("audio", "a", "frames", "f"))))).get(30, TimeUnit.SECONDS);
+            }
+            await().atMost(WAIT).until(() -> monitor.poll().done("video/faces", 6, 6) && monitor.done("video/chunk", 2, 6));
+            assertThat(monitor.work("video/chunk").count("new")).isEqualTo(2);
+            feed.send(new ProducerRecord<>("e.video__raw", "{\"video_id\":\"a\"}".getBytes(StandardCharsets.UTF_8), null))
+                    .get(30, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> monitor.poll().done("video/faces", 9, 9) && monitor.done("video/chunk", 3, 9));
+            assertThat(monitor.work("video/faces").count("orphaned")).isEqualTo(3);
+        } finally {
+            workers.forEach(IncrementWorker::close);
+            for (Thread t : threads) {
+                t.join(20_000);
+            }
+            monitor.close();
+            flink.cancelJob(job).get();
+        }
+    }
+
+    /** N:1 (examples/aggregation.yaml): the embedding worker gets the speaker's recordings as members. */
+    @Test
+    void manyToOneWorkerGetsTheMembers() throws Exception {
+        StreamPlan plan = StreamPlan.of(GraphReader.read(Path.of("examples/aggregation.yaml")), "g.");
+        JobID job = startJob(plan);
+        String servers = kafka.bootstrapServers();
+        Map<String, Integer> membersSeen = new ConcurrentHashMap<>();
+        IncrementWorker worker = IncrementWorker.builder(servers, "speaker/embedding").topicPrefix("g.")
+                .handler(inc -> {
+                    int n = inc.members().getOrDefault("audio", List.of()).size();
+                    membersSeen.put(String.valueOf(inc.ids().get("speaker_id")), n);
+                    return Result.of(Map.of("recordings", n));
+                }).build();
+        Thread thread = new Thread(worker, "worker-embedding");
+        thread.start();
+        Monitor monitor = new Monitor(servers, plan);
+        try (KafkaProducer<byte[], byte[]> feed = producer(servers)) {
+            int id = 0;
+            for (String speaker : List.of("s1", "s1", "s1", "s2")) {
+                id++;
+                feed.send(new ProducerRecord<>("g.audio", ("{\"audio_id\":" + id + "}").getBytes(StandardCharsets.UTF_8),
+                        JSON.writeValueAsBytes(Map.of("speaker_id", speaker, "path", id + ".wav",
+                                "metaxy_provenance_by_field", Map.of("default", "d" + id))))).get(30, TimeUnit.SECONDS);
+            }
+            await().atMost(WAIT).until(() -> monitor.poll().done("speaker/embedding", 2, 2)
+                    && "3".equals(String.valueOf(membersSeen.get("s1"))));
+            assertThat(membersSeen).containsEntry("s1", 3).containsEntry("s2", 1);
+        } finally {
+            worker.close();
+            thread.join(20_000);
+            monitor.close();
+            flink.cancelJob(job).get();
+        }
+    }
+
+    @Test
+    void workersCompleteAllWorkOfTheOverviewGraph() throws Exception {
+        StreamPlan plan = StreamPlan.of(GraphReader.read(Path.of("examples/overview.yaml")), "w.");
+        JobID job = startJob(plan);
         String servers = kafka.bootstrapServers();
         Map<String, Integer> computed = new ConcurrentHashMap<>();
         List<IncrementWorker> workers = List.of(
@@ -174,7 +260,7 @@ class IncrementWorkerITCase {
                 if (!f.isRoot()) {
                     parts.add(new TopicPartition(f.incrementsTopic, 0));
                 }
-                work.put(f.key, new OutstandingWork());
+                work.put(f.key, new OutstandingWork(f.expansion ? f.grain : List.of()));
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
