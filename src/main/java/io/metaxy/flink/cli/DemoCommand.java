@@ -105,6 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
     final Map<String, Long> incrementsAtChangeSettled = new LinkedHashMap<>();
     volatile boolean changed;
     private final CountDownLatch interrupted = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
 
     @Option(names = "--change", defaultValue = "example/stt:transcription", paramLabel = "FEATURE:FIELD",
             description = "The field whose code_version the demo bumps (default ${DEFAULT-VALUE}). A field upstream, "
@@ -154,7 +155,15 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = dataDir != null ? dataDir : Files.createTempDirectory("metaxy-demo");
-        Thread hook = new Thread(interrupted::countDown, "metaxy-demo-stop");
+        // Ctrl-C: the main loop ends, prints the final summary and stops everything; the JVM waits for it.
+        Thread hook = new Thread(() -> {
+            interrupted.countDown();
+            try {
+                finished.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "metaxy-demo-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         List<AutoCloseable> resources = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
@@ -230,8 +239,8 @@ public final class DemoCommand implements Callable<Integer> {
                     out.flush();
                 }
                 long deadline = lastTick + 1_000_000_000L;
-                while (System.nanoTime() < deadline) {
-                    monitor.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                while (System.nanoTime() < deadline && interrupted.getCount() > 0) {
+                    monitor.poll(Math.max(1, Math.min(250, (deadline - System.nanoTime()) / 1_000_000)));
                 }
                 double seconds = (System.nanoTime() - lastTick) / 1e9;
                 lastTick = System.nanoTime();
@@ -270,6 +279,7 @@ public final class DemoCommand implements Callable<Integer> {
                 t.interrupt();
                 t.join(10_000);
             }
+            finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException ignored) {
