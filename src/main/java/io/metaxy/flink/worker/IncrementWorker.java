@@ -16,11 +16,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -202,7 +204,13 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
 
         public IncrementWorker build() {
             Objects.requireNonNull(handler, "handler");
-            return new IncrementWorker(this);
+            return new IncrementWorker(this, null, null);
+        }
+
+        /** With the given clients (tests: Kafka's MockConsumer and MockProducer). */
+        IncrementWorker build(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer) {
+            Objects.requireNonNull(handler, "handler");
+            return new IncrementWorker(this, consumer, producer);
         }
     }
 
@@ -211,8 +219,8 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
     private final Handler handler;
     private final OrphanHandler onOrphaned;
     private final Duration pollTimeout;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Consumer<byte[], byte[]> consumer;
+    private final Producer<byte[], byte[]> producer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
@@ -225,7 +233,7 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
         }
     };
 
-    private IncrementWorker(Builder b) {
+    private IncrementWorker(Builder b, Consumer<byte[], byte[]> givenConsumer, Producer<byte[], byte[]> givenProducer) {
         String table = io.metaxy.flink.definitions.FeatureKey.of(b.feature).tableName();
         this.featureTopic = b.topicPrefix + table;
         this.incrementsTopic = featureTopic + ".increments";
@@ -239,14 +247,16 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
         c.put("isolation.level", "read_committed");
         c.put("enable.auto.commit", "false");
         c.put("auto.offset.reset", "earliest");
-        consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer = givenConsumer != null ? givenConsumer
+                : new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         Properties p = new Properties();
         p.putAll(b.extra);
         p.put("bootstrap.servers", b.bootstrapServers);
         p.put("acks", "all");
         p.put("enable.idempotence", "true");
         p.put("linger.ms", "5");
-        producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        producer = givenProducer != null ? givenProducer
+                : new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         consumer.subscribe(List.of(incrementsTopic));
     }
 
