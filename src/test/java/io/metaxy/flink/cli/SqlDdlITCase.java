@@ -126,6 +126,20 @@ class SqlDdlITCase {
                 "--topic-prefix", "q.", "--kind", "stale");
         assertThat(table).contains("stale").contains("{\"sample_uid\":1}").contains("(1 increments of kind stale");
 
+        // --follow keeps reading past the end until stopped
+        IncrementsCommand follow = new IncrementsCommand();
+        StringWriter followed = new StringWriter();
+        CommandLine followCli = new CommandLine(follow);
+        followCli.setOut(new PrintWriter(followed, true));
+        Thread follower = new Thread(() -> followCli.execute("--feature", "example/stt", "--bootstrap-servers", servers,
+                "--topic-prefix", "q.", "--follow", "--format", "json"));
+        follower.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> followed.toString().lines().count() == 5);
+        assertThat(follower.isAlive()).isTrue();
+        follow.stop.set(true);
+        follower.join(10_000);
+        assertThat(follower.isAlive()).isFalse();
+
         String ddl = cli(new SqlDdlCommand(), "--graph", "examples/overview.yaml", "--bootstrap-servers", servers,
                 "--topic-prefix", "q.", "--bounded");
         TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inBatchMode());
