@@ -11,12 +11,18 @@ import java.util.Objects;
  * it (docs/protocol.md, "Outstanding work"): per sample the latest increment, unless it is
  * {@code retracted} or was answered by a later row of the increment's {@code feature_version}
  * with its {@code metaxy_provenance_by_field} (a tombstone for {@code orphaned}). Feed it both
- * topics in the order they are read; not thread-safe. A 1:N feature's children are answered per
+ * topics, in any relative order (the latest row answers, whether read before or after the
+ * increment); not thread-safe. A 1:N feature's children are answered per
  * parent: {@code parentIdColumns} names the {@code on} columns a child row carries (empty for 1:1
  * and N:1 features).
  */
 public final class OutstandingWork {
     private final java.util.List<String> parentIdColumns;
+    /** Per sample the latest increment that is not a retraction. */
+    private final Map<String, JsonNode> pending = new HashMap<>();
+    /** Per sample its rows' latest answer: child ids (the sample's own ids for 1:1) → row, null = deleted. */
+    private final Map<String, Map<String, JsonNode>> answers = new HashMap<>();
+    /** Samples whose pending increment is not answered. */
     private final Map<String, JsonNode> outstanding = new LinkedHashMap<>();
     private final Map<String, Long> kinds = new HashMap<>();
     private long rows;
@@ -32,7 +38,11 @@ public final class OutstandingWork {
         this.parentIdColumns = parentIdColumns;
     }
 
-    /** An increment event ({@code key} = the record key as text). */
+    /**
+     * An increment event ({@code key} = the record key as text). Rows and increments may be fed in
+     * any order relative to each other (a consumer of both topics sees them so): an answer is the
+     * latest row, whichever came first.
+     */
     public void increment(String key, JsonNode event) {
         if (event == null) {
             return;
@@ -44,26 +54,23 @@ public final class OutstandingWork {
         }
         String sample = canonical(event.get("ids"), key);
         if (kind.equals("retracted")) {
-            outstanding.remove(sample);
+            pending.remove(sample);
         } else {
-            outstanding.put(sample, event);
+            pending.put(sample, event);
         }
+        update(sample);
     }
 
     /** A record of the feature's metadata topic ({@code value} null = tombstone). */
     public void row(String key, JsonNode value) {
         rows++;
-        String sample = key;
         JsonNode ids = parse(key);
+        String child = ids != null ? canonical(ids, key) : key;
+        String sample = child;
         if (!parentIdColumns.isEmpty()) {
-            String child = ids != null ? canonical(ids, key) : key;
             if (value == null) {
-                sample = parentOfChild.remove(child);
+                sample = parentOfChild.get(child);
                 if (sample == null) {
-                    return;
-                }
-                // the parent is answered once none of its children is left
-                if (parentOfChild.containsValue(sample)) {
                     return;
                 }
             } else {
@@ -74,21 +81,39 @@ public final class OutstandingWork {
                 sample = canonical(parent, parent.toString());
                 parentOfChild.put(child, sample);
             }
-        } else if (ids != null) {
-            sample = canonical(ids, key);
         }
-        JsonNode pending = outstanding.get(sample);
-        if (pending == null) {
-            return;
-        }
-        boolean orphan = pending.path("kind").asText().equals("orphaned");
-        if (orphan ? value == null
-                : value != null && Objects.equals(value.get(IncrementWorker.PROVENANCE_BY_FIELD),
-                        pending.get(IncrementWorker.PROVENANCE_BY_FIELD))
-                        && pending.path("feature_version").asText().equals(
-                                value.path(IncrementWorker.FEATURE_VERSION).asText(pending.path("feature_version").asText()))) {
+        answers.computeIfAbsent(sample, k -> new HashMap<>()).put(child, value);
+        update(sample);
+    }
+
+    private void update(String sample) {
+        JsonNode event = pending.get(sample);
+        if (event == null || answered(event, answers.get(sample))) {
             outstanding.remove(sample);
+        } else {
+            outstanding.put(sample, event);
         }
+    }
+
+    private static boolean answered(JsonNode event, Map<String, JsonNode> rows) {
+        boolean orphan = event.path("kind").asText().equals("orphaned");
+        if (rows == null || rows.isEmpty()) {
+            return false;
+        }
+        boolean any = false;
+        for (JsonNode row : rows.values()) {
+            if (row == null) {
+                continue;
+            }
+            any = true;
+            String version = event.path("feature_version").asText();
+            if (orphan || !Objects.equals(row.get(IncrementWorker.PROVENANCE_BY_FIELD),
+                    event.get(IncrementWorker.PROVENANCE_BY_FIELD))
+                    || !version.equals(row.path(IncrementWorker.FEATURE_VERSION).asText(version))) {
+                return false;
+            }
+        }
+        return orphan ? !any : any;
     }
 
     /** Samples with outstanding work. */
