@@ -97,7 +97,10 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
         }
     }
 
-    /** A 1:N feature's child row: its own ids (the feature's id columns) and its other columns. */
+    /**
+     * A 1:N feature's child row: its own ids (the feature's id columns) and its other columns; the
+     * parent's ids (the increment's {@code ids}, the {@code on} columns) are added unless given.
+     */
     public record Child(Map<String, Object> ids, Map<String, Object> columns) {}
 
     /**
@@ -119,7 +122,10 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
         }
     }
 
-    /** User code: computes one increment. An exception stops the worker without committing the batch. */
+    /**
+     * User code: computes one increment. An exception stops the worker without committing the
+     * batch (a new worker gets it again); null writes nothing (the work stays outstanding).
+     */
     @FunctionalInterface
     public interface Handler {
         Result compute(Increment increment) throws Exception;
@@ -381,8 +387,14 @@ public final class IncrementWorker implements AutoCloseable, Runnable {
         if (result.children() != null) {
             for (Child child : result.children()) {
                 byte[] childKey = JSON.writeValueAsBytes(child.ids());
+                // Each child carries its parent's ids (the 'on' columns) as ordinary columns.
+                Map<String, Object> columns = new LinkedHashMap<>(inc.ids());
+                columns.keySet().removeAll(child.ids().keySet());
+                if (child.columns() != null) {
+                    columns.putAll(child.columns());
+                }
                 sent.add(producer.send(new ProducerRecord<>(featureTopic, childKey,
-                        row(inc, child.ids(), child.columns(), result.dataVersionByField()))));
+                        row(inc, child.ids(), columns, result.dataVersionByField()))));
             }
         } else {
             sent.add(producer.send(new ProducerRecord<>(featureTopic, key,

@@ -96,7 +96,7 @@ class IncrementWorkerITCase {
                         .handler(inc -> Result.children(java.util.stream.IntStream.range(0, 3)
                                 .mapToObj(i -> new IncrementWorker.Child(
                                         Map.of("video_chunk_id", inc.ids().get("video_id") + "-" + i),
-                                        Map.of("video_id", inc.ids().get("video_id"), "start_s", 10 * i)))
+                                        Map.of("start_s", 10 * i))) // video_id added by the worker
                                 .toList()))
                         .onOrphaned(childrenOf).build(),
                 IncrementWorker.builder(servers, "video/faces").topicPrefix("e.")
