@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
             ProvenanceCommand.class,
             RunCommand.class,
             MetadataCommand.class,
+            IncrementsCommand.class,
+            SqlDdlCommand.class,
+            DemoCommand.class,
         })
 public final class MetaxyCommand implements Runnable {
     @CommandLine.Spec
