@@ -116,7 +116,7 @@ public class StampedRow {
         return out;
     }
 
-    private static Map<String, Object> parseJsonObject(String json) {
+    static Map<String, Object> parseJsonObject(String json) {
         try {
             return JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
         } catch (IOException e) {

@@ -30,6 +30,8 @@ import org.apache.flink.util.function.SerializableSupplier;
 public final class StoreSink implements Sink<StampedRow> {
     private static final long serialVersionUID = 1L;
     public static final int DEFAULT_BATCH_SIZE = 10_000;
+    /** The sink's key in the store's ledger table ({@code metaxy_sink_ledger}): the sink's uid. */
+    public static final String DEFAULT_SINK_ID = IncrementJob.UID_STORE_SINK;
 
     private final String url;
     private final StreamPlan plan;
@@ -57,6 +59,7 @@ public final class StoreSink implements Sink<StampedRow> {
     @Override
     public SinkWriter<StampedRow> createWriter(WriterInitContext context) {
         MetadataStore store = MetadataStores.open(url, graph.get(), AccessMode.WRITE);
-        return new StoreSinkWriter(store, plan, batchSize, context.metricGroup());
+        return new StoreSinkWriter(store, plan, batchSize, context.metricGroup(), DEFAULT_SINK_ID,
+                context.getTaskInfo().getIndexOfThisSubtask(), false);
     }
 }

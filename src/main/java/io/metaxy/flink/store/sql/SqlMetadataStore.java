@@ -188,12 +188,27 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     /**
+     * Opens the store sink's bulk append path on this store's connection (see
+     * {@link SinkTransaction}); creates the ledger table if missing. One per store at a time.
+     */
+    public synchronized SinkTransaction sinkTransaction(String sinkId, int subtask) {
+        if (mode != AccessMode.WRITE) {
+            throw new ReadOnlyStoreException("cannot append: " + description + " is open in READ mode (open it with AccessMode.WRITE)");
+        }
+        try {
+            return new SinkTransaction(this, sinkId, subtask);
+        } catch (SQLException e) {
+            throw failure("creating the sink ledger failed", e);
+        }
+    }
+
+    /**
      * The columns every row of {@code spec} must carry (as an id or an ordinary column, not null)
      * because a lineage groups by them, each with why: a 1:N child's 'on' columns (the parent's
      * renamed ids), and, for a parent of an N:1 dep, that dep's 'on' columns under the parent's
      * own names (the dep's rename reversed).
      */
-    private Map<String, String> lineageColumns(FeatureSpec spec) {
+    Map<String, String> lineageColumns(FeatureSpec spec) {
         Map<String, String> out = new LinkedHashMap<>();
         for (io.metaxy.flink.definitions.FeatureDep dep : spec.deps()) {
             if (dep.lineage() instanceof io.metaxy.flink.definitions.Lineage.Expansion) {
@@ -423,7 +438,7 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
 
-    private void ensureTable(FeatureSpec spec, Map<String, Class<?>> idTypes, Map<String, Class<?>> userColumns)
+    void ensureTable(FeatureSpec spec, Map<String, Class<?>> idTypes, Map<String, Class<?>> userColumns)
             throws SQLException {
         FeatureKey key = spec.key();
         LinkedHashMap<String, String> schema = schema(key);
@@ -797,7 +812,7 @@ public final class SqlMetadataStore implements MetadataStore {
         return "'" + text.replace("'", "''") + "'";
     }
 
-    private static void checkIdentifier(FeatureKey key, String name) {
+    static void checkIdentifier(FeatureKey key, String name) {
         if (!IDENTIFIER.matcher(name).matches() || name.length() > MAX_IDENTIFIER) {
             throw new SchemaMismatchException("feature '" + key + "': column name '" + name
                     + "' must match " + IDENTIFIER.pattern() + " and have at most " + MAX_IDENTIFIER + " characters");
