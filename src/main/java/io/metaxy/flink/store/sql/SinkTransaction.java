@@ -268,6 +268,8 @@ public final class SinkTransaction implements AutoCloseable {
         long pending;
         long appended;
         final List<Object[]> fallback = new ArrayList<>();
+        /** User column names found valid (identifier, no collision). */
+        final java.util.Set<String> checkedNames = new java.util.HashSet<>();
 
         Target(FeatureSpec spec) throws SQLException {
             this.spec = spec;
@@ -319,11 +321,15 @@ public final class SinkTransaction implements AutoCloseable {
                 }
             }
             for (String name : columns.keySet()) {
+                if (checkedNames.contains(name)) {
+                    continue;
+                }
                 SqlMetadataStore.checkIdentifier(key, name);
                 if (SystemColumns.isSystem(name) || spec.idColumns().contains(name)) {
                     throw new SchemaMismatchException("feature '" + key + "': user column '" + name
                             + "' collides with an id or system column");
                 }
+                checkedNames.add(name);
             }
             lineage.forEach((column, why) -> {
                 Object value = ids.containsKey(column) ? ids.get(column) : columns.get(column);
