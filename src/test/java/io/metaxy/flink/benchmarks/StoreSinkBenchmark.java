@@ -28,11 +28,13 @@ import java.util.Locale;
  * alternating old and new.
  *
  * <pre>
- * mvn -q -o test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=io.metaxy.flink.benchmarks.StoreSinkBenchmark -Dexec.args="200000 3 duckdb [postgresql://user@host:port/db]"
+ * mvn -q -o test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
+ * java -Xmx2g -cp target/test-classes:target/classes:$(cat cp.txt) \
+ *     io.metaxy.flink.benchmarks.StoreSinkBenchmark 200000 3 duckdb postgres-test-server
  * </pre>
  *
- * Arguments: rows per pass, repetitions, then store kinds: {@code duckdb} (fresh temp files) and/or
+ * Arguments: rows per pass, repetitions, then store kinds: {@code duckdb} (fresh temp files),
+ * {@code postgres-test-server} (starts the tests' PostgreSQL server, {@code PostgresServer}) and/or
  * a PostgreSQL URL (each pass drops the feature table first and uses a sink id of its own in the ledger).
  */
 public final class StoreSinkBenchmark {
@@ -55,6 +57,9 @@ public final class StoreSinkBenchmark {
         }
         System.out.printf(Locale.ROOT, "rows per pass %,d, checkpoint every %,d rows, %d repetitions%n", rows, checkpointRows, reps);
         for (String kind : stores) {
+            if (kind.equals("postgres-test-server")) {
+                kind = io.metaxy.flink.store.PostgresServer.get().newDatabase(); // the test suite's throwaway server
+            }
             // Warm-up pass of each path (JIT, DuckDB start-up), not reported.
             run(kind, graph, plan, input.subList(0, Math.min(rows, 20_000)), checkpointRows, true);
             run(kind, graph, plan, input.subList(0, Math.min(rows, 20_000)), checkpointRows, false);
