@@ -63,10 +63,20 @@ public final class SinkTransaction implements AutoCloseable {
         this.duckdb = store.dialect() instanceof DuckDbDialect;
         this.sinkId = Objects.requireNonNull(sinkId, "sinkId");
         this.subtask = subtask;
+        String ddl = "CREATE TABLE IF NOT EXISTS " + LEDGER + " (sink_id " + text() + " NOT NULL, topic " + text()
+                + " NOT NULL, kafka_partition BIGINT NOT NULL, last_offset BIGINT NOT NULL, subtask BIGINT,"
+                + " committed_at TIMESTAMPTZ)";
         try (Statement st = connection.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS " + LEDGER + " (sink_id " + text() + " NOT NULL, topic " + text()
-                    + " NOT NULL, kafka_partition BIGINT NOT NULL, last_offset BIGINT NOT NULL, subtask BIGINT,"
-                    + " committed_at TIMESTAMPTZ)");
+            st.execute(ddl);
+        } catch (SQLException e) {
+            // Several writers starting on a fresh PostgreSQL database race on CREATE TABLE IF NOT
+            // EXISTS (a unique violation in the catalog): the other one created it; check once more.
+            try (Statement st = connection.createStatement()) {
+                st.execute(ddl);
+            } catch (SQLException again) {
+                e.addSuppressed(again);
+                throw e;
+            }
         }
     }
 
@@ -104,6 +114,7 @@ public final class SinkTransaction implements AutoCloseable {
                 st.execute("SELECT 1");
             }
             open = true;
+            store.sinkOpen = true;
         } catch (SQLException e) {
             throw store.failure("starting the sink transaction failed", e);
         }
@@ -188,6 +199,7 @@ public final class SinkTransaction implements AutoCloseable {
             connection.commit();
             connection.setAutoCommit(true);
             open = false;
+            store.sinkOpen = false;
             for (Target t : targets.values()) {
                 t.appended = 0;
             }
@@ -218,6 +230,7 @@ public final class SinkTransaction implements AutoCloseable {
         }
         store.forgetSchemas();
         open = false;
+        store.sinkOpen = false;
     }
 
     /** Rolls back what is uncommitted. */

@@ -75,6 +75,8 @@ public final class SqlMetadataStore implements MetadataStore {
     private final Map<FeatureKey, LinkedHashMap<String, String>> schemas = new HashMap<>();
     private final Map<FeatureKey, ProvenanceCalculator> calculators = new HashMap<>();
     private boolean hashPrepared;
+    /** A {@link SinkTransaction} is open on the connection: {@link #write} would commit it. */
+    volatile boolean sinkOpen;
 
     public SqlMetadataStore(Connection connection, SqlDialect dialect, FeatureGraph graph, SampleHasher hasher,
             AccessMode mode, String description) {
@@ -136,6 +138,10 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public synchronized int write(String feature, List<MetadataRow> rows, WriteOptions options) {
         Objects.requireNonNull(options, "options");
+        if (sinkOpen) {
+            throw new IllegalStateException("write during an open sink transaction on " + description
+                    + ": append through the SinkTransaction, or commit it first");
+        }
         forgetSchemas();
         FeatureSpec spec = spec(feature);
         requireWritable("write", spec.key());
