@@ -55,6 +55,8 @@ public final class SinkTransaction implements AutoCloseable {
     private final String sinkId;
     private final int subtask;
     private final Map<FeatureKey, Target> targets = new HashMap<>();
+    /** By the feature string the writer passes: parsing a feature key per row was a top cost. */
+    private final Map<String, Target> targetsByName = new HashMap<>();
     private boolean open;
 
     SinkTransaction(SqlMetadataStore store, String sinkId, int subtask) throws SQLException {
@@ -220,6 +222,7 @@ public final class SinkTransaction implements AutoCloseable {
             t.reset();
         }
         targets.clear(); // schemas may have been changed by the rolled-back DDL
+        targetsByName.clear();
         try {
             if (!connection.getAutoCommit()) {
                 connection.rollback();
@@ -257,12 +260,17 @@ public final class SinkTransaction implements AutoCloseable {
     }
 
     private Target target(String feature) throws SQLException {
+        Target byName = targetsByName.get(feature);
+        if (byName != null) {
+            return byName;
+        }
         FeatureSpec spec = store.spec(feature);
         Target t = targets.get(spec.key());
         if (t == null) {
             t = new Target(spec);
             targets.put(spec.key(), t);
         }
+        targetsByName.put(feature, t);
         return t;
     }
 
