@@ -108,6 +108,12 @@ abstract class StoreSinkExactlyOnceContract {
         assertThat(replay.rowsSkipped()).isZero();
         assertThat(contents(url)).isEqualTo(cleanPass(rows));
         assertThat(ledger(url)).isEqualTo(Map.of(TOPIC + "/0", 19L));
+        // Text with tab, newline and backslash survives the appender / COPY escaping.
+        try (MetadataStore store = MetadataStores.open(url, GRAPH, AccessMode.READ)) {
+            assertThat(store.read(VIDEO, ReadOptions.defaults().history(true)))
+                    .extracting(r -> String.valueOf(r.columns().get("path")))
+                    .isNotEmpty().allMatch(p -> p.matches("v[0-9]+\\.mp4\ttab\nnewline\\\\back"));
+        }
     }
 
     @Test
