@@ -21,7 +21,15 @@ import java.util.Map;
  * }</pre>
  */
 public class StampedRow {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * A shared (not thread-local) buffer pool and a reader built once: the store sink parses every
+     * row's ids and columns, and the thread-local pool's lookup and a per-call type resolution
+     * dominated that in profiles.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool()).build());
+    private static final com.fasterxml.jackson.databind.ObjectReader OBJECT =
+            JSON.readerFor(new TypeReference<LinkedHashMap<String, Object>>() {});
 
     public String feature;
     public String idsJson;
@@ -120,9 +128,9 @@ public class StampedRow {
         return out;
     }
 
-    private static Map<String, Object> parseJsonObject(String json) {
+    static Map<String, Object> parseJsonObject(String json) {
         try {
-            return JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
+            return OBJECT.readValue(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

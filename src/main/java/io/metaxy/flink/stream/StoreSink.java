@@ -14,9 +14,12 @@ import org.apache.flink.util.function.SerializableSupplier;
 /**
  * Appends every stamped row the job sees to a {@link MetadataStore} (design §5, "store sink").
  * The writer opens the store from its URL ({@code duckdb:PATH}, {@code postgresql://…}) in
- * WRITE mode, buffers rows and applies them in arrival order before every checkpoint and whenever
- * the buffer reaches {@code batchSize}; see {@link StoreSinkWriter} for how each kind of row is
- * applied, how replays stay idempotent and how timestamps are chosen.
+ * WRITE mode and appends rows in arrival order (DuckDB appender / PostgreSQL COPY, handed to the
+ * database every {@code batchSize} rows) inside one transaction per checkpoint, committed with a
+ * ledger of the source positions it covers; see {@link StoreSinkWriter} for how each kind of row
+ * is applied, how replays stay exactly-once and how timestamps are chosen. The system property
+ * {@code metaxy.sink.legacy=true} selects the previous path (buffered {@code store.write} with
+ * replay checks by materialization id), for comparisons.
  *
  * <p>Run it with parallelism 1 ({@link IncrementJob} does): DuckDB is single-writer, and one
  * writer keeps every sample's rows in arrival order.
@@ -34,6 +37,8 @@ import org.apache.flink.util.function.SerializableSupplier;
 public final class StoreSink implements Sink<StampedRow> {
     private static final long serialVersionUID = 1L;
     public static final int DEFAULT_BATCH_SIZE = 10_000;
+    /** The sink's key in the store's ledger table ({@code metaxy_sink_ledger}): the sink's uid. */
+    public static final String DEFAULT_SINK_ID = IncrementJob.UID_STORE_SINK;
 
     private final String url;
     private final StreamPlan plan;
@@ -67,7 +72,8 @@ public final class StoreSink implements Sink<StampedRow> {
     public SinkWriter<StampedRow> createWriter(WriterInitContext context) {
         // The plan's hasher: the store computes provenance and feature versions as the job does.
         MetadataStore store = MetadataStores.open(url, graph.get(), AccessMode.WRITE, plan.hasher());
-        return new StoreSinkWriter(store, plan, batchSize, context.metricGroup());
+        return new StoreSinkWriter(store, plan, batchSize, context.metricGroup(), DEFAULT_SINK_ID,
+                context.getTaskInfo().getIndexOfThisSubtask(), Boolean.getBoolean("metaxy.sink.legacy"));
     }
 
     /** The graph's text, parsed where the writer opens (on the TaskManager). */

@@ -9,8 +9,12 @@ import io.metaxy.flink.store.SchemaMismatchException;
 import io.metaxy.flink.store.StoreClock;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.store.WriteOptions;
+import io.metaxy.flink.store.sql.SinkTransaction;
+import io.metaxy.flink.store.sql.SqlMetadataStore;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -21,28 +25,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The writer of {@link StoreSink}. Rows are buffered and applied strictly in arrival order on
- * {@link #flush} (before each checkpoint, at end of input) and when {@code batchSize} rows wait:
+ * The writer of {@link StoreSink}. On a SQL store (DuckDB, PostgreSQL) every row is appended as
+ * it arrives, in arrival order, inside one database transaction per checkpoint that
+ * {@link #flush} commits (Flink calls it before each checkpoint barrier and at end of input):
  *
  * <ul>
- *   <li>consecutive writes (and soft deletes carrying their provenance) of one feature become one
- *       {@code write(feature, rows, WriteOptions.idempotent().preserveFeatureVersion())}: the
- *       feature version a worker wrote is kept (a worker on new code writes the next one);</li>
+ *   <li>writes (and soft deletes carrying their provenance) go through the store's bulk path,
+ *       {@link SinkTransaction}: DuckDB's appender, PostgreSQL's {@code COPY}, with the
+ *       provenance, data versions, feature version and created-at the stream computed;</li>
  *   <li>a soft delete without provenance (the usual {@code {"metaxy_deleted_at": …}}) appends a
  *       tombstone copy of the sample's latest row of the record's feature version (the current
- *       one unless the record names another, as the stream counts it), as {@code delete(…, SOFT)}
- *       would, but with this record's key so that it too is replay-safe;</li>
- *   <li>a hard delete (tombstone record) becomes {@code delete(feature, ids, HARD, true)}: the
- *       sample's rows of every feature version.</li>
+ *       one unless the record names another, as the stream counts it), read in the same
+ *       transaction;</li>
+ *   <li>a hard delete (tombstone record) becomes {@code delete(feature, ids, HARD, true)} (the sample's
+ *       rows of every feature version) in the same transaction.</li>
  * </ul>
  *
- * <p><b>Idempotency.</b> Every row's {@code metaxy_materialization_id} is
- * {@link StampedRow#storeMaterializationId()} ({@code [writer id@]topic/partition/offset}), unique
- * per source record, and rows are written with {@link WriteOptions#idempotent()}: a replay after
- * recovery re-appends nothing already stored. A replayed hard delete spares the sample's rows
- * that came later from the same topic partition (their source offset is larger), so a replay of
- * "write, hard delete, write" still ends with the last write. This relies on all records of one
- * sample arriving on one partition of its topic (Kafka's key partitioning).
+ * <p><b>Exactly once.</b> The commit writes, in the same transaction, the last offset per source
+ * topic partition of the rows it covers to the ledger table ({@link SinkTransaction#LEDGER},
+ * keyed by sink id, topic and partition). A writer (re)started after a failure reads the ledger
+ * and skips every record at or below it: what the failed attempt committed is not applied twice,
+ * what it did not commit was rolled back with its transaction and is applied now. No lookup per
+ * row, and a replayed hard delete never runs after the rows that followed it. This relies on all
+ * records of one topic partition reaching the same writer in order (one writer, or the input
+ * partitioned by source partition). Every row's {@code metaxy_materialization_id} is still
+ * {@link StampedRow#storeMaterializationId()} ({@code [writer id@]topic/partition/offset}).
  *
  * <p><b>Timestamps.</b> The store merges on read by {@code coalesce(metaxy_deleted_at,
  * metaxy_updated_at)}, the stream by arrival order. So that both agree, {@code metaxy_updated_at}
@@ -53,14 +60,20 @@ import org.slf4j.LoggerFactory;
  * {@code metaxy_deleted_at} from the same clock.
  * A soft delete keeps the writer's {@code metaxy_deleted_at} unless it would sort the tombstone
  * before an earlier row of the sample; then it gets the stamp too. {@code metaxy_created_at} is
- * the record's. After a restart the clock starts again from the wall clock.
+ * the record's; the feature version is the one the worker wrote (or the current one). After a
+ * restart the clock starts again from the wall clock.
  *
  * <p><b>Errors.</b> A row the store refuses ({@link SchemaMismatchException}: e.g. a user column
- * whose type differs from the table's) is logged with feature, ids, source position and the
- * store's reason (which names the column), counted in {@code metaxyStoreRowsRejected}, and
- * skipped: the job goes on. Other store failures (connection lost) fail the job, which restarts
- * from its checkpoint and replays idempotently. Refused rows are not sent to the dead-letter topic
+ * whose type differs from the table's, checked in Java before the row is appended) is logged with
+ * feature, ids, source position and the reason (which names the column), counted in
+ * {@code metaxyStoreRowsRejected}, and skipped: the job goes on. Other store failures (connection
+ * lost) fail the job, which restarts from its checkpoint; the uncommitted transaction is rolled
+ * back and the ledger makes the replay exact. Refused rows are not sent to the dead-letter topic
  * (a Sink2 writer has no side output); the increments still reflect them.
+ *
+ * <p>The previous path — buffered rows written with {@code store.write(…, idempotent())}, replays
+ * dropped by materialization id — is kept for stores other than {@link SqlMetadataStore} and,
+ * with {@code legacy = true}, for benchmarks comparing both.
  */
 public final class StoreSinkWriter implements SinkWriter<StampedRow> {
     private static final Logger LOG = LoggerFactory.getLogger(StoreSinkWriter.class);
@@ -72,13 +85,44 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
     private final List<StampedRow> buffer = new ArrayList<>();
     private final Counter written;
     private final Counter rejected;
+    private final Counter skipped;
+    /** The bulk path; null on the legacy path. */
+    private final SinkTransaction tx;
+    /** Committed positions not yet passed by the replay ({@code topic/partition → offset}); emptied as records pass them. */
+    private final Map<String, Long> ledger;
+    /** Last offset per partition since the last commit. */
+    private final Map<String, Long> positions = new HashMap<>();
+    private long sinceFlush;
 
     public StoreSinkWriter(MetadataStore store, StreamPlan plan, int batchSize, MetricGroup metrics) {
+        this(store, plan, batchSize, metrics, StoreSink.DEFAULT_SINK_ID, 0, false);
+    }
+
+    /**
+     * @param sinkId the ledger key of this sink (one per job and store)
+     * @param subtask recorded in the ledger beside each position
+     * @param legacy use {@code store.write} with materialization-id replay checks instead of the bulk path
+     */
+    public StoreSinkWriter(MetadataStore store, StreamPlan plan, int batchSize, MetricGroup metrics, String sinkId,
+            int subtask, boolean legacy) {
         this.store = store;
         this.plan = plan;
         this.batchSize = batchSize;
         this.written = metrics == null ? new SimpleCounter() : metrics.counter("metaxyStoreRowsWritten");
         this.rejected = metrics == null ? new SimpleCounter() : metrics.counter("metaxyStoreRowsRejected");
+        this.skipped = metrics == null ? new SimpleCounter() : metrics.counter("metaxyStoreRowsReplaySkipped");
+        if (!legacy && store instanceof SqlMetadataStore sql) {
+            this.tx = sql.sinkTransaction(sinkId, subtask);
+            this.ledger = tx.ledger();
+        } else {
+            this.tx = null;
+            this.ledger = Map.of();
+        }
+    }
+
+    /** Replayed records skipped because the ledger holds them. */
+    public long rowsSkipped() {
+        return skipped.getCount();
     }
 
     public long rowsWritten() {
@@ -91,21 +135,124 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
 
     @Override
     public void write(StampedRow row, Context context) {
-        buffer.add(row);
-        if (buffer.size() >= batchSize) {
-            apply();
+        if (tx == null) {
+            buffer.add(row);
+            if (buffer.size() >= batchSize) {
+                apply();
+            }
+            return;
+        }
+        String partition = row.topic + "/" + row.partition;
+        if (!ledger.isEmpty()) {
+            Long committed = ledger.get(partition);
+            if (committed != null) {
+                if (row.offset <= committed) {
+                    skipped.inc();
+                    return;
+                }
+                ledger.remove(partition); // records of a partition arrive in order: the replay is past it
+            }
+        }
+        positions.merge(partition, row.offset, Math::max);
+        append(row);
+        if (++sinceFlush >= batchSize) {
+            tx.flushPending(); // bounds what the appender / COPY buffer holds; still one transaction
+            sinceFlush = 0;
         }
     }
 
+    /**
+     * Before every checkpoint barrier and at end of input: commits the rows since the last flush
+     * together with their positions in the ledger.
+     */
     @Override
     public void flush(boolean endOfInput) {
-        apply();
+        if (tx == null) {
+            apply();
+            return;
+        }
+        if (!positions.isEmpty()) {
+            tx.commit(positions);
+            positions.clear();
+        }
+        sinceFlush = 0;
     }
 
+    /** Rolls back what no flush committed, then closes the store. */
     @Override
     public void close() {
-        store.close();
+        try {
+            if (tx != null) {
+                tx.close();
+            }
+        } finally {
+            store.close();
+        }
     }
+
+    // ------------------------------------------------------------ bulk path
+
+    private void append(StampedRow row) {
+        try {
+            boolean plain = row.op == RowOp.UPSERT || row.op == RowOp.SOFT_DELETE && row.provenanceByField != null;
+            if (plain) {
+                Map<String, Object> ids = row.idsMap();
+                Map<String, Object> columns = row.columnsJson == null ? Map.of() : StampedRow.parseJsonObject(row.columnsJson);
+                long stamp = micros(StoreClock.next());
+                tx.append(row.feature, ids, columns, row.provenanceByField, row.provenance, row.dataVersionByField,
+                        row.dataVersion, row.featureVersion, row.createdAt * 1000L, stamp, deletedAt(row, stamp),
+                        row.storeMaterializationId());
+                written.inc();
+            } else if (row.op == RowOp.SOFT_DELETE) {
+                tx.flushPending();
+                Filter ofVersion = Filter.and(idsFilter(row), Filter.eq(SystemColumns.FEATURE_VERSION, row.featureVersion));
+                List<MetadataRow> latest = store.read(row.feature, ReadOptions.defaults().filter(ofVersion).allFeatureVersions(true));
+                if (latest.isEmpty()) {
+                    return; // nothing visible to hide (unknown or already deleted sample)
+                }
+                MetadataRow l = latest.get(0);
+                List<String> fields = plan.feature(row.feature).fields;
+                long stamp = micros(StoreClock.next());
+                tx.append(row.feature, l.ids(), l.columns(), byField(fields, l.provenanceByField()), l.provenance(),
+                        byField(fields, l.effectiveDataVersionByField()), l.dataVersion(), l.featureVersion(),
+                        micros(l.createdAt()), stamp, deletedAt(row, stamp), row.storeMaterializationId());
+                written.inc();
+            } else {
+                tx.flushPending();
+                store.delete(row.feature, idsFilter(row), DeleteMode.HARD, true);
+            }
+        } catch (SchemaMismatchException e) {
+            reject(row, e);
+        }
+    }
+
+    /** The record's deletion time, unless it would sort before {@code stamp} (then the stamp); null if none. */
+    private static Long deletedAt(StampedRow row, long stamp) {
+        if (row.deletedAt == null) {
+            return null;
+        }
+        Instant given = Instant.ofEpochMilli(row.deletedAt);
+        long givenMicros = micros(given);
+        if (givenMicros > stamp) {
+            StoreClock.notBefore(given);
+            return givenMicros;
+        }
+        return stamp;
+    }
+
+    private static long micros(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000;
+    }
+
+    private static String[] byField(List<String> fields, Map<String, String> values) {
+        String[] out = new String[fields.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values == null ? null : values.get(fields.get(i));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------ legacy path
 
     /** Applies the buffer in order. */
     void apply() {

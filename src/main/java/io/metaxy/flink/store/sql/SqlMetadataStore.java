@@ -77,6 +77,8 @@ public final class SqlMetadataStore implements MetadataStore {
     private final Map<FeatureKey, LinkedHashMap<String, String>> schemas = new HashMap<>();
     private final Map<FeatureKey, ProvenanceCalculator> calculators = new HashMap<>();
     private boolean hashPrepared;
+    /** A {@link SinkTransaction} is open on the connection: {@link #write} would commit it. */
+    volatile boolean sinkOpen;
 
     public SqlMetadataStore(Connection connection, SqlDialect dialect, FeatureGraph graph, SampleHasher hasher,
             AccessMode mode, String description) {
@@ -139,6 +141,10 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public synchronized int write(String feature, List<MetadataRow> rows, WriteOptions options) {
         Objects.requireNonNull(options, "options");
+        if (sinkOpen) {
+            throw new IllegalStateException("write during an open sink transaction on " + description
+                    + ": append through the SinkTransaction, or commit it first");
+        }
         forgetSchemas();
         FeatureSpec spec = spec(feature);
         requireWritable("write", spec.key());
@@ -152,7 +158,7 @@ public final class SqlMetadataStore implements MetadataStore {
         Map<String, Class<?>> idTypes = new LinkedHashMap<>();
         java.util.Set<String> lineageColumns = graph.carriedColumns(spec.key());
         for (MetadataRow row : rows) {
-            checkLineageColumns(spec.key(), row, lineageColumns);
+            checkLineageColumns(spec.key(), row.ids(), row.columns(), lineageColumns);
             stamped.add(stamp(spec, calc, featureVersion, options.keepFeatureVersion(), row));
             for (String id : spec.idColumns()) {
                 idTypes.putIfAbsent(id, row.ids().get(id).getClass());
@@ -190,16 +196,32 @@ public final class SqlMetadataStore implements MetadataStore {
         }
     }
 
+    /**
+     * Opens the store sink's bulk append path on this store's connection (see
+     * {@link SinkTransaction}); creates the ledger table if missing. One per store at a time.
+     */
+    public synchronized SinkTransaction sinkTransaction(String sinkId, int subtask) {
+        if (mode != AccessMode.WRITE) {
+            throw new ReadOnlyStoreException("cannot append: " + description + " is open in READ mode (open it with AccessMode.WRITE)");
+        }
+        try {
+            return new SinkTransaction(this, sinkId, subtask);
+        } catch (SQLException e) {
+            throw failure("creating the sink ledger failed", e);
+        }
+    }
+
     /** A row names its groups: each column a 1:N or N:1 lineage groups it by ({@link io.metaxy.flink.definitions.FeatureGraph#carriedColumns}). */
-    private static void checkLineageColumns(FeatureKey key, MetadataRow row, java.util.Set<String> required) {
-        required.forEach(column -> {
-            Object value = row.ids().containsKey(column) ? row.ids().get(column) : row.columns().get(column);
+    static void checkLineageColumns(FeatureKey key, Map<String, Object> ids, Map<String, Object> columns,
+            java.util.Set<String> required) {
+        for (String column : required) {
+            Object value = ids.containsKey(column) ? ids.get(column) : columns.get(column);
             if (value == null) {
-                throw new SchemaMismatchException("feature '" + key + "': row " + row.ids() + " has "
-                        + (row.ids().containsKey(column) || row.columns().containsKey(column) ? "a null" : "no")
+                throw new SchemaMismatchException("feature '" + key + "': row " + ids + " has "
+                        + (ids.containsKey(column) || columns.containsKey(column) ? "a null" : "no")
                         + " value for 'on' column '" + column + "' (a 1:N or N:1 lineage groups this feature's rows by it)");
             }
-        });
+        }
     }
 
     private MetadataRow stamp(FeatureSpec spec, ProvenanceCalculator calc, String featureVersion, boolean keepFeatureVersion,
@@ -399,7 +421,7 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
 
-    private void ensureTable(FeatureSpec spec, Map<String, Class<?>> idTypes, Map<String, Class<?>> userColumns)
+    void ensureTable(FeatureSpec spec, Map<String, Class<?>> idTypes, Map<String, Class<?>> userColumns)
             throws SQLException {
         FeatureKey key = spec.key();
         LinkedHashMap<String, String> schema = schema(key);
@@ -816,7 +838,7 @@ public final class SqlMetadataStore implements MetadataStore {
         return "'" + text.replace("'", "''") + "'";
     }
 
-    private static void checkIdentifier(FeatureKey key, String name) {
+    static void checkIdentifier(FeatureKey key, String name) {
         if (!IDENTIFIER.matcher(name).matches() || name.length() > MAX_IDENTIFIER) {
             throw new SchemaMismatchException("feature '" + key + "': column name '" + name
                     + "' must match " + IDENTIFIER.pattern() + " and have at most " + MAX_IDENTIFIER + " characters");

@@ -1,0 +1,690 @@
+package io.metaxy.flink.store.sql;
+
+import io.metaxy.flink.definitions.FeatureKey;
+import io.metaxy.flink.definitions.FeatureSpec;
+import io.metaxy.flink.store.MetadataStoreException;
+import io.metaxy.flink.store.SchemaMismatchException;
+import io.metaxy.flink.store.SystemColumns;
+import java.io.IOException;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+import org.postgresql.PGConnection;
+
+/**
+ * The store sink's bulk append path: rows that already carry their provenance, data versions,
+ * feature version and timestamps (the stream computed and stamped them) are appended without the
+ * per-row work of {@link SqlMetadataStore#write} — no re-hashing, no lookup of materialization ids
+ * — through DuckDB's appender or PostgreSQL's {@code COPY … FROM STDIN}, inside one database
+ * transaction that {@link #commit} closes together with the sink's ledger: the source positions
+ * (topic, partition, last offset) the transaction covers, in table {@value #LEDGER}. A writer
+ * that restarts reads {@link #ledger} and skips every replayed record at or below it, so each
+ * record lands exactly once without a lookup per row.
+ *
+ * <p>What is still checked per row, in Java, before it is buffered (a refused row throws
+ * {@link SchemaMismatchException} and nothing of it is appended): the id columns (present, no
+ * others, a value the column's type takes), user column names (identifiers, no collision with id
+ * or system columns) and values (the column's type), the lineage 'on' columns (not null) and
+ * non-null per-field versions. Tables and new user columns are created as {@code write} creates
+ * them.
+ *
+ * <p>One transaction at a time per store; reads and deletes issued on the same store between
+ * {@link #flushPending} and {@link #commit} see the appended rows (same connection, same
+ * transaction). Not thread-safe.
+ */
+public final class SinkTransaction implements AutoCloseable {
+    /** The ledger table: {@code (sink_id, topic, kafka_partition) → last_offset}, one row per source partition. */
+    public static final String LEDGER = "metaxy_sink_ledger";
+
+    private final SqlMetadataStore store;
+    private final Connection connection;
+    private final boolean duckdb;
+    private final String sinkId;
+    private final int subtask;
+    private final Map<FeatureKey, Target> targets = new HashMap<>();
+    /** By the feature string the writer passes: parsing a feature key per row was a top cost. */
+    private final Map<String, Target> targetsByName = new HashMap<>();
+    private boolean open;
+
+    SinkTransaction(SqlMetadataStore store, String sinkId, int subtask) throws SQLException {
+        this.store = store;
+        this.connection = store.connection();
+        this.duckdb = store.dialect() instanceof DuckDbDialect;
+        this.sinkId = Objects.requireNonNull(sinkId, "sinkId");
+        this.subtask = subtask;
+        String ddl = "CREATE TABLE IF NOT EXISTS " + LEDGER + " (sink_id " + text() + " NOT NULL, topic " + text()
+                + " NOT NULL, kafka_partition BIGINT NOT NULL, last_offset BIGINT NOT NULL, subtask BIGINT,"
+                + " committed_at TIMESTAMPTZ)";
+        try (Statement st = connection.createStatement()) {
+            st.execute(ddl);
+        } catch (SQLException e) {
+            // Several writers starting on a fresh PostgreSQL database race on CREATE TABLE IF NOT
+            // EXISTS (a unique violation in the catalog): the other one created it; check once more.
+            try (Statement st = connection.createStatement()) {
+                st.execute(ddl);
+            } catch (SQLException again) {
+                e.addSuppressed(again);
+                throw e;
+            }
+        }
+    }
+
+    private String text() {
+        return duckdb ? "VARCHAR" : "TEXT";
+    }
+
+    /** The committed positions of this sink: {@code "topic/partition" → last offset}. */
+    public Map<String, Long> ledger() {
+        Map<String, Long> out = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT topic, kafka_partition, last_offset FROM " + LEDGER + " WHERE sink_id = ?")) {
+            ps.setString(1, sinkId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.merge(rs.getString(1) + "/" + rs.getLong(2), rs.getLong(3), Math::max);
+                }
+            }
+        } catch (SQLException e) {
+            throw store.failure("reading the sink ledger failed", e);
+        }
+        return out;
+    }
+
+    /** Starts the transaction if none is open (idempotent). */
+    public void begin() {
+        if (open) {
+            return;
+        }
+        try {
+            connection.setAutoCommit(false);
+            // duckdb_jdbc opens the transaction lazily on the next statement; an appender
+            // flushed before any statement would auto-commit on its own.
+            try (Statement st = connection.createStatement()) {
+                st.execute("SELECT 1");
+            }
+            open = true;
+            store.sinkOpen = true;
+        } catch (SQLException e) {
+            throw store.failure("starting the sink transaction failed", e);
+        }
+    }
+
+    /**
+     * Buffers one row for {@code feature}; per-field arrays follow the feature's sorted fields.
+     * {@code dataVersionByField} null means "same as provenance". Timestamps in microseconds.
+     *
+     * @throws SchemaMismatchException the row does not fit the feature or its table; nothing of it is buffered
+     */
+    public void append(String feature, Map<String, Object> ids, Map<String, Object> columns, String[] provenanceByField,
+            String provenance, String[] dataVersionByField, String dataVersion, String featureVersion, long createdAtMicros,
+            long updatedAtMicros, Long deletedAtMicros, String materializationId) {
+        begin();
+        try {
+            Target target = target(feature);
+            target.check(ids, columns, provenanceByField, dataVersionByField);
+            target.ensureColumns(ids, columns);
+            target.checkTypes(ids, columns);
+            target.add(ids, columns, provenanceByField, provenance,
+                    dataVersionByField == null ? provenanceByField : dataVersionByField,
+                    dataVersion == null ? provenance : dataVersion, featureVersion, createdAtMicros, updatedAtMicros,
+                    deletedAtMicros, materializationId);
+        } catch (SQLException e) {
+            throw store.failure("appending to feature '" + feature + "' failed", e);
+        }
+    }
+
+    /** Hands every buffered row to the database (still uncommitted): reads and deletes in the transaction see them. */
+    public void flushPending() {
+        for (Target target : targets.values()) {
+            try {
+                target.flush();
+            } catch (SQLException e) {
+                throw store.failure("appending to feature '" + target.key + "' failed", e);
+            }
+        }
+    }
+
+    /** Rows handed to the database or buffered since {@link #begin}. */
+    public long rowsAppended() {
+        long n = 0;
+        for (Target t : targets.values()) {
+            n += t.appended + t.pending;
+        }
+        return n;
+    }
+
+    /**
+     * Flushes, records {@code positions} ({@code "topic/partition" → last offset}) in the ledger
+     * and commits: the rows and the positions become durable together.
+     */
+    public void commit(Map<String, Long> positions) {
+        begin();
+        flushPending();
+        try {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE " + LEDGER
+                            + " SET last_offset = ?, subtask = ?, committed_at = now() WHERE sink_id = ? AND topic = ? AND kafka_partition = ?");
+                    PreparedStatement insert = connection.prepareStatement("INSERT INTO " + LEDGER
+                            + " (sink_id, topic, kafka_partition, last_offset, subtask, committed_at) VALUES (?, ?, ?, ?, ?, now())")) {
+                for (Map.Entry<String, Long> p : positions.entrySet()) {
+                    int slash = p.getKey().lastIndexOf('/');
+                    String topic = p.getKey().substring(0, slash);
+                    long partition = Long.parseLong(p.getKey().substring(slash + 1));
+                    update.setLong(1, p.getValue());
+                    update.setLong(2, subtask);
+                    update.setString(3, sinkId);
+                    update.setString(4, topic);
+                    update.setLong(5, partition);
+                    if (update.executeUpdate() == 0) {
+                        insert.setString(1, sinkId);
+                        insert.setString(2, topic);
+                        insert.setLong(3, partition);
+                        insert.setLong(4, p.getValue());
+                        insert.setLong(5, subtask);
+                        insert.executeUpdate();
+                    }
+                }
+            }
+            closeAppenders();
+            connection.commit();
+            connection.setAutoCommit(true);
+            open = false;
+            store.sinkOpen = false;
+            for (Target t : targets.values()) {
+                t.appended = 0;
+            }
+        } catch (SQLException e) {
+            rollback();
+            throw store.failure("committing the sink transaction failed, nothing of it was stored", e);
+        }
+    }
+
+    /** Drops everything since {@link #begin}. */
+    public void rollback() {
+        try {
+            closeAppenders();
+        } catch (SQLException ignored) {
+            // rolled back below anyway
+        }
+        for (Target t : targets.values()) {
+            t.reset();
+        }
+        targets.clear(); // schemas may have been changed by the rolled-back DDL
+        targetsByName.clear();
+        try {
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException ignored) {
+            // a failed connection has nothing left to roll back
+        }
+        store.forgetSchemas();
+        open = false;
+        store.sinkOpen = false;
+    }
+
+    /** Rolls back what is uncommitted. */
+    @Override
+    public void close() {
+        if (open) {
+            rollback();
+        }
+    }
+
+    private void closeAppenders() throws SQLException {
+        SQLException first = null;
+        for (Target t : targets.values()) {
+            try {
+                t.flush();
+                t.closeAppender();
+            } catch (SQLException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private Target target(String feature) throws SQLException {
+        Target byName = targetsByName.get(feature);
+        if (byName != null) {
+            return byName;
+        }
+        FeatureSpec spec = store.spec(feature);
+        Target t = targets.get(spec.key());
+        if (t == null) {
+            t = new Target(spec);
+            targets.put(spec.key(), t);
+        }
+        targetsByName.put(feature, t);
+        return t;
+    }
+
+    /** One feature's table: its schema, lineage columns and pending rows. */
+    private final class Target {
+        final FeatureSpec spec;
+        final FeatureKey key;
+        final List<String> fields;
+        final java.util.Set<String> lineage;
+        LinkedHashMap<String, String> schema;
+        /** Per column of {@link #schema}, its kind; null until the table exists. */
+        ColumnKind[] kinds;
+        boolean appendable;
+        DuckDBAppender appender;
+        StringBuilder copy;
+        long pending;
+        long appended;
+        final List<Object[]> fallback = new ArrayList<>();
+        /** Per column: the field names of a STRUCT by-field column (in its order), else null. */
+        List<String>[] structFields;
+        /** User column names found valid (identifier, no collision). */
+        final java.util.Set<String> checkedNames = new java.util.HashSet<>();
+
+        Target(FeatureSpec spec) throws SQLException {
+            this.spec = spec;
+            this.key = spec.key();
+            this.fields = store.calculator(key).fieldNames();
+            this.lineage = store.graph().carriedColumns(key);
+            loadSchema();
+        }
+
+        void loadSchema() throws SQLException {
+            store.forgetSchemas();
+            schema = store.schema(key);
+            if (schema.isEmpty()) {
+                kinds = null;
+                return;
+            }
+            kinds = new ColumnKind[schema.size()];
+            structFields = new List[schema.size()];
+            int i = 0;
+            appendable = true;
+            for (Map.Entry<String, String> c : schema.entrySet()) {
+                if (c.getValue().trim().toUpperCase(java.util.Locale.ROOT).startsWith("STRUCT")) {
+                    // Metaxy's default by-field type on DuckDB: the fields in the column's own order.
+                    structFields[i] = DuckDbDialect.structFields(c.getValue());
+                }
+                kinds[i++] = ColumnKind.of(c.getValue());
+                if (duckdb && !appenderWrites(c.getKey(), c.getValue())) {
+                    appendable = false;
+                }
+            }
+        }
+
+        /** The types this store creates; others (tables made by hand) go through INSERT. */
+        private boolean appenderWrites(String column, String type) {
+            String t = type.toUpperCase(java.util.Locale.ROOT);
+            if (column.equals(SystemColumns.PROVENANCE_BY_FIELD) || column.equals(SystemColumns.DATA_VERSION_BY_FIELD)) {
+                return t.equals("MAP(VARCHAR, VARCHAR)") || t.startsWith("STRUCT(");
+            }
+            return t.equals("BIGINT") || t.equals("DOUBLE") || t.equals("BOOLEAN") || t.equals("VARCHAR")
+                    || t.equals("TIMESTAMP WITH TIME ZONE");
+        }
+
+        void check(Map<String, Object> ids, Map<String, Object> columns, String[] provenanceByField, String[] dataVersionByField) {
+            for (String id : spec.idColumns()) {
+                if (ids.get(id) == null) {
+                    throw new SchemaMismatchException("feature '" + key + "': row " + ids + " has no value for id column '" + id + "'");
+                }
+            }
+            if (ids.size() != spec.idColumns().size()) {
+                for (String id : ids.keySet()) {
+                    if (!spec.idColumns().contains(id)) {
+                        throw new SchemaMismatchException("feature '" + key + "': '" + id + "' is not an id column " + spec.idColumns());
+                    }
+                }
+            }
+            for (String name : columns.keySet()) {
+                if (checkedNames.contains(name)) {
+                    continue;
+                }
+                SqlMetadataStore.checkIdentifier(key, name);
+                if (SystemColumns.isSystem(name) || spec.idColumns().contains(name)) {
+                    throw new SchemaMismatchException("feature '" + key + "': user column '" + name
+                            + "' collides with an id or system column");
+                }
+                checkedNames.add(name);
+            }
+            SqlMetadataStore.checkLineageColumns(key, ids, columns, lineage);
+            checkVersions(ids, SystemColumns.PROVENANCE_BY_FIELD, provenanceByField);
+            if (dataVersionByField != null) {
+                checkVersions(ids, SystemColumns.DATA_VERSION_BY_FIELD, dataVersionByField);
+            }
+        }
+
+        void checkTypes(Map<String, Object> ids, Map<String, Object> columns) {
+            if (kinds != null) {
+                int i = 0;
+                for (Map.Entry<String, String> c : schema.entrySet()) {
+                    String name = c.getKey();
+                    Object value = ids.containsKey(name) ? ids.get(name) : columns.get(name);
+                    if (value != null && !fits(value, kinds[i])) {
+                        throw new SchemaMismatchException("feature '" + key + "': column '" + name + "' of table "
+                                + key.tableName() + " is " + c.getValue() + ", the row " + ids + " has "
+                                + value.getClass().getSimpleName() + " '" + value + "'");
+                    }
+                    i++;
+                }
+            }
+        }
+
+        private void checkVersions(Map<String, Object> ids, String column, String[] values) {
+            if (values == null || values.length != fields.size()) {
+                throw new SchemaMismatchException("feature '" + key + "': row " + ids + " has no " + column + " for fields " + fields);
+            }
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] == null) {
+                    throw new SchemaMismatchException("feature '" + key + "': row " + ids + " has a null " + column
+                            + " for field '" + fields.get(i) + "'");
+                }
+            }
+        }
+
+        /** Creates the table, or adds new user columns, as {@code write} does. */
+        void ensureColumns(Map<String, Object> ids, Map<String, Object> columns) throws SQLException {
+            boolean missing = kinds == null;
+            if (!missing) {
+                // A STRUCT by-field column is widened (by ensureTable) when the feature gained fields.
+                for (List<String> struct : structFields) {
+                    missing |= struct != null && !struct.containsAll(fields);
+                }
+                for (String name : columns.keySet()) {
+                    if (!schema.containsKey(name)) {
+                        missing = true;
+                        break;
+                    }
+                }
+            }
+            if (!missing) {
+                return;
+            }
+            flush();
+            closeAppender();
+            Map<String, Class<?>> idTypes = new LinkedHashMap<>();
+            ids.forEach((k, v) -> idTypes.put(k, v.getClass()));
+            Map<String, Class<?>> userColumns = new LinkedHashMap<>();
+            columns.forEach((k, v) -> userColumns.put(k, v == null ? null : v.getClass()));
+            store.ensureTable(spec, idTypes, userColumns);
+            loadSchema();
+        }
+
+        void add(Map<String, Object> ids, Map<String, Object> columns, String[] provenanceByField, String provenance,
+                String[] dataVersionByField, String dataVersion, String featureVersion, long created, long updated,
+                Long deleted, String materializationId) throws SQLException {
+            Object[] values = new Object[schema.size()];
+            int i = 0;
+            for (String name : schema.keySet()) {
+                values[i++] = switch (name) {
+                    case SystemColumns.PROVENANCE_BY_FIELD -> provenanceByField;
+                    case SystemColumns.PROVENANCE -> provenance;
+                    case SystemColumns.DATA_VERSION_BY_FIELD -> dataVersionByField;
+                    case SystemColumns.DATA_VERSION -> dataVersion;
+                    case SystemColumns.FEATURE_VERSION -> featureVersion;
+                    case SystemColumns.CREATED_AT -> created;
+                    case SystemColumns.UPDATED_AT -> updated;
+                    case SystemColumns.DELETED_AT -> deleted;
+                    case SystemColumns.MATERIALIZATION_ID -> materializationId;
+                    default -> ids.containsKey(name) ? ids.get(name) : columns.get(name);
+                };
+            }
+            if (duckdb && appendable) {
+                appendDuckDb(values);
+            } else if (duckdb) {
+                fallback.add(values);
+            } else {
+                appendCopy(values);
+            }
+            pending++;
+        }
+
+        private void appendDuckDb(Object[] values) throws SQLException {
+            if (appender == null) {
+                appender = connection.unwrap(DuckDBConnection.class).createAppender(key.tableName());
+            }
+            appender.beginRow();
+            int i = 0;
+            for (Object value : values) {
+                ColumnKind kind = kinds[i++];
+                if (value == null) {
+                    appender.appendNull();
+                } else if (value instanceof String[] byField && structFields[i - 1] != null) {
+                    appender.beginStruct();
+                    for (String field : structFields[i - 1]) {
+                        int f = fields.indexOf(field);
+                        if (f < 0) {
+                            appender.appendNull();
+                        } else {
+                            appender.append(byField[f]);
+                        }
+                    }
+                    appender.endStruct();
+                } else if (value instanceof String[] byField) {
+                    Map<String, String> map = new LinkedHashMap<>(byField.length * 2);
+                    for (int f = 0; f < byField.length; f++) {
+                        map.put(fields.get(f), byField[f]);
+                    }
+                    appender.append(map);
+                } else {
+                    switch (kind) {
+                        case TIMESTAMP -> appender.appendEpochMicros((Long) value);
+                        case INTEGER -> appender.append(toLong(value));
+                        case FLOAT -> appender.append(((Number) toDouble(value)).doubleValue());
+                        case BOOLEAN -> appender.append(toBoolean(value));
+                        default -> appender.append(String.valueOf(value));
+                    }
+                }
+            }
+            appender.endRow();
+        }
+
+        private void appendCopy(Object[] values) {
+            if (copy == null) {
+                copy = new StringBuilder(1 << 16);
+            }
+            int i = 0;
+            for (Object value : values) {
+                if (i > 0) {
+                    copy.append('\t');
+                }
+                ColumnKind kind = kinds[i++];
+                if (value == null) {
+                    copy.append("\\N");
+                } else if (value instanceof String[] byField) {
+                    StringBuilder json = new StringBuilder(byField.length * 16).append('{');
+                    // JSONB keys sorted, as write binds them (fields are sorted already)
+                    for (int f = 0; f < byField.length; f++) {
+                        if (f > 0) {
+                            json.append(',');
+                        }
+                        jsonString(json, fields.get(f));
+                        json.append(':');
+                        jsonString(json, byField[f]);
+                    }
+                    escapeCopy(copy, json.append('}'));
+                } else {
+                    switch (kind) {
+                        case TIMESTAMP -> copy.append(Instant.EPOCH.plus((Long) value, ChronoUnit.MICROS));
+                        case INTEGER -> copy.append(toLong(value));
+                        case FLOAT -> copy.append(toDouble(value));
+                        case BOOLEAN -> copy.append(toBoolean(value) ? 't' : 'f');
+                        default -> escapeCopy(copy, String.valueOf(value));
+                    }
+                }
+            }
+            copy.append('\n');
+        }
+
+        void flush() throws SQLException {
+            if (pending == 0) {
+                return;
+            }
+            if (appender != null) {
+                appender.flush();
+            }
+            if (!fallback.isEmpty()) {
+                insertFallback();
+            }
+            if (copy != null && copy.length() > 0) {
+                List<String> quoted = schema.keySet().stream().map(SqlMetadataStore::q).toList();
+                String sql = "COPY " + SqlMetadataStore.q(key.tableName()) + " (" + String.join(", ", quoted) + ") FROM STDIN";
+                try {
+                    connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, new StringReader(copy.toString()));
+                } catch (IOException e) {
+                    throw new MetadataStoreException("COPY into " + key.tableName() + " failed: " + e.getMessage(), e);
+                }
+                copy.setLength(0);
+            }
+            appended += pending;
+            pending = 0;
+        }
+
+        /** Tables with column types the appender is not used for: a prepared single-row INSERT each. */
+        private void insertFallback() throws SQLException {
+            List<String> names = new ArrayList<>(schema.keySet());
+            StringBuilder sql = new StringBuilder("INSERT INTO ").append(SqlMetadataStore.q(key.tableName())).append(" (")
+                    .append(String.join(", ", names.stream().map(SqlMetadataStore::q).toList())).append(") VALUES (");
+            for (int i = 0; i < names.size(); i++) {
+                sql.append(i == 0 ? "" : ", ");
+                if (kinds[i] == ColumnKind.BY_FIELD && structFields[i] != null) {
+                    sql.append("struct_pack(").append(String.join(", ", structFields[i].stream()
+                            .map(f -> SqlMetadataStore.q(f) + " := ?::VARCHAR").toList())).append(')');
+                } else if (kinds[i] == ColumnKind.BY_FIELD) {
+                    sql.append("MAP(?::VARCHAR[], ?::VARCHAR[])");
+                } else if (kinds[i] == ColumnKind.TIMESTAMP) {
+                    sql.append("make_timestamptz(?::BIGINT)");
+                } else {
+                    sql.append('?');
+                }
+            }
+            sql.append(')');
+            try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+                for (Object[] values : fallback) {
+                    int p = 1;
+                    for (int i = 0; i < values.length; i++) {
+                        Object v = values[i];
+                        if (kinds[i] == ColumnKind.BY_FIELD && structFields[i] != null) {
+                            for (String field : structFields[i]) {
+                                int f = fields.indexOf(field);
+                                ps.setString(p++, f < 0 || v == null ? null : ((String[]) v)[f]);
+                            }
+                        } else if (kinds[i] == ColumnKind.BY_FIELD) {
+                            ps.setArray(p++, connection.createArrayOf("VARCHAR", fields.toArray()));
+                            ps.setArray(p++, connection.createArrayOf("VARCHAR", (String[]) v));
+                        } else {
+                            ps.setObject(p++, v);
+                        }
+                    }
+                    ps.executeUpdate();
+                }
+            }
+            fallback.clear();
+        }
+
+        void closeAppender() throws SQLException {
+            if (appender != null) {
+                DuckDBAppender a = appender;
+                appender = null;
+                a.close();
+            }
+        }
+
+        void reset() {
+            pending = 0;
+            appended = 0;
+            fallback.clear();
+            if (copy != null) {
+                copy.setLength(0);
+            }
+        }
+    }
+
+    private static boolean fits(Object value, ColumnKind kind) {
+        return switch (kind) {
+            case INTEGER -> value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte
+                    || value instanceof String s && parses(s, true)
+                    || value instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d);
+            case FLOAT -> value instanceof Number || value instanceof String s && parses(s, false);
+            case BOOLEAN -> value instanceof Boolean || value instanceof String s && (s.equals("true") || s.equals("false"));
+            case TEXT -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean parses(String s, boolean integral) {
+        try {
+            if (integral) {
+                Long.parseLong(s.trim());
+            } else {
+                Double.parseDouble(s.trim());
+            }
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static long toLong(Object value) {
+        if (value instanceof Double d) {
+            return d.longValue();
+        }
+        return value instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(value).trim());
+    }
+
+    private static Double toDouble(Object value) {
+        return value instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(value).trim());
+    }
+
+    private static boolean toBoolean(Object value) {
+        return value instanceof Boolean b ? b : Boolean.parseBoolean(String.valueOf(value));
+    }
+
+    private static void jsonString(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+
+    /** COPY text format: backslash, tab, newline and carriage return escaped. */
+    static void escapeCopy(StringBuilder out, CharSequence s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\\' -> out.append("\\\\");
+                case '\t' -> out.append("\\t");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                default -> out.append(c);
+            }
+        }
+    }
+}
