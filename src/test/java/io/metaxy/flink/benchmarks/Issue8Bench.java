@@ -590,7 +590,10 @@ public final class Issue8Bench {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-jar", bench.jar.toString(), "run", "--graph", bench.repo.resolve("bench/graphs/" + graph + ".yaml").toString(),
                     "--embedded-kafka", "--kafka-port", String.valueOf(kafkaPort), "--web-port", String.valueOf(webPort),
-                    "--data-dir", dataDir.toString()));
+                    "--data-dir", dataDir.toString(),
+                    // One partition, as the harness's readers and the SQL baseline assume (run's
+                    // default is now one per subtask; the harness should follow it next).
+                    "--partitions", "1"));
             cmd.addAll(extra);
             Path logFile = bench.work.resolve(dataDir.getFileName() + "-" + (++starts) + ".log");
             log("starting: %s", String.join(" ", cmd.subList(1, cmd.size())));

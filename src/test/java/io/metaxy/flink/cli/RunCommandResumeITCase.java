@@ -40,6 +40,9 @@ class RunCommandResumeITCase {
 
     final StringWriter err = new StringWriter();
 
+    /** run creates its topics with one partition per subtask: locally, one per core. */
+    static final int PARTITIONS = Runtime.getRuntime().availableProcessors();
+
     RunCommand.Launched launch(int kafkaPort) throws Exception {
         CommandLine cli = MetaxyCommand.newCommandLine();
         cli.setOut(new PrintWriter(new StringWriter()));
@@ -64,7 +67,7 @@ class RunCommandResumeITCase {
         RunCommand.Launched first = launch(port);
         assertThat(first.resumedFrom()).isNull();
         Optional<String> savepoint;
-        try (KafkaTestClient client = new KafkaTestClient(first.bootstrapServers(), List.of(CROP_INCREMENTS))) {
+        try (KafkaTestClient client = new KafkaTestClient(first.bootstrapServers(), List.of(CROP_INCREMENTS), PARTITIONS)) {
             client.send("metaxy.example__video", "{\"sample_uid\":1}", video("a1"));
             client.send("metaxy.example__video", "{\"sample_uid\":2}", video("a1"));
             await().atMost(Duration.ofSeconds(60)).until(() -> crop(client).size() == 2);
@@ -77,7 +80,7 @@ class RunCommandResumeITCase {
         assertThat(savepoint).isPresent();
 
         RunCommand.Launched second = launch(port);
-        try (KafkaTestClient client = new KafkaTestClient(second.bootstrapServers(), List.of(CROP_INCREMENTS))) {
+        try (KafkaTestClient client = new KafkaTestClient(second.bootstrapServers(), List.of(CROP_INCREMENTS), PARTITIONS)) {
             assertThat(second.resumedFrom()).isEqualTo(Path.of(java.net.URI.create(savepoint.get())).toUri().toString());
             // State survived: crop 1's recorded answer makes an audio change stale, not new.
             client.send("metaxy.example__video", "{\"sample_uid\":1}", video("a2"));
