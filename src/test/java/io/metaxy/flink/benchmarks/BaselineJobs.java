@@ -1,24 +1,22 @@
 package io.metaxy.flink.benchmarks;
 
+import io.metaxy.flink.stream.kafka.KafkaConnections;
+
 import io.metaxy.flink.stream.RawRecord;
 import java.nio.file.Files;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
-import org.apache.flink.util.Collector;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -52,7 +50,7 @@ final class BaselineJobs {
         props.put("isolation.level", "read_committed");
         KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder().setBootstrapServers(servers).setTopics(in)
                 .setGroupId("bench-ceiling").setStartingOffsets(OffsetsInitializer.earliest()).setProperties(props)
-                .setDeserializer(new Raw()).build();
+                .setDeserializer(new KafkaConnections.RawDeserializer()).build();
         Properties producer = new Properties();
         producer.put("transaction.timeout.ms", "600000");
         KafkaSink<RawRecord> sink = KafkaSink.<RawRecord>builder().setBootstrapServers(servers)
@@ -63,27 +61,6 @@ final class BaselineJobs {
                 .build();
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "in").sinkTo(sink).name("out");
         return env.executeAsync("bench pass-through ceiling");
-    }
-
-    static final class Raw implements KafkaRecordDeserializationSchema<RawRecord> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
-            RawRecord r = new RawRecord();
-            r.topic = record.topic();
-            r.partition = record.partition();
-            r.offset = record.offset();
-            r.timestamp = record.timestamp();
-            r.key = record.key();
-            r.value = record.value();
-            out.collect(r);
-        }
-
-        @Override
-        public TypeInformation<RawRecord> getProducedType() {
-            return TypeInformation.of(RawRecord.class);
-        }
     }
 
     private static String upsertSource(String name, String columns, String topic, String servers) {

@@ -180,7 +180,7 @@ public final class KafkaConnections {
     }
 
     /** Keeps the bytes and the position; parsing happens in the job where failures become dead letters. */
-    static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
+    public static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
         private static final long serialVersionUID = 1L;
 
         @Override
