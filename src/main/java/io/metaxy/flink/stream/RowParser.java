@@ -109,7 +109,7 @@ public final class RowParser implements Serializable {
             }
             columns.set(name, e.getValue());
         }
-        row.columnsJson = canonical(columns);
+        row.columnsJson = columns.isEmpty() ? "{}" : canonical(columns);
 
         row.featureVersion = optionalText(f, value, SystemColumns.FEATURE_VERSION);
         if (row.featureVersion == null) {
@@ -173,7 +173,6 @@ public final class RowParser implements Serializable {
     }
 
     private static String canonicalIds(StreamPlan.Feature f, JsonNode source, String part) throws InvalidRecordException {
-        TreeMap<String, JsonNode> ids = new TreeMap<>();
         for (String id : f.idColumns) {
             JsonNode v = source.get(id);
             if (v == null || v.isNull()) {
@@ -184,7 +183,6 @@ public final class RowParser implements Serializable {
                 throw new InvalidRecordException(f.key, "feature '" + f.key + "': id column '" + id + "' must be a string or an"
                         + " integer, got " + v.getNodeType().toString().toLowerCase());
             }
-            ids.put(id, v);
         }
         if (part.equals("key")) {
             Iterator<String> names = source.fieldNames();
@@ -196,9 +194,20 @@ public final class RowParser implements Serializable {
                 }
             }
         }
-        ObjectNode node = JSON.createObjectNode();
-        ids.forEach(node::set);
-        return canonical(node);
+        // Written straight from the parsed values in sorted column order (the same text as
+        // canonical() of an object of them, without building and sorting one per record).
+        StringWriter out = new StringWriter(32);
+        try (JsonGenerator gen = FACTORY.createGenerator(out)) {
+            gen.writeStartObject();
+            for (String id : f.sortedIdColumns) {
+                gen.writeFieldName(id);
+                gen.writeTree(source.get(id));
+            }
+            gen.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
     }
 
     /** A written row names its groups: each group column present, a string or an integer. */

@@ -148,6 +148,8 @@ public final class StreamPlan implements Serializable {
         public final String incrementsTopic;
         public final String featureVersion;
         public final List<String> idColumns;
+        /** {@link #idColumns} in the order of canonical ids JSON (sorted by name). */
+        public final List<String> sortedIdColumns;
         public final List<String> fields;
         public final List<Dep> deps;
         public final List<ChildLink> children = new ArrayList<>();
@@ -182,6 +184,7 @@ public final class StreamPlan implements Serializable {
             this.incrementsTopic = topic + ".increments";
             this.featureVersion = versions.featureVersion(featureKey);
             this.idColumns = List.copyOf(spec.idColumns());
+            this.sortedIdColumns = idColumns.stream().sorted().toList();
             this.rules = IncrementRules.of(graph, featureKey, hasher);
             this.calculator = rules.calculator();
             this.fields = calculator.fieldNames();
@@ -205,6 +208,11 @@ public final class StreamPlan implements Serializable {
 
         public boolean isRoot() {
             return deps.isEmpty();
+        }
+
+        /** Whether any dep is N:1: only then do increments carry group members. */
+        public boolean aggregates() {
+            return deps.stream().anyMatch(Dep::isAggregation);
         }
 
         public int fieldIndex(String field) {
@@ -233,6 +241,12 @@ public final class StreamPlan implements Serializable {
          */
         public final FilterExpression filter;
         /**
+         * Whether {@link #filter} can refuse a row. Decided once by value: the plan ships to the
+         * tasks serialized, so its filter is a copy of {@link FilterExpression#ALWAYS}, never the
+         * constant itself, and an identity test would evaluate the filter for every row.
+         */
+        public final boolean filtered;
+        /**
          * For an N:1 dep: the parent's own names of the {@code on} columns (the dep's rename
          * reversed), which its rows carry as ordinary columns; in {@link #on}'s order.
          */
@@ -248,6 +262,7 @@ public final class StreamPlan implements Serializable {
             this.on = List.copyOf(dep.lineage().on());
             this.parentIdColumns = parentFeature.idColumns;
             this.filter = dep.filter();
+            this.filtered = !FilterExpression.ALWAYS.equals(filter);
             List<String> group = new ArrayList<>();
             for (String column : on) {
                 String source = column;

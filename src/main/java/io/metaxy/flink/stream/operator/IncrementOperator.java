@@ -407,8 +407,8 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     private void emit(String feature, String featureVersion, List<String> fields, String incrementsTopic, String kind,
             String idsJson, String[] expectedByField, String expected, String recorded, String retracts,
             StreamPlan.Feature f, SampleState.Parent[] parents, String topic, int partition, long offset) throws Exception {
-        ObjectNode upstream = f == null ? JSON.createObjectNode() : upstreamColumns(parents);
-        ObjectNode groupMembers = f == null || retracts != null ? JSON.createObjectNode() : members(f);
+        String upstream = f == null ? "{}" : upstreamColumns(parents);
+        ObjectNode groupMembers = f == null || retracts != null || !f.aggregates() ? null : members(f);
         String text = render(feature, featureVersion, fields, kind, idsJson, expectedByField, expected, recorded, retracts,
                 upstream, groupMembers, topic, partition, offset, true);
         // Characters are at most 3 UTF-8 bytes here: only a long text needs encoding to tell.
@@ -424,7 +424,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     }
 
     private String render(String feature, String featureVersion, List<String> fields, String kind, String idsJson,
-            String[] expectedByField, String expected, String recorded, String retracts, ObjectNode upstream,
+            String[] expectedByField, String expected, String recorded, String retracts, String upstream,
             ObjectNode groupMembers, String topic, int partition, long offset, boolean withUpstream) {
         StringWriter text = new StringWriter(256);
         try (JsonGenerator g = JSON.getFactory().createGenerator(text)) {
@@ -451,9 +451,14 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             }
             if (withUpstream) {
                 g.writeFieldName("upstream");
-                g.writeTree(upstream);
+                g.writeRawValue(upstream);
                 g.writeFieldName("members");
-                g.writeTree(groupMembers);
+                if (groupMembers == null) {
+                    g.writeStartObject();
+                    g.writeEndObject();
+                } else {
+                    g.writeTree(groupMembers);
+                }
             } else {
                 g.writeObjectFieldStart("upstream");
                 g.writeEndObject();
@@ -482,7 +487,23 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
      * 1:1 or 1:N dep's select after its rename, the first dep in spec order winning a name; N:1
      * deps carry theirs per member ({@link #members}).
      */
-    private static ObjectNode upstreamColumns(SampleState.Parent[] parents) throws IOException {
+    private static String upstreamColumns(SampleState.Parent[] parents) throws IOException {
+        SampleState.Parent only = null;
+        int withColumns = 0;
+        for (SampleState.Parent p : parents) {
+            if (p != null && p.columns() != null) {
+                only = p;
+                withColumns++;
+            }
+        }
+        if (withColumns == 0) {
+            return "{}";
+        }
+        if (withColumns == 1) {
+            // The common case, one parent with columns: they are a canonical JSON object already
+            // (RowParser.selectColumns), so they go out as they are instead of parsed and re-rendered.
+            return new String(only.columns(), StandardCharsets.UTF_8);
+        }
         ObjectNode out = JSON.createObjectNode();
         for (SampleState.Parent p : parents) {
             if (p != null && p.columns() != null) {
@@ -493,7 +514,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
                 });
             }
         }
-        return out;
+        return JSON.writeValueAsString(out);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.metaxy.flink.stream.operator;
 
-import io.metaxy.flink.definitions.FilterExpression;
 import io.metaxy.flink.stream.RoutedEvent;
 import io.metaxy.flink.stream.RowOp;
 import io.metaxy.flink.stream.RowParser;
@@ -78,7 +77,7 @@ public final class RouteFunction extends ProcessFunction<StampedRow, RoutedEvent
                 e.idsJson = RowParser.renameIds(row.idsJson, dep.rename);
             }
             e.dataVersionByField = row.dataVersionByField;
-            if (e.op == RowOp.UPSERT && dep.filter != FilterExpression.ALWAYS
+            if (e.op == RowOp.UPSERT && dep.filtered
                     && !dep.filter.matches(RowParser.renamedRow(row.idsJson, row.columnsJson, dep.rename))) {
                 // Filtered out: for this dep the row is absent, as if its version's row were
                 // deleted; a row that starts matching again arrives as a write.
