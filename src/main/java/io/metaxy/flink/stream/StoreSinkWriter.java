@@ -197,7 +197,9 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
             boolean plain = row.op == RowOp.UPSERT || row.op == RowOp.SOFT_DELETE && row.provenanceByField != null;
             if (plain) {
                 Map<String, Object> ids = row.idsMap();
-                Map<String, Object> columns = row.columnsJson == null ? Map.of() : StampedRow.parseJsonObject(row.columnsJson);
+                // The parse renders a row without user columns as "{}": nothing to parse then.
+                Map<String, Object> columns = row.columnsJson == null || row.columnsJson.equals("{}") ? Map.of()
+                        : StampedRow.parseJsonObject(row.columnsJson);
                 long stamp = micros(StoreClock.next());
                 tx.append(row.feature, ids, columns, row.provenanceByField, row.provenance, row.dataVersionByField,
                         row.dataVersion, row.featureVersion, row.createdAt * 1000L, stamp, deletedAt(row, stamp),
