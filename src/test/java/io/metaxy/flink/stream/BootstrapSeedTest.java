@@ -94,6 +94,27 @@ class BootstrapSeedTest {
     }
 
     @Test
+    void theSeedFlagCrossesTheNetwork() throws Exception {
+        RoutedEvent e = new RoutedEvent();
+        e.target = CROP;
+        e.idsJson = HarnessDriver.ids(1);
+        e.op = RowOp.UPSERT;
+        e.source = VIDEO;
+        e.seed = true;
+        var out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+        RoutedEvent.Serializer.INSTANCE.serialize(e, out);
+        RoutedEvent back = RoutedEvent.Serializer.INSTANCE.deserialize(
+                new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(back.seed).isTrue();
+        assertThat(back.copy().seed).isTrue();
+        e.seed = false;
+        out.clear();
+        RoutedEvent.Serializer.INSTANCE.serialize(e, out);
+        assertThat(RoutedEvent.Serializer.INSTANCE.deserialize(
+                new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer())).seed).isFalse();
+    }
+
+    @Test
     void aKafkaRowWinsOverTheStoresWhicheverArrivesFirst() throws Exception {
         ref = new HarnessDriver(overview(), true);
         ref.write(VIDEO, 1, video("kafka", "kafka"), Map.of("path", "k1.mp4"));

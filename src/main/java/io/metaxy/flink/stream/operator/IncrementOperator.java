@@ -70,7 +70,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bootstrapped from a store ({@link #IncrementOperator(StreamPlan, String)} with a seed id):
  * seed events ({@link RoutedEvent#seed}) fill only empty slots (a row of that feature version not
- * yet seen from Kafka) and are not evaluated; when the seed source has ended (its
+ * yet seen from Kafka), and while seeds arrive no event is evaluated (a Kafka event is applied,
+ * but its key may still lack seeds); when the seed source has ended (its
  * {@code Watermark.MAX}, the Kafka source always emitting MAX) one pass over every key evaluates
  * it ({@code "cause": {"bootstrap": "<seed id>"}}), reusing the redeploy sweep's chunks. The seed
  * id stays pending in {@link #SEED_STATE} until that pass ends, so a failure repeats the pass
