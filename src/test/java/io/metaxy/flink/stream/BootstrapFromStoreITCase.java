@@ -288,6 +288,16 @@ class BootstrapFromStoreITCase {
             v2.awaitOutstandingEqualsStore(FACES);
             v2.awaitOutstandingEqualsStore(CHUNK);
             assertThat(v2.increments(FACES)).hasSize(5);
+            savepoint = v2.stopWithSavepoint(dir.resolve("savepoints"));
+        }
+        // Resumed unchanged: the finished seed source stays finished, nothing is announced again,
+        // and new input is evaluated at once.
+        try (Job v3 = new Job(full, "redeploy.", url, savepoint)) {
+            v3.write(RAW, Map.of("video_id", 9), Map.of("path", "video9.mp4", "metaxy_provenance_by_field", byField("v9", "v9")));
+            await().atMost(WAIT).until(() -> v3.outstanding(CHUNK).containsKey("{\"video_id\":9}"));
+            v3.awaitOutstandingEqualsStore(CHUNK);
+            v3.awaitOutstandingEqualsStore(FACES);
+            assertThat(v3.increments(FACES)).hasSize(5);
         }
     }
 }
