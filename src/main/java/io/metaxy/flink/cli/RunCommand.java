@@ -3,6 +3,7 @@ package io.metaxy.flink.cli;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.store.AccessMode;
 import io.metaxy.flink.store.MetadataStores;
+import io.metaxy.flink.stream.bootstrap.StoreSeedSource;
 import io.metaxy.flink.stream.FreePort;
 import io.metaxy.flink.stream.IncrementJob;
 import io.metaxy.flink.stream.ResumePoint;
@@ -158,6 +159,12 @@ public final class RunCommand implements Callable<Integer> {
             + "postgresql://user@host:port/db (default duckdb:<data-dir>/metaxy.duckdb).")
     String store;
 
+    @Option(names = "--bootstrap-from-store", paramLabel = "URL", description = "Seed the job's state from this "
+            + "metadata store's current rows (duckdb:PATH or postgresql://…, may equal --store; its password as "
+            + "--store's): a team with a store needs no Kafka history. Read at the first start and again only "
+            + "when a redeploy adds a feature or a dep; seeds never overwrite rows read from Kafka.")
+    String bootstrapFromStore;
+
     @Option(names = "--no-store", description = "Kafka only: do not append stamped writes to a metadata store.")
     boolean noStore;
 
@@ -266,6 +273,13 @@ public final class RunCommand implements Callable<Integer> {
             // The graph's text travels with the job: a TaskManager cannot read the client's file.
             storeSink = StoreSink.withGraphText(withSecret, plan, graph.text());
         }
+        StoreSeedSource seeds = null;
+        if (bootstrapFromStore != null) {
+            String withSecret = StoreCredentials.withPassword(bootstrapFromStore, storePassword());
+            // A missing file or an unreachable database fails now, not on a TaskManager.
+            MetadataStores.open(withSecret, featureGraph, AccessMode.READ, hasher).close();
+            seeds = StoreSeedSource.withGraphText(withSecret, plan, graph.text());
+        }
         // Stable across runs: a changed name would leave the old transactional ids' open
         // transactions blocking read_committed consumers until they time out.
         String jobName = "metaxy-" + topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
@@ -315,6 +329,10 @@ public final class RunCommand implements Callable<Integer> {
             config.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
             if (resumedFrom != null) {
                 config.setString("execution.state-recovery.path", resumedFrom);
+                // The only state a resumed job can leave unclaimed is a bootstrap's finished seed
+                // source (its uid names the graph shape it seeded, or the run had none now):
+                // the job's own operators keep fixed uids.
+                config.setString("execution.state-recovery.ignore-unclaimed-state", "true");
             }
             StreamExecutionEnvironment env = local
                     ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config)
@@ -324,7 +342,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             KafkaConnections connections = new KafkaConnections(servers, plan, jobName, transactionTimeout, kafkaClient);
             new IncrementJob(plan, connections.source(), connections.incrementSink(), connections.deadLetterSink(), storeSink)
-                    .build(env);
+                    .bootstrap(seeds).build(env);
             JobClient job = env.executeAsync("metaxy increments " + plan.graphVersion());
             printBanner(plan, servers, local, job, storeUrl, resume, resumedFrom);
             return new Launched(job, kafka, servers, local, resume.savepoints(), resumedFrom);
@@ -370,6 +388,7 @@ public final class RunCommand implements Callable<Integer> {
         if (!noStore) {
             store = pick("--store", store, seen, MetaxyOptions.STORE_URL);
         }
+        bootstrapFromStore = pick("--bootstrap-from-store", bootstrapFromStore, seen, MetaxyOptions.BOOTSTRAP_STORE_URL);
     }
 
     private <T> T pick(String name, T given, ReadableConfig seen, ConfigOption<T> option) {
@@ -434,6 +453,10 @@ public final class RunCommand implements Callable<Integer> {
         out.println("Feature topics: " + String.join(", ", plan.metadataTopics()));
         out.println("Dead letters: " + plan.deadLetterTopic() + "; increments: <feature topic>.increments");
         out.println("Metadata store: " + (storeUrl == null ? "none (--no-store)" : describe(storeUrl)));
+        if (bootstrapFromStore != null) {
+            out.println("Bootstrap: seeding the state from " + bootstrapFromStore + " (" + StoreSeedSource.uid(plan)
+                    + "; read only if this state has not been seeded for this graph's features and deps)");
+        }
         if (!plan.featuresWithoutIncrements().isEmpty()) {
             out.println("Note: no increments yet for features with sql_filters or mixed lineage "
                     + plan.featuresWithoutIncrements());

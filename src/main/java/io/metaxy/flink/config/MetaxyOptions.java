@@ -54,6 +54,12 @@ public final class MetaxyOptions {
             .withDescription("Metadata store URL (duckdb:PATH or postgresql://user@host:port/db; no password: see "
                     + STORE_PASSWORD_ENV + "). Default: duckdb:<data-dir>/" + MetadataStores.DEFAULT_FILE + ".");
 
+    public static final ConfigOption<String> BOOTSTRAP_STORE_URL = ConfigOptions.key("metaxy.bootstrap.store-url")
+            .stringType().noDefaultValue()
+            .withDescription("Seed the job's state from this metadata store's current rows (duckdb:PATH or "
+                    + "postgresql://…; may equal the store): a job without Kafka history then announces what "
+                    + "resolveUpdate says. Read once per graph shape; unset: no bootstrap.");
+
     public static final ConfigOption<Integer> STORE_BATCH_SIZE = ConfigOptions.key("metaxy.store.batch-size")
             .intType().defaultValue(StoreSink.DEFAULT_BATCH_SIZE)
             .withDescription("Rows the store sink buffers before it writes (it also writes at every checkpoint).");
@@ -77,6 +83,6 @@ public final class MetaxyOptions {
 
     public static List<ConfigOption<?>> all() {
         return List.of(TOPIC_PREFIX, TOPIC_PARTITIONS, BOOTSTRAP_SERVERS, TRANSACTION_TIMEOUT, CHECKPOINT_INTERVAL,
-                STORE_URL, STORE_BATCH_SIZE, DATA_DIR, STATE_DIR, LOCAL_WEB_PORT, LOCAL_MANAGED_MEMORY);
+                STORE_URL, BOOTSTRAP_STORE_URL, STORE_BATCH_SIZE, DATA_DIR, STATE_DIR, LOCAL_WEB_PORT, LOCAL_MANAGED_MEMORY);
     }
 }

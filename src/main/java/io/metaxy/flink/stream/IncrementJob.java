@@ -1,5 +1,7 @@
 package io.metaxy.flink.stream;
 
+import io.metaxy.flink.stream.bootstrap.MaxWatermark;
+import io.metaxy.flink.stream.bootstrap.StoreSeedSource;
 import io.metaxy.flink.stream.operator.GroupAssignFunction;
 import io.metaxy.flink.stream.operator.IncrementOperator;
 import io.metaxy.flink.stream.operator.ParseFunction;
@@ -46,6 +48,7 @@ public final class IncrementJob {
     private final Sink<DeadLetter> deadLetterSink;
     private final Sink<StampedRow> storeSink;
     private int maxValueBytes = RowParser.DEFAULT_MAX_VALUE_BYTES;
+    private StoreSeedSource seeds;
 
     /** {@code storeSink} may be null: then stamped rows are not persisted (Kafka-only mode). */
     public IncrementJob(StreamPlan plan, Source<RawRecord, ?, ?> source, Sink<IncrementRecord> incrementSink,
@@ -62,16 +65,40 @@ public final class IncrementJob {
         return this;
     }
 
+    /**
+     * Seeds the job's state from a store's current rows ({@code run --bootstrap-from-store}):
+     * the seeds take their own parse and route (parallelism 1, uids after
+     * {@link StoreSeedSource#uid}) into the keyed operators, so the Kafka path's chain is the same
+     * as without a bootstrap, and the Kafka source always emits {@code Watermark.MAX}, so the
+     * increment operator's input watermark is the seed source's: MAX once every seed is in.
+     */
+    public IncrementJob bootstrap(StoreSeedSource seeds) {
+        this.seeds = seeds;
+        return this;
+    }
+
     /** Adds the whole job to {@code env}. */
     public void build(StreamExecutionEnvironment env) {
-        DataStream<RawRecord> input = env.fromSource(source, WatermarkStrategy.noWatermarks(), "feature topics")
+        DataStream<RawRecord> input = env.fromSource(source,
+                        seeds == null ? WatermarkStrategy.noWatermarks() : MaxWatermark.strategy(), "feature topics")
                 .uid(UID_SOURCE).name("feature topics");
-        attach(input);
+        DataStream<RawRecord> seedInput = null;
+        if (seeds != null) {
+            String uid = StoreSeedSource.uid(plan);
+            seedInput = env.fromSource(seeds, WatermarkStrategy.noWatermarks(), "store seeds")
+                    .uid(uid).name("store seeds " + uid).setParallelism(1);
+        }
+        attach(input, seedInput);
     }
 
     /** Adds everything downstream of the raw records (tests insert failure injection before it). */
     public void attach(DataStream<RawRecord> input) {
-        Streams streams = wire(plan, input, maxValueBytes);
+        attach(input, null);
+    }
+
+    /** As {@link #attach(DataStream)}, with the bootstrap's seeds ({@code null}: none). */
+    public void attach(DataStream<RawRecord> input, DataStream<RawRecord> seedInput) {
+        Streams streams = wire(plan, input, maxValueBytes, seedInput);
         streams.increments.sinkTo(incrementSink).uid(UID_INCREMENT_SINK).name("increments");
         streams.deadLetters.sinkTo(deadLetterSink).uid(UID_DLQ_SINK).name("dead letters");
         if (storeSink != null) {
@@ -85,6 +112,12 @@ public final class IncrementJob {
             DataStream<IncrementRecord> increments) {}
 
     public static Streams wire(StreamPlan plan, DataStream<RawRecord> input, int maxValueBytes) {
+        return wire(plan, input, maxValueBytes, null);
+    }
+
+    /** The job's streams; {@code seedInput}, when given, bootstraps the keyed state ({@link #bootstrap}). */
+    public static Streams wire(StreamPlan plan, DataStream<RawRecord> input, int maxValueBytes,
+            DataStream<RawRecord> seedInput) {
         SingleOutputStreamOperator<StampedRow> stamped = input
                 .process(new ParseFunction(new RowParser(plan, maxValueBytes)), StampedRow.TYPE)
                 .uid(UID_PARSE).name("parse, validate, stamp");
@@ -94,13 +127,29 @@ public final class IncrementJob {
                 .uid(UID_ROUTE).name("route to feature and children");
         // Rows that join a group by an ordinary column pass the assigner, keyed by the row, which
         // sends moves and deletes to the group the row leaves.
-        DataStream<RoutedEvent> members = routed.getSideOutput(RouteFunction.MEMBERS)
+        DataStream<RoutedEvent> memberInput = routed.getSideOutput(RouteFunction.MEMBERS);
+        DataStream<RoutedEvent> direct = routed;
+        String seedId = null;
+        if (seedInput != null) {
+            // Seeds never reach the store sink (they came from the store); bad rows go to the DLQ.
+            seedId = StoreSeedSource.uid(plan);
+            SingleOutputStreamOperator<StampedRow> seedStamped = seedInput
+                    .process(new ParseFunction(new RowParser(plan, maxValueBytes)), TypeInformation.of(StampedRow.class))
+                    .uid(seedId + "-parse").name("parse seeds").setParallelism(1);
+            deadLetters = deadLetters.union(seedStamped.getSideOutput(ParseFunction.DEAD_LETTERS));
+            SingleOutputStreamOperator<RoutedEvent> seedRouted = seedStamped
+                    .process(new RouteFunction(plan), RoutedEvent.TYPE)
+                    .uid(seedId + "-route").name("route seeds").setParallelism(1);
+            memberInput = memberInput.union(seedRouted.getSideOutput(RouteFunction.MEMBERS));
+            direct = direct.union(seedRouted);
+        }
+        DataStream<RoutedEvent> members = memberInput
                 .keyBy(RoutedEvent::memberKey, SampleKey.TYPE)
                 .process(new GroupAssignFunction(plan), RoutedEvent.TYPE)
                 .uid(GroupAssignFunction.UID).name("assign groups");
-        DataStream<IncrementRecord> increments = routed.union(members)
+        DataStream<IncrementRecord> increments = direct.union(members)
                 .keyBy(RoutedEvent::key, SampleKey.TYPE)
-                .transform("increments", TypeInformation.of(IncrementRecord.class), new IncrementOperator(plan))
+                .transform("increments", TypeInformation.of(IncrementRecord.class), new IncrementOperator(plan, seedId))
                 .uid(IncrementOperator.UID);
         return new Streams(stamped, deadLetters, increments);
     }

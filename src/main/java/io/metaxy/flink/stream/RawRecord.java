@@ -15,6 +15,11 @@ public class RawRecord {
     public long timestamp;
     public byte[] key;
     public byte[] value;
+    /**
+     * Read from the metadata store by a bootstrap ({@code StoreSeedSource}), not from Kafka: it
+     * fills only empty state slots, announces nothing by itself and is never stored again.
+     */
+    public boolean seed;
 
     public RawRecord() {}
 

@@ -41,6 +41,8 @@ public class RoutedEvent {
     public String topic;
     public int partition;
     public long offset;
+    /** A bootstrap seed ({@link RawRecord#seed}): fills empty slots only and is not evaluated on its own. */
+    public boolean seed;
 
     public RoutedEvent() {}
 
@@ -69,13 +71,14 @@ public class RoutedEvent {
         e.topic = topic;
         e.partition = partition;
         e.offset = offset;
+        e.seed = seed;
         return e;
     }
 
     @Override
     public String toString() {
         return target + (depIndex == SELF ? " self " : " dep" + depIndex + " ") + op + " " + idsJson
-                + (member ? " member " + memberIdsJson : "");
+                + (member ? " member " + memberIdsJson : "") + (seed ? " seed" : "");
     }
 
     public static final TypeInformation<RoutedEvent> TYPE = new SerializerTypeInfo<>(RoutedEvent.class, Serializer.INSTANCE);
@@ -118,6 +121,7 @@ public class RoutedEvent {
             BinaryCodec.writeNullableString(out, e.topic);
             out.writeInt(e.partition);
             out.writeLong(e.offset);
+            out.writeBoolean(e.seed);
         }
 
         @Override
@@ -137,6 +141,7 @@ public class RoutedEvent {
             e.topic = BinaryCodec.readNullableString(in);
             e.partition = in.readInt();
             e.offset = in.readLong();
+            e.seed = in.readBoolean();
             return e;
         }
 

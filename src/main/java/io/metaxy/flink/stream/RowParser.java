@@ -67,6 +67,7 @@ public final class RowParser implements Serializable {
         row.topic = raw.topic;
         row.partition = raw.partition;
         row.offset = raw.offset;
+        row.seed = raw.seed;
         row.createdAt = raw.timestamp;
         row.updatedAt = raw.timestamp;
         if (raw.value == null) {

@@ -56,6 +56,8 @@ public class StampedRow {
     public String topic;
     public int partition;
     public long offset;
+    /** A bootstrap seed ({@link RawRecord#seed}): already in the store, so the store sink skips it. */
+    public boolean seed;
 
     public StampedRow() {}
 

@@ -77,11 +77,11 @@ public final class StoreSink implements Sink<StampedRow> {
     }
 
     /** The graph's text, parsed where the writer opens (on the TaskManager). */
-    static final class GraphText implements SerializableSupplier<FeatureGraph> {
+    public static final class GraphText implements SerializableSupplier<FeatureGraph> {
         private static final long serialVersionUID = 1L;
         private final String text;
 
-        GraphText(String text) {
+        public GraphText(String text) {
             this.text = Objects.requireNonNull(text, "graphText");
         }
 

@@ -135,6 +135,9 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
 
     @Override
     public void write(StampedRow row, Context context) {
+        if (row.seed) {
+            return; // read from this store by a bootstrap: it is there already
+        }
         if (tx == null) {
             buffer.add(row);
             if (buffer.size() >= batchSize) {

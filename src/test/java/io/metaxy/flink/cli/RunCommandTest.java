@@ -39,13 +39,23 @@ class RunCommandTest {
     }
 
     @Test
+    void aBootstrapStoreThatIsNotThereFailsBeforeAnythingStarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        StringWriter err = new StringWriter();
+        String graph = java.nio.file.Path.of("examples", "overview.yaml").toString();
+        String missing = dir.resolve("none.duckdb").toString();
+        assertThat(run(err, "run", "--graph", graph, "--bootstrap-servers", "127.0.0.1:1", "--no-store",
+                "--bootstrap-from-store", "duckdb:" + missing)).isNotZero();
+        assertThat(err.toString()).contains("cannot open DuckDB store '" + missing + "' for reading: no such file");
+    }
+
+    @Test
     void helpListsTheOptions() {
         StringWriter out = new StringWriter();
         CommandLine cli = MetaxyCommand.newCommandLine();
         cli.setOut(new PrintWriter(out));
         assertThat(cli.execute("run", "--help")).isZero();
         assertThat(out.toString()).contains("--embedded-kafka", "--kafka-port", "--topic-prefix", "--checkpoint-interval",
-                "--state-dir", "--store", "--no-store", "--restore", "--data-dir", "--fresh", "--transaction-timeout", "--hash",
+                "--state-dir", "--store", "--no-store", "--bootstrap-from-store", "--restore", "--data-dir", "--fresh", "--transaction-timeout", "--hash",
                 "--hash-length");
     }
 

@@ -58,27 +58,31 @@ final class HarnessDriver implements AutoCloseable {
     }
 
     HarnessDriver(StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore) throws Exception {
+        this(plan, rocksDb, restore, null, null);
+    }
+
+    /** The operators of a job bootstrapped with seed id {@code seedId} (null: none). */
+    HarnessDriver(StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore, OperatorSubtaskState restoreAssigner,
+            String seedId) throws Exception {
         this.plan = plan;
         this.rocksDb = rocksDb;
+        this.seedId = seedId;
         this.parser = new RowParser(plan, RowParser.DEFAULT_MAX_VALUE_BYTES);
         this.router = new RouteFunction(plan);
-        this.harness = newHarness(plan, rocksDb, restore);
-        this.assigner = newAssigner(plan, rocksDb, null);
+        this.harness = newHarness(plan, rocksDb, restore, seedId);
+        this.assigner = newAssigner(plan, rocksDb, restoreAssigner);
     }
 
     private HarnessDriver(StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore, OperatorSubtaskState restoreAssigner)
             throws Exception {
-        this.plan = plan;
-        this.rocksDb = rocksDb;
-        this.parser = new RowParser(plan, RowParser.DEFAULT_MAX_VALUE_BYTES);
-        this.router = new RouteFunction(plan);
-        this.harness = newHarness(plan, rocksDb, restore);
-        this.assigner = newAssigner(plan, rocksDb, restoreAssigner);
+        this(plan, rocksDb, restore, restoreAssigner, null);
     }
 
+    final String seedId;
+
     private static KeyedOneInputStreamOperatorTestHarness<SampleKey, RoutedEvent, IncrementRecord> newHarness(
-            StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new IncrementOperator(plan), RoutedEvent::key, SampleKey.TYPE);
+            StreamPlan plan, boolean rocksDb, OperatorSubtaskState restore, String seedId) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new IncrementOperator(plan, seedId), RoutedEvent::key, SampleKey.TYPE);
         return started(h, rocksDb, restore);
     }
 
@@ -123,9 +127,51 @@ final class HarnessDriver implements AutoCloseable {
         return next;
     }
 
+    /**
+     * Snapshots both operators and restores them into a job of {@code newPlan} bootstrapped with
+     * {@code seedId} (the same id: a resume; another: a redeploy that seeds again). No sweep is run.
+     */
+    HarnessDriver restart(StreamPlan newPlan, String seedId) throws Exception {
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        OperatorSubtaskState assigned = assigner.snapshot(1L, 1L);
+        harness.close();
+        assigner.close();
+        HarnessDriver next = new HarnessDriver(newPlan, rocksDb, snapshot, assigned, seedId);
+        next.events.addAll(events);
+        next.writes.addAll(writes);
+        next.offset = offset;
+        return next;
+    }
+
+    /** A row read from the store by the bootstrap: the record a worker wrote, flagged as a seed. */
+    List<Event> seed(String feature, Object id, Map<String, String> provenanceByField, Map<String, Object> extra)
+            throws Exception {
+        Map<String, Object> value = new LinkedHashMap<>(extra);
+        value.putAll(columnsOf(feature, id));
+        value.put("metaxy_provenance_by_field", provenanceByField);
+        RawRecord raw = RawRecord.of(plan.feature(feature).topic, -1, offset++, idsOf(feature, id), JSON.writeValueAsString(value));
+        raw.seed = true;
+        return deliver(raw);
+    }
+
+    /** The seed source's end (its {@code Watermark.MAX}) and the evaluation pass it starts, run to its end. */
+    List<Event> endSeeds() throws Exception {
+        assigner.processWatermark(Long.MAX_VALUE);
+        harness.processWatermark(Long.MAX_VALUE);
+        IncrementOperator op = (IncrementOperator) harness.getOperator();
+        long now = harness.getProcessingTime();
+        while (op.seedPending() || op.sweepPending()) {
+            harness.setProcessingTime(++now);
+        }
+        return collect();
+    }
+
     /** Sends one record to the feature's topic; returns the events it caused. */
     List<Event> send(String feature, String idsJson, String valueJson) throws Exception {
-        RawRecord raw = RawRecord.of(plan.feature(feature).topic, 0, offset++, idsJson, valueJson);
+        return deliver(RawRecord.of(plan.feature(feature).topic, 0, offset++, idsJson, valueJson));
+    }
+
+    private List<Event> deliver(RawRecord raw) throws Exception {
         StampedRow row = parser.parse(raw);
         writes.add(row);
         List<RoutedEvent> routed = new ArrayList<>();

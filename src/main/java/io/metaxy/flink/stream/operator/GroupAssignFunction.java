@@ -28,6 +28,9 @@ import org.apache.flink.util.Collector;
  *   <li>a soft delete goes to the group remembered for its version (or the one its row names);</li>
  *   <li>a hard delete, a tombstone carrying only the ids, goes to every group remembered.</li>
  * </ul>
+ *
+ * <p>A bootstrap seed ({@link RoutedEvent#seed}, a row read from the store) counts only where
+ * nothing is remembered for its version: a row from Kafka is newer than the store's and wins.
  */
 public final class GroupAssignFunction extends KeyedProcessFunction<SampleKey, RoutedEvent, RoutedEvent> {
     private static final long serialVersionUID = 1L;
@@ -51,6 +54,9 @@ public final class GroupAssignFunction extends KeyedProcessFunction<SampleKey, R
     @Override
     public void processElement(RoutedEvent e, Context ctx, Collector<RoutedEvent> out) throws Exception {
         String[] remembered = groups.get(e.target);
+        if (e.seed && (e.op != RowOp.UPSERT || groupOf(remembered, e.featureVersion) != null)) {
+            return;
+        }
         switch (e.op) {
             case UPSERT -> {
                 String old = groupOf(remembered, e.featureVersion);

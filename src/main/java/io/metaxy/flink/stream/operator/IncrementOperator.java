@@ -68,6 +68,15 @@ import org.slf4j.LoggerFactory;
  * checkpoints and commits while the sweep runs; until it ends the old shape stays in the
  * operator state, so a failure resumes it.
  *
+ * <p>Bootstrapped from a store ({@link #IncrementOperator(StreamPlan, String)} with a seed id):
+ * seed events ({@link RoutedEvent#seed}) fill only empty slots (a row of that feature version not
+ * yet seen from Kafka), and while seeds arrive no event is evaluated (a Kafka event is applied,
+ * but its key may still lack seeds); when the seed source has ended (its
+ * {@code Watermark.MAX}, the Kafka source always emitting MAX) one pass over every key evaluates
+ * it ({@code "cause": {"bootstrap": "<seed id>"}}), reusing the redeploy sweep's chunks. The seed
+ * id stays pending in {@link #SEED_STATE} until that pass ends, so a failure repeats the pass
+ * (re-evaluating an evaluated key emits nothing); a restore whose seed id is done skips it.
+ *
  * Event value, e.g.:
  * <pre>{@code
  * {"kind":"new","feature":"example/crop","feature_version":"34d75856","ids":{"sample_uid":1},
@@ -106,6 +115,11 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
      */
     public static final ListStateDescriptor<String> SWEEP_STATE = new ListStateDescriptor<>("metaxy-sweep", Types.STRING);
     /**
+     * {@code "done=<seed id>"}: the last bootstrap whose seeds every key has been evaluated with.
+     * A seed id not recorded here is pending: its evaluation pass runs when the seed source ends.
+     */
+    public static final ListStateDescriptor<String> SEED_STATE = new ListStateDescriptor<>("metaxy-seed", Types.STRING);
+    /**
      * Increments above this size go out without their {@code upstream} columns and members
      * (flagged {@code "upstream_omitted": true}): a default broker refuses messages over 1 MiB,
      * and a refused increment would fail the job on every retry. The worker reads them from the store.
@@ -117,6 +131,8 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StreamPlan plan;
+    /** The bootstrap's seed id ({@code StoreSeedSource#uid}), or null when the job is not bootstrapped. */
+    private final String seedId;
     private transient ValueState<SampleState> samples;
     private transient MapState<String, MemberGroup> members;
     private transient MapState<String, SampleState.Parent[]> children;
@@ -124,6 +140,15 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     private transient ListState<String> planShapeState;
     private transient ListState<Long> outstandingState;
     private transient ListState<String> sweepState;
+    private transient ListState<String> seedState;
+    /** The seed id whose evaluation pass has completed (restored), or null. */
+    private transient String seedDone;
+    /** Seeds may still arrive, or their evaluation pass has not ended. */
+    private transient boolean seedPending;
+    /** The sweep running now is the bootstrap's evaluation pass (every key, not only unswept ones). */
+    private transient boolean seedPass;
+    /** What the {@code cause} of an event without a source position names: {@code redeploy} or {@code bootstrap}. */
+    private transient boolean causeBootstrap;
     /** The epoch of keys that follow the current plan; while sweeping, older keys carry {@link #layoutEpoch}. */
     private transient byte epoch;
     private transient byte layoutEpoch;
@@ -138,7 +163,20 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     private transient StreamRecord<IncrementRecord> reuse;
 
     public IncrementOperator(StreamPlan plan) {
+        this(plan, null);
+    }
+
+    /**
+     * An operator of a job bootstrapped from a store: {@code seedId} names what the seed source
+     * reads (a new id seeds again; see {@code StoreSeedSource#uid}).
+     *
+     * <pre>{@code
+     * new IncrementOperator(plan, StoreSeedSource.uid(plan));
+     * }</pre>
+     */
+    public IncrementOperator(StreamPlan plan, String seedId) {
         this.plan = plan;
+        this.seedId = seedId;
     }
 
     @Override
@@ -147,7 +185,13 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         planShapeState = context.getOperatorStateStore().getUnionListState(PLAN_SHAPE_STATE);
         outstandingState = context.getOperatorStateStore().getListState(OUTSTANDING_STATE);
         sweepState = context.getOperatorStateStore().getUnionListState(SWEEP_STATE);
+        seedState = context.getOperatorStateStore().getUnionListState(SEED_STATE);
         if (context.isRestored()) {
+            for (String entry : seedState.get()) {
+                if (entry.startsWith("done=")) {
+                    seedDone = entry.substring(5);
+                }
+            }
             List<String> lines = new ArrayList<>();
             planShapeState.get().forEach(lines::add);
             // Union state: every subtask sees every subtask's copy; they are equal, keep one.
@@ -176,6 +220,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
                 outstanding += n;
             }
         }
+        seedPending = seedId != null && !seedId.equals(seedDone);
     }
 
     @Override
@@ -189,7 +234,13 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         reuse = new StreamRecord<>(null);
         getMetricGroup().gauge("metaxyOutstandingIncrements", () -> outstanding);
         getMetricGroup().gauge("metaxyRedeploySweepPending", () -> pendingShape == null ? 0 : 1);
-        if (pendingShape != null) {
+        getMetricGroup().gauge("metaxyBootstrapPending", () -> seedPending ? 1 : 0);
+        if (pendingShape != null && seedPending) {
+            // The bootstrap's pass after the seeds re-evaluates these keys too: re-evaluated now,
+            // before their parents' seeds arrive, they would announce work that the seeds take back.
+            LOG.info("state was taken under other definitions: re-evaluating its keys once the bootstrap seeds are in");
+            sweepChanged = new HashMap<>();
+        } else if (pendingShape != null) {
             LOG.info("state was taken under other definitions: re-evaluating its keys in chunks of {}", SWEEP_CHUNK);
             sweepChanged = new HashMap<>();
             getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + 1, t -> sweepChunk());
@@ -206,6 +257,8 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             planShapeState.update(PlanShape.encode(plan));
             sweepState.update(List.of("epoch=" + epoch));
         }
+        String done = seedPending ? seedDone : seedId != null ? seedId : seedDone;
+        seedState.update(done == null ? List.of() : List.of("done=" + done));
         outstandingState.update(List.of(outstanding));
     }
 
@@ -225,6 +278,29 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     /** Whether a redeploy sweep is still re-evaluating keys. */
     public boolean sweepPending() {
         return pendingShape != null;
+    }
+
+    /** Whether bootstrap seeds may still arrive or their evaluation pass has not ended. */
+    public boolean seedPending() {
+        return seedPending;
+    }
+
+    /**
+     * The seed source's end: a bounded source emits {@code Watermark.MAX} when it finishes, and
+     * the Kafka source of a bootstrapped job always emits MAX, so the first MAX while a seed is
+     * pending means every seed is in. One pass over every key then evaluates them.
+     */
+    @Override
+    public void processWatermark(org.apache.flink.streaming.api.watermark.Watermark mark) throws Exception {
+        super.processWatermark(mark);
+        if (mark.getTimestamp() == Long.MAX_VALUE && seedPending && !seedPass) {
+            seedPass = true;
+            if (sweepChanged == null) {
+                sweepChanged = new HashMap<>();
+            }
+            LOG.info("bootstrap seeds are in: evaluating every key in chunks of {}", SWEEP_CHUNK);
+            getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + 1, t -> sweepChunk());
+        }
     }
 
     @Override
@@ -247,17 +323,32 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         if (self && feature.expansion) {
             applyChild(feature, s, e);
         } else if (self) {
-            s.own = apply(s.own, e, SampleState.ownRow(e.featureVersion, e.provenance), feature.featureVersion);
+            if (!shadowed(s.own, e)) {
+                s.own = apply(s.own, e, SampleState.ownRow(e.featureVersion, e.provenance), feature.featureVersion);
+            }
         } else if (feature.deps.get(e.depIndex).isAggregation()) {
             applyMember(feature, s, e);
-        } else {
+        } else if (!shadowed(s.parents[e.depIndex], e)) {
             StreamPlan.Dep dep = feature.deps.get(e.depIndex);
             s.parents[e.depIndex] = apply(s.parents[e.depIndex], e, new SampleState.Parent(e.featureVersion,
                     e.dataVersionByField, e.columnsJson == null ? null : e.columnsJson.getBytes(StandardCharsets.UTF_8)),
                     dep.parentFeatureVersion);
         }
-        reconcile(feature, s, e.idsJson, self, false, e.topic, e.partition, e.offset);
+        if (!e.seed && !(seedPending && !seedPass)) {
+            // While seeds still arrive nothing is evaluated, a Kafka event neither: the key may
+            // lack seeds yet (its own record, a parent), and announcing now would mean announcing
+            // work the seeds take back. The bootstrap's pass evaluates every key once they are in.
+            reconcile(feature, s, e.idsJson, self, false, e.topic, e.partition, e.offset);
+        }
         store(s);
+    }
+
+    /**
+     * Whether {@code e} is a seed for a slot that already holds a row of its version: that row came
+     * from Kafka, is newer than the store's, and wins. A seed is only ever a write.
+     */
+    private static boolean shadowed(SampleState.Parent[] rows, RoutedEvent e) {
+        return e.seed && (e.op != io.metaxy.flink.stream.RowOp.UPSERT || VersionedRows.current(rows, e.featureVersion) != null);
     }
 
     /**
@@ -276,6 +367,9 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     /** A 1:N child's write or delete: its rows, the counted provenances, the collapsed record. */
     private void applyChild(StreamPlan.Feature f, SampleState s, RoutedEvent e) throws Exception {
         SampleState.Parent[] before = children.get(e.memberIdsJson);
+        if (shadowed(before, e)) {
+            return;
+        }
         SampleState.Parent[] after = apply(before, e, SampleState.ownRow(e.featureVersion, e.provenance), f.featureVersion);
         ChildSummary summary = childSummaries.value();
         if (summary == null) {
@@ -320,6 +414,9 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         }
         Object[] order = idValues(e.memberIdsJson, dep.parentIdColumns);
         SampleState.Parent[] before = group.rows(order);
+        if (shadowed(before, e)) {
+            return;
+        }
         SampleState.Parent[] after = apply(before, e, new SampleState.Parent(e.featureVersion, e.dataVersionByField,
                 e.columnsJson == null ? null : e.columnsJson.getBytes(StandardCharsets.UTF_8)), dep.parentFeatureVersion);
         group = group.with(e.memberIdsJson, order, after);
@@ -467,7 +564,9 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
                 g.writeBooleanField("upstream_omitted", true);
             }
             g.writeObjectFieldStart("cause");
-            if (topic == null) {
+            if (topic == null && causeBootstrap) {
+                g.writeStringField("bootstrap", seedId);
+            } else if (topic == null) {
                 g.writeStringField("redeploy", plan.graphVersion());
             } else {
                 g.writeStringField("topic", topic);
@@ -573,9 +672,19 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             SampleKey key = sweep.next();
             setCurrentKey(key);
             SampleState s = samples.value();
-            if (s != null && s.epoch != epoch) {
-                StreamPlan.Feature f = plan.featureOrNull(key.feature());
-                reevaluate(f, s, key.ids(), key.feature());
+            StreamPlan.Feature f = plan.featureOrNull(key.feature());
+            if (s != null && pendingShape != null && s.epoch != epoch) {
+                s = reevaluate(f, s, key.ids(), key.feature());
+            }
+            if (seedPass && s != null && f != null) {
+                // Every key once with its seeds; one the redeploy step just converged emits nothing again.
+                causeBootstrap = true;
+                try {
+                    reconcile(f, s, key.ids(), false, false, null, -1, -1);
+                } finally {
+                    causeBootstrap = false;
+                }
+                store(s);
             }
         }
         if (previous != null) {
@@ -591,7 +700,13 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             pendingShape = null;
             pendingShapeLines = null;
             layoutEpoch = epoch;
-            LOG.info("redeploy sweep done: every key follows the current definitions");
+            if (seedPass) {
+                seedPass = false;
+                seedPending = false;
+                LOG.info("bootstrap done: every key evaluated with the store's rows");
+            } else {
+                LOG.info("redeploy sweep done: every key follows the current definitions");
+            }
         }
     }
 

@@ -95,6 +95,7 @@ public final class RouteFunction extends ProcessFunction<StampedRow, RoutedEvent
         e.topic = row.topic;
         e.partition = row.partition;
         e.offset = row.offset;
+        e.seed = row.seed;
         return e;
     }
 }
