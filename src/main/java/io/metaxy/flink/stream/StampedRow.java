@@ -196,6 +196,7 @@ public class StampedRow {
             r.topic = from.topic;
             r.partition = from.partition;
             r.offset = from.offset;
+            r.seed = from.seed;
             return r;
         }
 
@@ -227,6 +228,7 @@ public class StampedRow {
             BinaryCodec.writeNullableString(out, r.topic);
             out.writeInt(r.partition);
             out.writeLong(r.offset);
+            out.writeBoolean(r.seed);
         }
 
         @Override
@@ -250,6 +252,7 @@ public class StampedRow {
             r.topic = BinaryCodec.readNullableString(in);
             r.partition = in.readInt();
             r.offset = in.readLong();
+            r.seed = in.readBoolean();
             return r;
         }
 

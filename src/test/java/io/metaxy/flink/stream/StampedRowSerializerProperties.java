@@ -84,6 +84,7 @@ class StampedRowSerializerProperties {
                 .use(nullable).in((r, v) -> { r.topic = v; return r; })
                 .use(Arbitraries.integers()).in((r, v) -> { r.partition = v; return r; })
                 .use(Arbitraries.longs()).in((r, v) -> { r.offset = v; return r; })
+                .use(Arbitraries.of(true, false)).in((r, v) -> { r.seed = v; return r; })
                 .build();
     }
 }
