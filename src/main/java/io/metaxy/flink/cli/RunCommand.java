@@ -10,6 +10,7 @@ import io.metaxy.flink.stream.ResumePoint;
 import io.metaxy.flink.stream.StoreSink;
 import io.metaxy.flink.stream.StreamPlan;
 import io.metaxy.flink.stream.kafka.EmbeddedKafka;
+import io.metaxy.flink.stream.kafka.Delivery;
 import io.metaxy.flink.stream.kafka.KafkaConnections;
 import io.metaxy.flink.config.MetaxyOptions;
 import java.io.IOException;
@@ -147,6 +148,20 @@ public final class RunCommand implements Callable<Integer> {
             + "transaction holds read_committed consumers back longer.")
     Duration transactionTimeout;
 
+    @Option(names = "--delivery", paramLabel = "MODE", converter = DeliveryConverter.class,
+            description = "exactly-once (default: increments are readable when the checkpoint that covers them "
+                    + "completes) or at-least-once (readable as soon as they are sent; after a failure the increments "
+                    + "since the last checkpoint come again). The store is written exactly once either way.")
+    Delivery delivery = Delivery.EXACTLY_ONCE;
+
+    /** picocli: exactly-once / at-least-once. */
+    static final class DeliveryConverter implements picocli.CommandLine.ITypeConverter<Delivery> {
+        @Override
+        public Delivery convert(String value) {
+            return Delivery.parse(value);
+        }
+    }
+
     @Option(names = "--hash", defaultValue = "xxhash32", paramLabel = "ALGO", converter = HashOptionConverters.Algorithm.class,
             description = "Hash of provenance and data versions: xxhash32 (default), xxhash64, md5 or sha256.")
     io.metaxy.flink.versioning.HashAlgorithm hash;
@@ -283,7 +298,7 @@ public final class RunCommand implements Callable<Integer> {
         // Stable across runs: a changed name would leave the old transactional ids' open
         // transactions blocking read_committed consumers until they time out.
         String jobName = "metaxy-" + topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
-        Configuration config = IncrementJob.configuration(checkpointInterval, null);
+        Configuration config = IncrementJob.configuration(checkpointInterval, null, delivery);
         if (local) {
             config.set(RestOptions.PORT, webPort);
             if (webPort == 0) {
@@ -340,7 +355,8 @@ public final class RunCommand implements Callable<Integer> {
             if (parallelism != null) {
                 env.setParallelism(parallelism);
             }
-            KafkaConnections connections = new KafkaConnections(servers, plan, jobName, transactionTimeout, kafkaClient);
+            KafkaConnections connections = new KafkaConnections(servers, plan, jobName, transactionTimeout, kafkaClient)
+                    .delivery(delivery);
             new IncrementJob(plan, connections.source(), connections.incrementSink(), connections.deadLetterSink(), storeSink)
                     .bootstrap(seeds).build(env);
             JobClient job = env.executeAsync("metaxy increments " + plan.graphVersion());
@@ -379,6 +395,7 @@ public final class RunCommand implements Callable<Integer> {
                 || seen.getOptional(MetaxyOptions.TOPIC_PARTITIONS).isPresent();
         partitions = pick("--partitions", partitions, seen, MetaxyOptions.TOPIC_PARTITIONS);
         transactionTimeout = pick("--transaction-timeout", transactionTimeout, seen, MetaxyOptions.TRANSACTION_TIMEOUT);
+        delivery = pick("--delivery", delivery, seen, MetaxyOptions.DELIVERY);
         checkpointInterval = pick("--checkpoint-interval", checkpointInterval, seen, MetaxyOptions.CHECKPOINT_INTERVAL);
         dataDir = Path.of(pick("--data-dir", dataDir.toString(), seen, MetaxyOptions.DATA_DIR));
         stateDir = pick("--state-dir", stateDir, seen, MetaxyOptions.STATE_DIR);
@@ -451,7 +468,8 @@ public final class RunCommand implements Callable<Integer> {
         out.println(local ? "Flink web UI: " + (webPort == 0 ? "on a free port" : "http://localhost:" + webPort)
                 : "Submitted to the Flink cluster: job " + job.getJobID());
         out.println("Feature topics: " + String.join(", ", plan.metadataTopics()));
-        out.println("Dead letters: " + plan.deadLetterTopic() + "; increments: <feature topic>.increments");
+        out.println("Dead letters: " + plan.deadLetterTopic() + "; increments: <feature topic>.increments ("
+                + delivery.label() + (delivery == Delivery.EXACTLY_ONCE ? ", read them with isolation.level=read_committed)" : ")"));
         out.println("Metadata store: " + (storeUrl == null ? "none (--no-store)" : describe(storeUrl)));
         if (bootstrapFromStore != null) {
             out.println("Bootstrap: seeding the state from " + bootstrapFromStore + " (" + StoreSeedSource.uid(plan)

@@ -1,6 +1,7 @@
 package io.metaxy.flink.config;
 
 import io.metaxy.flink.store.MetadataStores;
+import io.metaxy.flink.stream.kafka.Delivery;
 import io.metaxy.flink.stream.StoreSink;
 import io.metaxy.flink.stream.StreamPlan;
 import io.metaxy.flink.stream.kafka.KafkaConnections;
@@ -44,6 +45,19 @@ public final class MetaxyOptions {
             .durationType().defaultValue(KafkaConnections.DEFAULT_TRANSACTION_TIMEOUT)
             .withDescription("Kafka transaction timeout of the exactly-once sinks (at most the broker's transaction.max.timeout.ms).");
 
+    /**
+     * What the increments and dead-letter topics promise. {@code exactly-once} (default): Kafka
+     * transactions commit with checkpoints, so a read_committed consumer sees each increment once
+     * but only after the checkpoint that covers it. {@code at-least-once}: increments are readable as
+     * soon as the producer sends them (freshness of milliseconds, not a checkpoint interval), and
+     * after a failure the ones since the last checkpoint come again. The store sink stays
+     * exactly-once either way (its ledger skips replays).
+     */
+    public static final ConfigOption<Delivery> DELIVERY = ConfigOptions.key("metaxy.delivery")
+            .enumType(Delivery.class).defaultValue(Delivery.EXACTLY_ONCE)
+            .withDescription("exactly-once (increments commit with checkpoints) or at-least-once (readable at once; "
+                    + "replayed after a failure).");
+
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = ConfigOptions.key("metaxy.checkpoint-interval")
             .durationType().defaultValue(Duration.ofSeconds(1))
             .withDescription("Checkpoint interval when neither the command line nor execution.checkpointing.interval "
@@ -82,7 +96,7 @@ public final class MetaxyOptions {
             .withDescription("Managed memory of a local run (RocksDB's cache and write buffers).");
 
     public static List<ConfigOption<?>> all() {
-        return List.of(TOPIC_PREFIX, TOPIC_PARTITIONS, BOOTSTRAP_SERVERS, TRANSACTION_TIMEOUT, CHECKPOINT_INTERVAL,
+        return List.of(TOPIC_PREFIX, TOPIC_PARTITIONS, BOOTSTRAP_SERVERS, TRANSACTION_TIMEOUT, DELIVERY, CHECKPOINT_INTERVAL,
                 STORE_URL, BOOTSTRAP_STORE_URL, STORE_BATCH_SIZE, DATA_DIR, STATE_DIR, LOCAL_WEB_PORT, LOCAL_MANAGED_MEMORY);
     }
 }

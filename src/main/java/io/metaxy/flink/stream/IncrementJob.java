@@ -159,13 +159,24 @@ public final class IncrementJob {
      * {@code checkpointDir} (a URI), restarts on failure, and no Kryo fallback for records.
      */
     public static Configuration configuration(Duration interval, String checkpointDir) {
+        return configuration(interval, checkpointDir, io.metaxy.flink.stream.kafka.Delivery.EXACTLY_ONCE);
+    }
+
+    /**
+     * As {@link #configuration(Duration, String)}; at-least-once delivery also checkpoints
+     * without aligning barriers, so no input waits for a checkpoint (a replay after a failure may
+     * repeat increments, which that mode allows).
+     */
+    public static Configuration configuration(Duration interval, String checkpointDir,
+            io.metaxy.flink.stream.kafka.Delivery delivery) {
         Configuration c = new Configuration();
         c.setString("state.backend.type", "rocksdb");
         c.setString("execution.checkpointing.incremental", "true");
         // Most lookups are for samples not seen yet: bloom filters spare RocksDB a scan of every level.
         c.setString("state.backend.rocksdb.use-bloom-filter", "true");
         c.setString("execution.checkpointing.interval", interval.toMillis() + " ms");
-        c.setString("execution.checkpointing.mode", "EXACTLY_ONCE");
+        c.setString("execution.checkpointing.mode",
+                delivery == io.metaxy.flink.stream.kafka.Delivery.AT_LEAST_ONCE ? "AT_LEAST_ONCE" : "EXACTLY_ONCE");
         c.setString("execution.checkpointing.min-pause", Math.min(200, interval.toMillis() / 2) + " ms");
         if (checkpointDir != null) {
             c.setString("execution.checkpointing.dir", checkpointDir);

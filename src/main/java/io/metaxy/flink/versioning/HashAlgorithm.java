@@ -20,7 +20,7 @@ public enum HashAlgorithm {
     XXHASH32("xxhash32") {
         @Override
         public String hash(byte[] bytes, int length) {
-            return Integer.toUnsignedString(XX32.hash(bytes, 0, length, 0));
+            return Long.toString(xxhash32(bytes, length));
         }
     },
     XXHASH64("xxhash64") {
@@ -58,6 +58,14 @@ public enum HashAlgorithm {
     /** The name used in CLI flags and configuration, e.g. {@code xxhash32}. */
     public String id() {
         return id;
+    }
+
+    /**
+     * xxhash32 of {@code bytes[0, length)} as its unsigned value, whose decimal rendering is
+     * {@link #XXHASH32}'s hash: lets a SQL engine render (and truncate) it natively.
+     */
+    public static long xxhash32(byte[] bytes, int length) {
+        return Integer.toUnsignedLong(XX32.hash(bytes, 0, length, 0));
     }
 
     /** The full (untruncated) rendering of the hash of {@code bytes[0, length)}. */

@@ -49,6 +49,9 @@ public final class ProvenanceCalculator implements Serializable {
     private final FeatureKey feature;
     private final SampleHasher hasher;
     private final List<FieldKey> fields;
+    /** Struct keys of {@link #fields} and of each parent slot's field, computed once: maps are read and built per sample. */
+    private final List<String> fieldNames;
+    private final String[] slotFieldNames;
     private final List<FieldRef> parentSlots;
     private final List<FeatureKey> optionalParents;
     private final byte[][] fieldPrefixes;
@@ -74,6 +77,8 @@ public final class ProvenanceCalculator implements Serializable {
             fieldSlots[i] = graph.parentFields(feature, field.key()).stream().mapToInt(parentSlots::indexOf).toArray();
         }
         this.slotLabels = parentSlots.stream().map(ref -> utf8(ref.toString())).toArray(byte[][]::new);
+        this.fieldNames = fields.stream().map(FieldKey::structKey).toList();
+        this.slotFieldNames = parentSlots.stream().map(ref -> ref.field().structKey()).toArray(String[]::new);
     }
 
     public static ProvenanceCalculator of(FeatureGraph graph, FeatureKey feature, SampleHasher hasher) {
@@ -95,7 +100,7 @@ public final class ProvenanceCalculator implements Serializable {
 
     /** The by-field map names of {@link #fields()} ({@link FieldKey#structKey()}), in that order. */
     public List<String> fieldNames() {
-        return fields.stream().map(FieldKey::structKey).toList();
+        return fieldNames;
     }
 
     /** Every parent field any field of this feature reads, sorted: the order of parent arrays. */
@@ -158,10 +163,10 @@ public final class ProvenanceCalculator implements Serializable {
                 }
                 throw new IllegalArgumentException("feature '" + feature + "': missing upstream '" + slot.feature() + "'");
             }
-            String version = parent.get(slot.field().structKey());
+            String version = parent.get(slotFieldNames[i]);
             if (version == null) {
                 throw new IllegalArgumentException("feature '" + feature + "': upstream '" + slot.feature()
-                        + "' has no data version for field '" + slot.field().structKey() + "'");
+                        + "' has no data version for field '" + slotFieldNames[i] + "'");
             }
             versions[i] = version;
         }
@@ -176,10 +181,10 @@ public final class ProvenanceCalculator implements Serializable {
     /** Sample provenance from a struct key → value map (also for root features and data versions). */
     public String provenance(Map<String, String> byField) {
         List<String> ordered = new ArrayList<>(fields.size());
-        for (FieldKey field : fields) {
-            String value = byField.get(field.structKey());
+        for (String name : fieldNames) {
+            String value = byField.get(name);
             if (value == null) {
-                throw new IllegalArgumentException("feature '" + feature + "': no value for field '" + field.structKey() + "' in " + byField);
+                throw new IllegalArgumentException("feature '" + feature + "': no value for field '" + name + "' in " + byField);
             }
             ordered.add(value);
         }
@@ -190,7 +195,7 @@ public final class ProvenanceCalculator implements Serializable {
     public Map<String, String> byFieldMap(String[] byField) {
         Map<String, String> out = new LinkedHashMap<>();
         for (int i = 0; i < byField.length; i++) {
-            out.put(fields.get(i).structKey(), byField[i]);
+            out.put(fieldNames.get(i), byField[i]);
         }
         return out;
     }

@@ -73,6 +73,30 @@ class RunCommandTest {
     }
 
     @Test
+    void deliveryFromTheCommandLineOrTheConfiguration() {
+        CommandLine cli = MetaxyCommand.newCommandLine();
+        cli.parseArgs("run", "--graph", "g.yaml", "--embedded-kafka");
+        RunCommand run = cli.getSubcommands().get("run").getCommand();
+        assertThat(run.delivery).isEqualTo(io.metaxy.flink.config.MetaxyOptions.DELIVERY.defaultValue())
+                .isEqualTo(io.metaxy.flink.stream.kafka.Delivery.EXACTLY_ONCE);
+        cli = MetaxyCommand.newCommandLine();
+        cli.parseArgs("run", "--graph", "g.yaml", "--embedded-kafka", "--delivery", "at-least-once");
+        run = cli.getSubcommands().get("run").getCommand();
+        assertThat(run.delivery).isEqualTo(io.metaxy.flink.stream.kafka.Delivery.AT_LEAST_ONCE);
+        // The config file's spelling (Flink enum options) reads the same.
+        org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
+        conf.setString("metaxy.delivery", "AT_LEAST_ONCE");
+        assertThat(conf.get(io.metaxy.flink.config.MetaxyOptions.DELIVERY))
+                .isEqualTo(io.metaxy.flink.stream.kafka.Delivery.AT_LEAST_ONCE);
+        StringWriter err = new StringWriter();
+        assertThat(run(err, "run", "--graph", "g.yaml", "--embedded-kafka", "--delivery", "twice")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown delivery 'twice'");
+        assertThat(io.metaxy.flink.stream.IncrementJob.configuration(java.time.Duration.ofSeconds(1), null,
+                io.metaxy.flink.stream.kafka.Delivery.AT_LEAST_ONCE).getString("execution.checkpointing.mode", ""))
+                .isEqualTo("AT_LEAST_ONCE");
+    }
+
+    @Test
     void kafkaPropertiesFromAFileAndTheCommandLine() throws Exception {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("kafka", ".properties");
         try {

@@ -174,6 +174,7 @@ class ResolveUpdateProperties {
                 String hashCall = switch (hasher.algorithm()) {
                     case MD5 -> "md5(";
                     case SHA256 -> "sha256(";
+                    case XXHASH32 -> "metaxy_xxhash32_value(";
                     default -> "metaxy_hash_" + hasher.algorithm().id() + "_" + hasher.length() + "(";
                 };
                 if (sql.sql().contains("exp AS")) { // upstream rows exist: expected provenance is hashed in the query

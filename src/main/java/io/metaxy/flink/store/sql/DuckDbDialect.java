@@ -188,13 +188,35 @@ public final class DuckDbDialect implements SqlDialect {
     public String hashSql(SampleHasher hasher, String argument) {
         return switch (hasher.algorithm()) {
             case MD5, SHA256 -> "left(" + hasher.algorithm().id() + "(" + argument + "), " + hasher.length() + ")";
-            case XXHASH32, XXHASH64 -> functionName(hasher) + "(" + argument + ")";
+            // DuckDB renders and truncates the number itself: cheaper than a Java string per row.
+            case XXHASH32 -> "left(CAST(" + functionName(hasher) + "(" + argument + ") AS VARCHAR), " + hasher.length() + ")";
+            case XXHASH64 -> functionName(hasher) + "(" + argument + ")";
         };
     }
 
     @Override
     public void prepareHash(Connection connection, SampleHasher hasher) throws SQLException {
-        if (hasher.algorithm() == HashAlgorithm.XXHASH32 || hasher.algorithm() == HashAlgorithm.XXHASH64) {
+        if (hasher.algorithm() == HashAlgorithm.XXHASH32) {
+            // Vectorized: one call per chunk of rows, and a number back instead of a string.
+            try (DuckDBScalarFunctionBuilder builder = DuckDBFunctions.scalarFunction()) {
+                builder.withName(functionName(hasher))
+                        .withParameter(String.class)
+                        .withReturnType(Long.class)
+                        .withVectorizedFunction((input, out) -> {
+                            org.duckdb.DuckDBReadableVector text = input.vector(0);
+                            long rows = input.rowCount();
+                            for (long i = 0; i < rows; i++) {
+                                if (text.isNull(i)) {
+                                    out.setNull(i);
+                                } else {
+                                    byte[] bytes = text.getString(i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                                    out.setLong(i, HashAlgorithm.xxhash32(bytes, bytes.length));
+                                }
+                            }
+                        })
+                        .register(connection);
+            }
+        } else if (hasher.algorithm() == HashAlgorithm.XXHASH64) {
             try (DuckDBScalarFunctionBuilder builder = DuckDBFunctions.scalarFunction()) {
                 builder.withName(functionName(hasher))
                         .withParameter(String.class)
@@ -206,7 +228,9 @@ public final class DuckDbDialect implements SqlDialect {
     }
 
     static String functionName(SampleHasher hasher) {
-        return "metaxy_hash_" + hasher.algorithm().id() + "_" + hasher.length();
+        // xxhash32's function returns the untruncated number (one per database serves every length).
+        return hasher.algorithm() == HashAlgorithm.XXHASH32 ? "metaxy_xxhash32_value"
+                : "metaxy_hash_" + hasher.algorithm().id() + "_" + hasher.length();
     }
 
     /**

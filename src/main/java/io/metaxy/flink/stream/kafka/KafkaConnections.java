@@ -19,7 +19,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
 import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
 import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
@@ -53,6 +52,7 @@ public final class KafkaConnections {
     private final Duration transactionTimeout;
     /** Client properties of the user's (SASL/SSL, ...): applied first, the job's own settings over them. */
     private final Properties clientProperties;
+    private Delivery delivery = Delivery.EXACTLY_ONCE;
 
     public KafkaConnections(String bootstrapServers, StreamPlan plan, String jobName) {
         this(bootstrapServers, plan, jobName, DEFAULT_TRANSACTION_TIMEOUT);
@@ -125,6 +125,12 @@ public final class KafkaConnections {
         return Admin.create(props);
     }
 
+    /** The sinks' promise (default exactly-once); see {@link io.metaxy.flink.config.MetaxyOptions#DELIVERY}. */
+    public KafkaConnections delivery(Delivery delivery) {
+        this.delivery = delivery;
+        return this;
+    }
+
     public KafkaSource<RawRecord> source() {
         return source(false);
     }
@@ -152,7 +158,7 @@ public final class KafkaConnections {
         return KafkaSink.<IncrementRecord>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setKafkaProducerConfig(incrementProducerProps())
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setDeliveryGuarantee(delivery.guarantee())
                 .setTransactionalIdPrefix(jobName + "-increments")
                 .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
                 .setRecordSerializer(new IncrementSerializer(plan.incrementTopics()))
@@ -163,7 +169,7 @@ public final class KafkaConnections {
         return KafkaSink.<DeadLetter>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setKafkaProducerConfig(producerProps())
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setDeliveryGuarantee(delivery.guarantee())
                 .setTransactionalIdPrefix(jobName + "-dlq")
                 .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
                 .setRecordSerializer(new DeadLetterSerializer(plan.deadLetterTopic()))
@@ -186,6 +192,10 @@ public final class KafkaConnections {
     private Properties incrementProducerProps() {
         Properties props = new Properties();
         props.putAll(INCREMENT_PRODUCER_DEFAULTS);
+        if (delivery == Delivery.AT_LEAST_ONCE) {
+            // Consumers see each batch as it is sent: the linger would be their delay.
+            props.put("linger.ms", "2");
+        }
         props.putAll(producerProps());
         return props;
     }
