@@ -87,6 +87,43 @@ public interface MetadataStore extends AutoCloseable {
      */
     List<MetadataRow> read(String feature, ReadOptions options);
 
+    /**
+     * As {@link #read(String, ReadOptions)}, one row at a time: the rows are fetched as the
+     * iterator advances, so a store larger than memory can be read (the job's bootstrap does).
+     * Close it to release the query; the store must stay open meanwhile, and on PostgreSQL the
+     * read holds a transaction of the store's connection until it is closed or runs out, so
+     * write through another store meanwhile.
+     *
+     * <pre>{@code
+     * try (MetadataStore.Rows rows = store.readRows("example/video", ReadOptions.defaults())) {
+     *     rows.forEachRemaining(row -> send(row));
+     * }
+     * }</pre>
+     */
+    default Rows readRows(String feature, ReadOptions options) {
+        java.util.Iterator<MetadataRow> all = read(feature, options).iterator();
+        return new Rows() {
+            @Override
+            public boolean hasNext() {
+                return all.hasNext();
+            }
+
+            @Override
+            public MetadataRow next() {
+                return all.next();
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /** Rows of a {@link #readRows} read; {@link #close()} ends the query. */
+    interface Rows extends java.util.Iterator<MetadataRow>, AutoCloseable {
+        @Override
+        void close();
+    }
+
     default List<MetadataRow> read(String feature) {
         return read(feature, ReadOptions.defaults());
     }

@@ -91,6 +91,33 @@ abstract class MetadataStoreContract {
         assertThat(store.read(VIDEO, ReadOptions.defaults().history(true))).hasSize(5);
     }
 
+    @Test
+    void readRowsStreamsWhatReadReturnsAndTheStoreWritesOnAfterIt() {
+        List<MetadataRow> written = new java.util.ArrayList<>();
+        for (int i = 0; i < 2_500; i++) {
+            written.add(video(i, "a" + i, "f" + i));
+        }
+        store.write(VIDEO, written);
+        List<MetadataRow> streamed = new java.util.ArrayList<>();
+        try (MetadataStore.Rows rows = store.readRows(VIDEO, ReadOptions.defaults())) {
+            rows.forEachRemaining(streamed::add);
+            assertThat(rows.hasNext()).isFalse();
+        }
+        assertThat(streamed).usingRecursiveComparison().isEqualTo(store.read(VIDEO));
+        assertThat(streamed).hasSize(2_500);
+        // Closed half-way, the read ends and leaves the store as it was: later writes are committed.
+        try (MetadataStore.Rows rows = store.readRows(VIDEO, ReadOptions.defaults())) {
+            assertThat(rows.next().ids()).isEqualTo(Map.of("sample_uid", 0L));
+        }
+        store.write(VIDEO, List.of(video(9_999, "a", "f")));
+        store.close();
+        store = MetadataStores.open(url, graph, AccessMode.WRITE);
+        assertThat(store.read(VIDEO)).hasSize(2_501);
+        try (MetadataStore.Rows none = store.readRows(CHILD, ReadOptions.defaults())) {
+            assertThat(none.hasNext()).isFalse();
+        }
+    }
+
     /** Instants around New York's 2024 DST changes (spring gap, autumn overlap) and a few far from them. */
     static final List<Instant> DST_INSTANTS = List.of(Instant.parse("2024-03-10T06:59:59.999999Z"),
             Instant.parse("2024-03-10T07:00:00Z"), Instant.parse("2024-03-10T07:30:00Z"), Instant.parse("2024-03-10T08:30:00Z"),

@@ -489,13 +489,22 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public synchronized List<MetadataRow> read(String feature, ReadOptions options) {
+        List<MetadataRow> out = new ArrayList<>();
+        try (Rows rows = readRows(feature, options)) {
+            rows.forEachRemaining(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized Rows readRows(String feature, ReadOptions options) {
         forgetSchemas();
         FeatureSpec spec = spec(feature);
         FeatureKey key = spec.key();
         try {
             LinkedHashMap<String, String> schema = schema(key);
             if (schema.isEmpty()) {
-                return List.of();
+                return ResultRows.EMPTY;
             }
             List<String> userColumns = new ArrayList<>();
             for (String column : schema.keySet()) {
@@ -544,17 +553,38 @@ public final class SqlMetadataStore implements MetadataStore {
             if (options.history() || options.allFeatureVersions()) {
                 sql.append(", r.").append(q(SystemColumns.UPDATED_AT));
             }
-            List<MetadataRow> out = new ArrayList<>();
-            try (PreparedStatement ps = prepare(sql.toString(), params); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(readRow(rs, spec, userColumns));
-                }
+            // PostgreSQL fetches a result in parts (the fetch size) only inside a transaction; without
+            // one it would load the whole table into this JVM. DuckDB keeps results natively.
+            boolean ownTransaction = dialect instanceof PostgresDialect && connection.getAutoCommit();
+            if (ownTransaction) {
+                connection.setAutoCommit(false);
             }
-            return out;
+            Runnable end = () -> {
+                if (ownTransaction) {
+                    try {
+                        connection.commit();
+                        connection.setAutoCommit(true);
+                    } catch (SQLException e) {
+                        throw failure("read of feature '" + key + "' failed", e);
+                    }
+                }
+            };
+            PreparedStatement ps = prepare(sql.toString(), params);
+            try {
+                ps.setFetchSize(READ_FETCH_SIZE);
+                return new ResultRows(ps, ps.executeQuery(), rs -> readRow(rs, spec, userColumns),
+                        e -> failure("read of feature '" + key + "' failed", e), end);
+            } catch (SQLException e) {
+                ps.close();
+                end.run();
+                throw e;
+            }
         } catch (SQLException e) {
             throw failure("read of feature '" + key + "' failed", e);
         }
     }
+
+    static final int READ_FETCH_SIZE = 10_000;
 
     private MetadataRow readRow(ResultSet rs, FeatureSpec spec, List<String> userColumns) throws SQLException {
         MetadataRow.Builder b = MetadataRow.builder();

@@ -46,7 +46,8 @@ final class SeedReader implements SourceReader<RawRecord, FeatureSplit> {
     private final List<String> done = new ArrayList<>();
     private MetadataStore store;
     private FeatureSplit current;
-    private Iterator<MetadataRow> rows;
+    /** The feature being read, fetched as it is sent: a store larger than memory can seed the job. */
+    private io.metaxy.flink.store.MetadataStore.Rows rows;
     private long index;
     private boolean noMoreSplits;
     private boolean requested;
@@ -85,7 +86,7 @@ final class SeedReader implements SourceReader<RawRecord, FeatureSplit> {
             if (store == null) {
                 store = MetadataStores.open(source.url(), source.graph(), AccessMode.READ, source.plan().hasher());
             }
-            rows = store.read(current.feature()).iterator();
+            rows = store.readRows(current.feature(), io.metaxy.flink.store.ReadOptions.defaults());
             index = 0;
             read.put(current.feature(), 0L);
         }
@@ -97,6 +98,7 @@ final class SeedReader implements SourceReader<RawRecord, FeatureSplit> {
             }
         } else {
             done.add(current.feature());
+            rows.close();
             rows = null;
             current = null;
         }
@@ -176,6 +178,9 @@ final class SeedReader implements SourceReader<RawRecord, FeatureSplit> {
 
     @Override
     public void close() throws Exception {
+        if (rows != null) {
+            rows.close();
+        }
         if (store != null) {
             store.close();
         }
