@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,13 +41,8 @@ public final class IncrementsCommand implements Callable<Integer> {
     @Option(names = "--feature", required = true, paramLabel = "KEY", description = "Feature key, e.g. example/crop.")
     String feature;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092",
-            description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
-    String bootstrapServers;
-
-    @Option(names = "--topic-prefix", defaultValue = StreamPlan.DEFAULT_TOPIC_PREFIX,
-            description = "Prefix of every topic (default ${DEFAULT-VALUE}).")
-    String topicPrefix;
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--follow", description = "Keep printing new increments until Ctrl-C.")
     boolean follow;
@@ -74,9 +70,10 @@ public final class IncrementsCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--kind is new, stale, orphaned or retracted");
         }
-        String topic = incrementsTopic(topicPrefix, feature);
+        String topic = incrementsTopic(kafka.topicPrefix, feature);
+        String bootstrapServers = kafka.bootstrapServersOr(KafkaOptions.LOCAL_BROKER);
         PrintWriter out = spec.commandLine().getOut();
-        Properties c = new Properties();
+        Properties c = kafka.clientProperties();
         c.put("bootstrap.servers", bootstrapServers);
         c.put("isolation.level", "read_committed");
         c.put("enable.auto.commit", "false");
