@@ -390,8 +390,13 @@ class IncrementJobKafkaITCase {
                 assertThat(e.json().get("cause").has("redeploy")).isTrue();
                 assertThat(e.json().get("feature_version").asText()).isNotEqualTo("d953dea4");
             });
-            Thread.sleep(1000);
-            assertThat(r.client().on(r.incrementsOf("example/crop"))).hasSize(3);
+            // End marker: a new video after the redeploy. Its crop increment is committed after any
+            // redeploy work of crop would have been, so crop has exactly it and the three before.
+            r.client().send(r.topicOf("example/video"), HarnessDriver.ids(99), videoRow(99, "a1"));
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).stream()
+                    .anyMatch(e -> e.key().equals(HarnessDriver.ids(99))));
+            assertThat(r.client().on(r.incrementsOf("example/crop"))).hasSize(4)
+                    .noneMatch(e -> e.json().get("cause").has("redeploy"));
         }
     }
 
@@ -603,16 +608,41 @@ class IncrementJobKafkaITCase {
         return latest;
     }
 
-    /** Quiet = the increments topics stopped growing for a few checkpoint intervals. */
+    /**
+     * Quiet: the job has read every record sent so far and its outputs are committed. The source
+     * commits its consumer group's offsets when a checkpoint completes, so once they reach the
+     * feature topics' end offsets, every record sent was processed before that checkpoint; two
+     * checkpoints later the sink's transaction of that checkpoint is committed too (its committer
+     * runs on the same completion). Input the test sends next is not waited for.
+     */
     private static void awaitQuiet(Running r) throws Exception {
-        int seen = -1;
-        int stable = 0;
-        while (stable < 6) {
-            Thread.sleep(300);
-            int now = r.client().poll().size();
-            stable = now == seen ? stable + 1 : 0;
-            seen = now;
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            for (String topic : r.plan().metadataTopics()) {
+                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().forEach(p ->
+                        latest.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()),
+                                org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            }
+            Map<org.apache.kafka.common.TopicPartition, Long> end = new java.util.HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
+            String group = r.plan().topicPrefix() + "job";
+            await().atMost(WAIT).until(() -> {
+                var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                return end.entrySet().stream().allMatch(e -> e.getValue() == 0 || committed.get(e.getKey()) != null
+                        && committed.get(e.getKey()).offset() >= e.getValue());
+            });
         }
+        long caughtUp = completedCheckpoint(r.job());
+        await().atMost(WAIT).until(() -> completedCheckpoint(r.job()) >= caughtUp + 2);
+        r.client().poll();
+    }
+
+    /** The id of the job's latest completed checkpoint, -1 before the first. */
+    private static long completedCheckpoint(JobID job) throws Exception {
+        var stats = flink.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
+        var last = stats == null ? null : stats.getHistory().getLatestCompletedCheckpoint();
+        return last == null ? -1 : last.getCheckpointId();
     }
 
     /** Fails the job once, on the {@code n}-th record after it is armed. */
@@ -650,11 +680,16 @@ class IncrementJobKafkaITCase {
             }
             await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).size() >= 60
                     && r.client().on(r.incrementsOf("example/stt")).size() >= 60);
-            Thread.sleep(1500);
             assertThat(FailOnce.FAILED).isTrue();
+            // End marker: one more video; once its increments are visible, a replayed duplicate of
+            // the 60 before it (committed in an earlier or the same transaction) would be too.
+            r.client().send(video, HarnessDriver.ids(60), videoRow(60, "a1"));
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).stream()
+                    .anyMatch(e -> e.key().equals(HarnessDriver.ids(60)))
+                    && r.client().on(r.incrementsOf("example/stt")).stream().anyMatch(e -> e.key().equals(HarnessDriver.ids(60))));
             List<String> keys = r.client().on(r.incrementsOf("example/crop")).stream().map(Received::key).toList();
-            assertThat(keys).hasSize(60).doesNotHaveDuplicates();
-            assertThat(r.client().on(r.incrementsOf("example/stt"))).hasSize(60);
+            assertThat(keys).hasSize(61).doesNotHaveDuplicates();
+            assertThat(r.client().on(r.incrementsOf("example/stt"))).hasSize(61);
         }
     }
 }
