@@ -292,7 +292,7 @@ class IncrementJobKafkaITCase {
             assertThat(s.awaitNext(crop, 5, 1, 1)).containsExactly("stale");
             s.answer(crop, 5, override);
 
-            awaitQuiet(r);
+            awaitQuiet(r, s.accepted().size());
             assertThat(s.events(faces, 5)).as("face_detection is not asked again").hasSize(1);
             assertThat(s.events(faces, 1)).hasSize(1);
             Map<String, String> outstanding = outstandingOf(r, s.accepted());
@@ -441,7 +441,7 @@ class IncrementJobKafkaITCase {
                                     Map.of("audio", "a" + random.nextInt(3), "frames", "f" + random.nextInt(2))));
                     send(r, parser, accepted, r.topicOf("example/video"), ids, value);
                 }
-                awaitQuiet(r);
+                awaitQuiet(r, accepted.size());
                 for (Map.Entry<String, Received> latest : latestEvents(r).entrySet()) {
                     Received e = latest.getValue();
                     String feature = e.json().get("feature").asText();
@@ -464,7 +464,7 @@ class IncrementJobKafkaITCase {
                                 KafkaTestClient.row(Map.of("metaxy_provenance_by_field", bogus)));
                     }
                 }
-                awaitQuiet(r);
+                awaitQuiet(r, accepted.size());
             }
             Map<String, String> outstanding = outstandingOf(r, accepted);
             assertThat(outstanding).isEqualTo(BatchOracle.resolveAll(r.plan(), accepted));
@@ -609,13 +609,44 @@ class IncrementJobKafkaITCase {
     }
 
     /**
-     * Quiet: the job has read every record sent so far and its outputs are committed. The source
-     * commits its consumer group's offsets when a checkpoint completes, so once they reach the
-     * feature topics' end offsets, every record sent was processed before that checkpoint; two
-     * checkpoints later the sink's transaction of that checkpoint is committed too (its committer
-     * runs on the same completion). Input the test sends next is not waited for.
+     * Quiet: the job has taken in every record sent so far ({@code sent}) and its outputs are
+     * committed. Taken in: its metaxyRecordsIn counter (counted where records are parsed) reaches
+     * {@code sent}; after a restart that counter starts again from the restored checkpoint, so then
+     * the source's committed offsets must reach the topics' end instead (it commits them when a
+     * checkpoint completes; slower, as the source commits lazily). Committed: a checkpoint
+     * triggered after that puts its barrier behind those records, so their increments are in its
+     * transaction or an earlier one, committed once the next checkpoint has completed too. A
+     * restart on the way starts over.
      */
-    private static void awaitQuiet(Running r) throws Exception {
+    private static void awaitQuiet(Running r, int sent) throws Exception {
+        while (true) {
+            int attempt = attempt(r.job());
+            if (attempt == 0) {
+                await().atMost(WAIT).until(() -> attempt(r.job()) > 0 || sum(counters(r, "metaxyRecordsIn")) >= sent);
+            }
+            if (attempt(r.job()) > 0) {
+                awaitSourceOffsetsCommitted(r);
+            }
+            long caughtUp = completedCheckpoint(r.job());
+            await().atMost(WAIT).until(() -> completedCheckpoint(r.job()) >= caughtUp + 2);
+            if (attempt(r.job()) == attempt) {
+                r.client().poll();
+                return;
+            }
+        }
+    }
+
+    /** The highest execution attempt of any task of the job: 0 until it restarts. */
+    private static int attempt(JobID job) throws Exception {
+        int max = 0;
+        for (var vertex : flink.getExecutionGraph(job).get().getAllExecutionVertices()) {
+            max = Math.max(max, vertex.getCurrentExecutionAttempt().getAttemptNumber());
+        }
+        return max;
+    }
+
+    /** The job's consumer group has committed the feature topics' end offsets (as of now). */
+    private static void awaitSourceOffsetsCommitted(Running r) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
@@ -633,9 +664,6 @@ class IncrementJobKafkaITCase {
                         && committed.get(e.getKey()).offset() >= e.getValue());
             });
         }
-        long caughtUp = completedCheckpoint(r.job());
-        await().atMost(WAIT).until(() -> completedCheckpoint(r.job()) >= caughtUp + 2);
-        r.client().poll();
     }
 
     /** The id of the job's latest completed checkpoint, -1 before the first. */
