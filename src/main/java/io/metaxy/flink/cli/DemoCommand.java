@@ -1,6 +1,5 @@
 package io.metaxy.flink.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureSpec;
@@ -13,6 +12,7 @@ import io.metaxy.flink.stream.kafka.EmbeddedKafka;
 import io.metaxy.flink.stream.kafka.KafkaConnections;
 import io.metaxy.flink.worker.IncrementWorker;
 import io.metaxy.flink.worker.IncrementWorker.Result;
+import io.metaxy.flink.worker.OutstandingMonitor;
 import io.metaxy.flink.worker.OutstandingWork;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,12 +39,8 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -100,7 +96,7 @@ public final class DemoCommand implements Callable<Integer> {
     boolean plain;
 
     /** What happened, for tests: per feature the increments before the change and after it. */
-    final Map<String, OutstandingWork> work = new LinkedHashMap<>();
+    volatile Map<String, OutstandingWork> work = Map.of();
     final Map<String, Long> incrementsAtChange = new LinkedHashMap<>();
     final Map<String, Long> incrementsAtChangeSettled = new LinkedHashMap<>();
     volatile boolean changed;
@@ -190,8 +186,10 @@ public final class DemoCommand implements Callable<Integer> {
                     + "Feeding " + rate + " videos/s; Ctrl-C stops.");
             out.flush();
 
+            OutstandingMonitor monitor = new OutstandingMonitor(servers, plan);
+            resources.add(monitor);
+            work = monitor.work();
             for (StreamPlan.Feature f : plan.features()) {
-                work.put(f.key, new OutstandingWork());
                 if (f.isRoot()) {
                     continue;
                 }
@@ -209,8 +207,6 @@ public final class DemoCommand implements Callable<Integer> {
             feeder.start();
             threads.add(feeder);
 
-            Monitor monitor = new Monitor(servers, plan);
-            resources.add(0, monitor);
             long start = System.nanoTime();
             long lastTick = start;
             Map<String, Long> previous = new LinkedHashMap<>();
@@ -220,7 +216,7 @@ public final class DemoCommand implements Callable<Integer> {
                     break;
                 }
                 if (!changed && changeAfter > 0 && elapsed >= changeAfter) {
-                    monitor.drain();
+                    monitor.drain(Duration.ofSeconds(10));
                     synchronized (work) {
                         work.forEach((k, w) -> incrementsAtChange.put(k, w.increments()));
                     }
@@ -229,7 +225,7 @@ public final class DemoCommand implements Callable<Integer> {
                     out.flush();
                     String savepoint = flink.stopWithSavepoint(job, dir.resolve("savepoints").toUri().toString(),
                             false, SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
-                    monitor.drain();
+                    monitor.drain(Duration.ofSeconds(10));
                     synchronized (work) {
                         work.forEach((k, w) -> incrementsAtChangeSettled.put(k, w.increments()));
                     }
@@ -240,13 +236,13 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 long deadline = lastTick + 1_000_000_000L;
                 while (System.nanoTime() < deadline && interrupted.getCount() > 0) {
-                    monitor.poll(Math.max(1, Math.min(250, (deadline - System.nanoTime()) / 1_000_000)));
+                    monitor.poll(Duration.ofMillis(Math.max(1, Math.min(250, (deadline - System.nanoTime()) / 1_000_000))));
                 }
                 double seconds = (System.nanoTime() - lastTick) / 1e9;
                 lastTick = System.nanoTime();
                 render(out, elapsed + 1, fed.get(), checkpoint(flink, job), previous, seconds);
             }
-            monitor.drain();
+            monitor.drain(Duration.ofSeconds(10));
             render(out, (System.nanoTime() - start) / 1_000_000_000L, fed.get(), checkpoint(flink, job), previous, 1);
             if (changed) {
                 out.println("Since the change:");
@@ -387,65 +383,4 @@ public final class DemoCommand implements Callable<Integer> {
         out.print(s);
         out.flush();
     }
-
-    /** Reads every topic (read_committed) into {@link #work}. */
-    private final class Monitor implements AutoCloseable {
-        final KafkaConsumer<byte[], byte[]> consumer;
-        final StreamPlan plan;
-
-        Monitor(String servers, StreamPlan plan) {
-            this.plan = plan;
-            Properties c = new Properties();
-            c.put("bootstrap.servers", servers);
-            c.put("isolation.level", "read_committed");
-            consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> parts = new ArrayList<>();
-            for (StreamPlan.Feature f : plan.features()) {
-                parts.add(new TopicPartition(f.topic, 0));
-                if (!f.isRoot()) {
-                    parts.add(new TopicPartition(f.incrementsTopic, 0));
-                }
-            }
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-        }
-
-        void poll(long millis) {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(millis))) {
-                String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-                JsonNode value;
-                try {
-                    value = r.value() == null ? null : JSON.readTree(r.value());
-                } catch (IOException e) {
-                    continue;
-                }
-                boolean increments = r.topic().endsWith(".increments");
-                StreamPlan.Feature f = plan.featureOfTopic(increments
-                        ? r.topic().substring(0, r.topic().length() - ".increments".length()) : r.topic());
-                synchronized (work) {
-                    if (increments) {
-                        work.get(f.key).increment(key, value);
-                    } else {
-                        work.get(f.key).row(key, value);
-                    }
-                }
-            }
-        }
-
-        /** Reads up to the current end offsets. */
-        void drain() {
-            Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (System.nanoTime() < deadline
-                    && end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-                poll(100);
-            }
-        }
-
-        @Override
-        public void close() {
-            consumer.close();
-        }
-    }
-
 }

@@ -2,7 +2,6 @@ package io.metaxy.flink.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.metaxy.flink.stream.StreamPlan;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,6 +15,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,13 +40,8 @@ public final class IncrementsCommand implements Callable<Integer> {
     @Option(names = "--feature", required = true, paramLabel = "KEY", description = "Feature key, e.g. example/crop.")
     String feature;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092",
-            description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
-    String bootstrapServers;
-
-    @Option(names = "--topic-prefix", defaultValue = StreamPlan.DEFAULT_TOPIC_PREFIX,
-            description = "Prefix of every topic (default ${DEFAULT-VALUE}).")
-    String topicPrefix;
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--follow", description = "Keep printing new increments until Ctrl-C.")
     boolean follow;
@@ -74,9 +69,10 @@ public final class IncrementsCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--kind is new, stale, orphaned or retracted");
         }
-        String topic = incrementsTopic(topicPrefix, feature);
+        String topic = incrementsTopic(kafka.topicPrefix, feature);
+        String bootstrapServers = kafka.bootstrapServersOr(KafkaOptions.LOCAL_BROKER);
         PrintWriter out = spec.commandLine().getOut();
-        Properties c = new Properties();
+        Properties c = kafka.clientProperties();
         c.put("bootstrap.servers", bootstrapServers);
         c.put("isolation.level", "read_committed");
         c.put("enable.auto.commit", "false");

@@ -19,6 +19,7 @@ import io.metaxy.flink.store.MetadataStore;
 import io.metaxy.flink.store.MetadataStores;
 import io.metaxy.flink.store.ReadOptions;
 import io.metaxy.flink.store.ResolveOptions;
+import io.metaxy.flink.store.ResolveProgress;
 import io.metaxy.flink.store.SystemColumns;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -178,7 +179,8 @@ public final class MetadataCommand implements Runnable {
             Filter filter = options.filter(spec.commandLine());
             Filter global = StoreOptions.parse(spec.commandLine(), globalFilters);
             FeatureGraph features = options.readGraph();
-            ResolveOptions resolve = ResolveOptions.defaults().targetFilter(filter).globalFilter(global);
+            ResolveProgress progress = new ResolveProgress();
+            ResolveOptions resolve = ResolveOptions.defaults().targetFilter(filter).globalFilter(global).progress(progress);
             if (samples != null) {
                 resolve = resolve.samples(readSamples(spec.commandLine(), features, feature, samples));
             }
@@ -189,7 +191,12 @@ public final class MetadataCommand implements Runnable {
                     spec.commandLine().getOut().println("-- parameters: " + lazy.parameters());
                     return 0;
                 }
-                Increment inc = lazy.collect();
+                Increment inc;
+                try (ProgressLine line = ProgressLine.start("resolve " + feature, spec.commandLine().getErr(),
+                        System.console() != null)) {
+                    line.update(() -> progress.rowsRead() + " rows scanned, " + progress.found() + " increments found");
+                    inc = lazy.collect();
+                }
                 List<Map<String, Object>> records = new ArrayList<>();
                 inc.added().forEach(r -> records.add(incrementRecord("new", r)));
                 inc.stale().forEach(r -> records.add(incrementRecord("stale", r)));
@@ -262,11 +269,13 @@ public final class MetadataCommand implements Runnable {
         public Integer call() {
             FeatureGraph graph = options.readGraph();
             List<Map<String, Object>> records = new ArrayList<>();
-            try (MetadataStore store = options.open(graph, AccessMode.READ)) {
+            try (MetadataStore store = options.open(graph, AccessMode.READ);
+                    ProgressLine progress = ProgressLine.start("status", spec.commandLine().getErr(), System.console() != null)) {
                 List<FeatureKey> keys = feature == null ? graph.topologicalOrder() : List.of(FeatureKey.of(feature));
                 Filter filter = options.filter(spec.commandLine());
                 Filter global = StoreOptions.parse(spec.commandLine(), globalFilters);
                 for (FeatureKey key : keys) {
+                    progress.update(key + " (" + (records.size() + 1) + " of " + keys.size() + " features)");
                     Map<String, Object> record = new LinkedHashMap<>();
                     record.put("feature", key.toString());
                     FeatureSpec featureSpec = graph.spec(key);

@@ -15,10 +15,8 @@ import io.metaxy.flink.stream.kafka.KafkaConnections;
 import io.metaxy.flink.config.MetaxyOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.configuration.ConfigOption;
@@ -78,20 +76,12 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     GraphOption graph;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (HOST:PORT).")
-    String bootstrapServers;
+    @Mixin
+    KafkaOptions kafkaOptions;
 
     @Option(names = "--embedded-kafka", description = "Start a single-node KRaft broker on 127.0.0.1 in this process "
             + "(its log in <data-dir>/kafka).")
     boolean embeddedKafka;
-
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client property for the "
-            + "job's consumer, producers and admin client (SASL/SSL, ...); repeatable. Values are never logged.")
-    Map<String, String> kafkaProperties = new LinkedHashMap<>();
-
-    @Option(names = "--kafka-properties", paramLabel = "FILE", description = "Kafka client properties from a file "
-            + "(java.util.Properties format); --kafka-property wins over it.")
-    Path kafkaPropertiesFile;
 
     @Option(names = "--parallelism", description = "Parallelism of the job (default: the cluster's parallelism.default, "
             + "1 locally). The store sink always runs with parallelism 1.")
@@ -108,10 +98,6 @@ public final class RunCommand implements Callable<Integer> {
             + "(metaxy.duckdb), the embedded broker's log (kafka/) and checkpoints (checkpoints/) (default "
             + "${DEFAULT-VALUE}, under the working directory). Delete it whole to start afresh.")
     Path dataDir;
-
-    @Option(names = "--topic-prefix",
-            description = "Prefix of every topic (default ${DEFAULT-VALUE}).")
-    String topicPrefix;
 
     @Option(names = "--partitions", description = "Partitions of topics the command creates (default: the job's "
             + "parallelism, so that no subtask of the source is idle).")
@@ -272,14 +258,14 @@ public final class RunCommand implements Callable<Integer> {
         ReadableConfig seen = StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration();
         boolean local = isLocal(StreamExecutionEnvironment.getExecutionEnvironment());
         applyConfigured(seen);
-        if (embeddedKafka == (bootstrapServers != null)) {
+        if (embeddedKafka == (kafkaOptions.bootstrapServers != null)) {
             throw new ParameterException(spec.commandLine(), "give exactly one of --bootstrap-servers and --embedded-kafka");
         }
         FeatureGraph featureGraph = graph.load();
         io.metaxy.flink.versioning.SampleHasher hasher = new io.metaxy.flink.versioning.SampleHasher(hash, hashLength);
-        StreamPlan plan = StreamPlan.of(featureGraph, topicPrefix, hasher);
+        StreamPlan plan = StreamPlan.of(featureGraph, kafkaOptions.topicPrefix, hasher);
         String storeUrl = noStore ? null : store != null ? store : MetadataStores.defaultUrlIn(dataDir);
-        Properties kafkaClient = kafkaClientProperties();
+        Properties kafkaClient = kafkaOptions.clientProperties();
         StoreSink storeSink = null;
         if (storeUrl != null) {
             String withSecret = StoreCredentials.withPassword(storeUrl, storePassword());
@@ -297,7 +283,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         // Stable across runs: a changed name would leave the old transactional ids' open
         // transactions blocking read_committed consumers until they time out.
-        String jobName = "metaxy-" + topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
+        String jobName = "metaxy-" + kafkaOptions.topicPrefix.replaceAll("[^A-Za-z0-9_-]", "_");
         Configuration config = IncrementJob.configuration(checkpointInterval, null, delivery);
         if (local) {
             config.set(RestOptions.PORT, webPort);
@@ -327,7 +313,7 @@ public final class RunCommand implements Callable<Integer> {
 
         EmbeddedKafka kafka = embeddedKafka ? EmbeddedKafka.start(kafkaPort, dataDir.resolve("kafka")) : null;
         try {
-            String servers = kafka != null ? kafka.bootstrapServers() : bootstrapServers;
+            String servers = kafka != null ? kafka.bootstrapServers() : kafkaOptions.bootstrapServers;
             KafkaConnections.createTopics(servers, kafkaClient, plan.allTopics(),
                     partitionsGiven ? partitions : jobParallelism(local, config, seen));
             ResumePoint resume = ResumePoint.in(stateDir != null ? stateDir : dataDir.resolve("checkpoints").toString(), jobName);
@@ -390,7 +376,7 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Options not given on the command line take the configuration's metaxy.* keys, if set. */
     private void applyConfigured(ReadableConfig seen) {
-        topicPrefix = pick("--topic-prefix", topicPrefix, seen, MetaxyOptions.TOPIC_PREFIX);
+        kafkaOptions.topicPrefix = pick("--topic-prefix", kafkaOptions.topicPrefix, seen, MetaxyOptions.TOPIC_PREFIX);
         partitionsGiven = spec.commandLine().getParseResult().hasMatchedOption("--partitions")
                 || seen.getOptional(MetaxyOptions.TOPIC_PARTITIONS).isPresent();
         partitions = pick("--partitions", partitions, seen, MetaxyOptions.TOPIC_PARTITIONS);
@@ -400,7 +386,7 @@ public final class RunCommand implements Callable<Integer> {
         dataDir = Path.of(pick("--data-dir", dataDir.toString(), seen, MetaxyOptions.DATA_DIR));
         stateDir = pick("--state-dir", stateDir, seen, MetaxyOptions.STATE_DIR);
         if (!embeddedKafka) {
-            bootstrapServers = pick("--bootstrap-servers", bootstrapServers, seen, MetaxyOptions.BOOTSTRAP_SERVERS);
+            kafkaOptions.bootstrapServers = pick("--bootstrap-servers", kafkaOptions.bootstrapServers, seen, MetaxyOptions.BOOTSTRAP_SERVERS);
         }
         if (!noStore) {
             store = pick("--store", store, seen, MetaxyOptions.STORE_URL);
@@ -413,18 +399,6 @@ public final class RunCommand implements Callable<Integer> {
             return given;
         }
         return seen.getOptional(option).orElse(given);
-    }
-
-    /** --kafka-properties FILE, then every --kafka-property. */
-    Properties kafkaClientProperties() throws IOException {
-        Properties props = new Properties();
-        if (kafkaPropertiesFile != null) {
-            try (Reader in = Files.newBufferedReader(kafkaPropertiesFile, StandardCharsets.UTF_8)) {
-                props.load(in);
-            }
-        }
-        props.putAll(kafkaProperties);
-        return props;
     }
 
     /** --store-password-file, else $METAXY_STORE_PASSWORD, else none. */

@@ -5,6 +5,9 @@ import io.metaxy.flink.stream.StreamPlan;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,28 +38,35 @@ public final class SqlDdlCommand implements Callable<Integer> {
     @Mixin
     GraphOption graph;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092",
-            description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
-    String bootstrapServers;
-
-    @Option(names = "--topic-prefix", defaultValue = StreamPlan.DEFAULT_TOPIC_PREFIX,
-            description = "Prefix of every topic (default ${DEFAULT-VALUE}).")
-    String topicPrefix;
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--bounded", description = "Scans end at the topics' latest offsets at query start "
             + "(scan.bounded.mode = latest-offset; for batch queries).")
     boolean bounded;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
-        out.print(ddl(graph.load(), topicPrefix, bootstrapServers, bounded));
+        out.print(ddl(graph.load(), kafka.topicPrefix, kafka.bootstrapServersOr(KafkaOptions.LOCAL_BROKER),
+                kafka.clientProperties(), bounded));
         out.flush();
         return 0;
     }
 
     /** The DDL text: one statement per feature topic, per increments topic, and {@code increments}. */
     public static String ddl(FeatureGraph graph, String topicPrefix, String bootstrapServers, boolean bounded) {
+        return ddl(graph, topicPrefix, bootstrapServers, new Properties(), bounded);
+    }
+
+    /**
+     * The same, with Kafka client properties (--kafka-property, --kafka-properties) as the
+     * connector's {@code 'properties.<key>'} options, so a SASL/SSL broker works from SQL too.
+     */
+    public static String ddl(FeatureGraph graph, String topicPrefix, String bootstrapServers, Properties client,
+            boolean bounded) {
+        Map<String, String> properties = new TreeMap<>();
+        client.stringPropertyNames().forEach(k -> properties.put(k, client.getProperty(k)));
         StreamPlan plan = StreamPlan.of(graph, topicPrefix);
         StringBuilder sql = new StringBuilder();
         List<String> incrementTopics = new ArrayList<>();
@@ -73,17 +83,17 @@ public final class SqlDdlCommand implements Callable<Integer> {
             columns.add("`metaxy_materialization_id` STRING");
             columns.addAll(metadataColumns());
             sql.append("-- feature ").append(f.key).append(": its rows (add the user columns you need)\n");
-            sql.append(create(table, columns, List.of(f.topic), bootstrapServers, bounded));
+            sql.append(create(table, columns, List.of(f.topic), bootstrapServers, properties, bounded));
             if (!f.isRoot()) {
                 incrementTopics.add(f.incrementsTopic);
                 sql.append("-- feature ").append(f.key).append(": its increments (docs/protocol.md)\n");
                 sql.append(create(table + "_increments", incrementColumns(), List.of(f.incrementsTopic),
-                        bootstrapServers, bounded));
+                        bootstrapServers, properties, bounded));
             }
         }
         if (!incrementTopics.isEmpty()) {
             sql.append("-- every feature's increments: SELECT feature, kind, COUNT(*) FROM increments GROUP BY feature, kind\n");
-            sql.append(create("increments", incrementColumns(), incrementTopics, bootstrapServers, bounded));
+            sql.append(create("increments", incrementColumns(), incrementTopics, bootstrapServers, properties, bounded));
         }
         return sql.toString();
     }
@@ -114,7 +124,8 @@ public final class SqlDdlCommand implements Callable<Integer> {
                 "`kafka_timestamp` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL");
     }
 
-    static String create(String table, List<String> columns, List<String> topics, String servers, boolean bounded) {
+    static String create(String table, List<String> columns, List<String> topics, String servers,
+            Map<String, String> properties, boolean bounded) {
         StringBuilder s = new StringBuilder("CREATE TABLE ").append(quote(table)).append(" (\n");
         for (int i = 0; i < columns.size(); i++) {
             s.append("  ").append(columns.get(i)).append(i + 1 < columns.size() ? ",\n" : "\n");
@@ -122,7 +133,9 @@ public final class SqlDdlCommand implements Callable<Integer> {
         s.append(") WITH (\n");
         s.append("  'connector' = 'kafka',\n");
         s.append("  'topic' = '").append(String.join(";", topics)).append("',\n");
-        s.append("  'properties.bootstrap.servers' = '").append(servers).append("',\n");
+        s.append("  'properties.bootstrap.servers' = '").append(literal(servers)).append("',\n");
+        properties.forEach((k, v) -> s.append("  'properties.").append(literal(k)).append("' = '").append(literal(v))
+                .append("',\n"));
         s.append("  'properties.isolation.level' = 'read_committed',\n");
         s.append("  'scan.startup.mode' = 'earliest-offset',\n");
         if (bounded) {
@@ -133,6 +146,11 @@ public final class SqlDdlCommand implements Callable<Integer> {
         s.append("  'json.ignore-parse-errors' = 'true'\n");
         s.append(");\n\n");
         return s.toString();
+    }
+
+    /** The text of a SQL string literal ('' for a quote). */
+    static String literal(String text) {
+        return text.replace("'", "''");
     }
 
     static String quote(String identifier) {

@@ -39,16 +39,17 @@ import java.util.List;
  *     (provenance differs or a staleness predicate holds), {@code orphaned} (current row not
  *     among the samples). Their user columns come back as {@link IncrementRow#upstream()}.
  *     Null = join the upstream.
+ * @param progress counts the rows read while the resolve runs (progress output); null = none
  */
 public record ResolveOptions(Filter targetFilter, List<Filter> stalenessPredicates, Filter globalFilter,
-        List<MetadataRow> samples) {
+        List<MetadataRow> samples, ResolveProgress progress) {
     public ResolveOptions {
         stalenessPredicates = stalenessPredicates == null ? List.of() : List.copyOf(stalenessPredicates);
         samples = samples == null ? null : List.copyOf(samples);
     }
 
     public ResolveOptions(Filter targetFilter, List<Filter> stalenessPredicates) {
-        this(targetFilter, stalenessPredicates, null, null);
+        this(targetFilter, stalenessPredicates, null, null, null);
     }
 
     /**
@@ -66,24 +67,28 @@ public record ResolveOptions(Filter targetFilter, List<Filter> stalenessPredicat
     }
 
     public static ResolveOptions defaults() {
-        return new ResolveOptions(null, List.of(), null, null);
+        return new ResolveOptions(null, List.of(), null, null, null);
     }
 
     public ResolveOptions targetFilter(Filter value) {
-        return new ResolveOptions(value, stalenessPredicates, globalFilter, samples);
+        return new ResolveOptions(value, stalenessPredicates, globalFilter, samples, progress);
     }
 
     public ResolveOptions globalFilter(Filter value) {
-        return new ResolveOptions(targetFilter, stalenessPredicates, value, samples);
+        return new ResolveOptions(targetFilter, stalenessPredicates, value, samples, progress);
     }
 
     public ResolveOptions samples(List<MetadataRow> value) {
-        return new ResolveOptions(targetFilter, stalenessPredicates, globalFilter, value);
+        return new ResolveOptions(targetFilter, stalenessPredicates, globalFilter, value, progress);
+    }
+
+    public ResolveOptions progress(ResolveProgress value) {
+        return new ResolveOptions(targetFilter, stalenessPredicates, globalFilter, samples, value);
     }
 
     public ResolveOptions stalenessPredicate(Filter value) {
         List<Filter> all = new java.util.ArrayList<>(stalenessPredicates);
         all.add(value);
-        return new ResolveOptions(targetFilter, all, globalFilter, samples);
+        return new ResolveOptions(targetFilter, all, globalFilter, samples, progress);
     }
 }

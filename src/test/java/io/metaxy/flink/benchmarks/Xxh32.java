@@ -7,7 +7,7 @@ import org.apache.flink.table.functions.ScalarFunction;
 
 /**
  * The hashing UDF of the Flink SQL baseline: xxhash32 (seed 0) of the UTF-8 bytes, rendered as the
- * unsigned decimal string truncated to 8 characters — the product's default H (README "Versions").
+ * unsigned decimal string truncated to 8 characters — the product's default H (docs/design.md §2).
  */
 public class Xxh32 extends ScalarFunction {
     private static final long serialVersionUID = 1L;

@@ -64,7 +64,7 @@ class RunCommandTest {
         CommandLine cli = MetaxyCommand.newCommandLine();
         cli.parseArgs("run", "--graph", "g.yaml", "--embedded-kafka");
         RunCommand run = cli.getSubcommands().get("run").getCommand();
-        assertThat(run.topicPrefix).isEqualTo(io.metaxy.flink.config.MetaxyOptions.TOPIC_PREFIX.defaultValue());
+        assertThat(run.kafkaOptions.topicPrefix).isEqualTo(io.metaxy.flink.config.MetaxyOptions.TOPIC_PREFIX.defaultValue());
         assertThat(run.checkpointInterval).isEqualTo(io.metaxy.flink.config.MetaxyOptions.CHECKPOINT_INTERVAL.defaultValue());
         assertThat(run.transactionTimeout).isEqualTo(io.metaxy.flink.config.MetaxyOptions.TRANSACTION_TIMEOUT.defaultValue());
         assertThat(run.webPort).isEqualTo(io.metaxy.flink.config.MetaxyOptions.LOCAL_WEB_PORT.defaultValue());
@@ -106,7 +106,7 @@ class RunCommandTest {
                     "--kafka-property", "sasl.mechanism=SCRAM-SHA-512", "--kafka-property", "ssl.truststore.type=PEM",
                     "--parallelism", "4");
             RunCommand run = cli.getSubcommands().get("run").getCommand();
-            java.util.Properties props = run.kafkaClientProperties();
+            java.util.Properties props = run.kafkaOptions.clientProperties();
             assertThat(props).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
                     .containsEntry("ssl.truststore.type", "PEM");
             assertThat(run.parallelism).isEqualTo(4);

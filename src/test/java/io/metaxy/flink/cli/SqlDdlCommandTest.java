@@ -24,6 +24,17 @@ class SqlDdlCommandTest {
                 .doesNotContain("scan.bounded.mode");
     }
 
+    /** The shared Kafka options: client properties become the connector's 'properties.*' options. */
+    @Test
+    void kafkaPropertiesBecomeConnectorProperties() {
+        CliRun run = CliRun.run("sql-ddl", "--graph", "examples/overview.yaml", "--topic-prefix", "p.",
+                "--kafka-property", "security.protocol=SASL_SSL", "--kafka-property", "sasl.jaas.config=x password='s'");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("'properties.security.protocol' = 'SASL_SSL'",
+                "'properties.sasl.jaas.config' = 'x password=''s'''", "'topic' = 'p.example__video'",
+                "'properties.bootstrap.servers' = '127.0.0.1:9092'");
+    }
+
     @Test
     void incrementsRefusesUnknownKindsAndFormats() {
         assertThat(CliRun.run("increments", "--feature", "example/crop", "--kind", "old").exitCode()).isEqualTo(2);

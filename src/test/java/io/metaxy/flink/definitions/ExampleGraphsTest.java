@@ -35,7 +35,7 @@ class ExampleGraphsTest {
         assertThat(versions.featureVersion(FeatureKey.of("video/faces"))).isEqualTo("52f055e3");
         assertThat(versions.fieldVersions(FeatureKey.of("video/faces"))).isEqualTo(Map.of("faces", "0561bd8c"));
 
-        // By hand (README "Versions"): sha256("<feature>.<field>", code_version, parent versions…)[:8].
+        // By hand (docs/design.md §2): sha256("<feature>.<field>", code_version, parent versions…)[:8].
         String rawAudio = sha256("video/raw.audio", "1");
         assertThat(rawAudio).isEqualTo("7132721c");
         assertThat(sha256("video/chunk.audio", FieldSpec.INITIAL_CODE_VERSION, rawAudio)).isEqualTo("1549b1fa");

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The README's runnable store example: ingest root samples, ask what {@code example/crop} must
+ * The runnable store example of docs/metadata-store.md: ingest root samples, ask what {@code example/crop} must
  * compute, "compute" it by writing back the expected provenance, and ask again.
  *
  * <pre>

@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Keeps the README's runnable example true. */
+/** Keeps the runnable example of docs/metadata-store.md true. */
 class StoreQuickstartTest {
     @TempDir
     Path dir;

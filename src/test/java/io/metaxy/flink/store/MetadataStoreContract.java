@@ -81,6 +81,21 @@ abstract class MetadataStoreContract {
         assertThat(store.features()).containsExactly(FeatureKey.of(VIDEO));
     }
 
+    /** A progress counter sees every increment the resolve returns, and does not change the result. */
+    @Test
+    void resolveProgressCountsTheIncrementsFound() {
+        store.write(VIDEO, List.of(video(1, "a1", "f1"), video(2, "a2", "f2"), video(3, "a3", "f3")));
+        IncrementRow first = store.resolveUpdate(CHILD).added().stream()
+                .filter(r -> r.ids().get("sample_uid").equals(1L)).findFirst().orElseThrow();
+        store.write(CHILD, List.of(first.toMetadataRow()));
+        ResolveProgress progress = new ResolveProgress();
+        Increment watched = store.resolveUpdate(CHILD, ResolveOptions.defaults().progress(progress));
+        assertThat(watched.added()).hasSize(2);
+        assertThat(progress.found()).isEqualTo(2);
+        assertThat(progress.rowsRead()).isGreaterThanOrEqualTo(progress.found());
+        assertThat(watched.added()).containsExactlyInAnyOrderElementsOf(store.resolveUpdate(CHILD).added());
+    }
+
     @Test
     void laterWriteWinsOnReadAndHistoryKeepsEveryRow() {
         store.write(VIDEO, List.of(video(1, "a1", "f1")));

@@ -292,7 +292,7 @@ class IncrementJobKafkaITCase {
             assertThat(s.awaitNext(crop, 5, 1, 1)).containsExactly("stale");
             s.answer(crop, 5, override);
 
-            awaitQuiet(r);
+            awaitQuiet(r, s.accepted().size());
             assertThat(s.events(faces, 5)).as("face_detection is not asked again").hasSize(1);
             assertThat(s.events(faces, 1)).hasSize(1);
             Map<String, String> outstanding = outstandingOf(r, s.accepted());
@@ -390,8 +390,13 @@ class IncrementJobKafkaITCase {
                 assertThat(e.json().get("cause").has("redeploy")).isTrue();
                 assertThat(e.json().get("feature_version").asText()).isNotEqualTo("d953dea4");
             });
-            Thread.sleep(1000);
-            assertThat(r.client().on(r.incrementsOf("example/crop"))).hasSize(3);
+            // End marker: a new video after the redeploy. Its crop increment is committed after any
+            // redeploy work of crop would have been, so crop has exactly it and the three before.
+            r.client().send(r.topicOf("example/video"), HarnessDriver.ids(99), videoRow(99, "a1"));
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).stream()
+                    .anyMatch(e -> e.key().equals(HarnessDriver.ids(99))));
+            assertThat(r.client().on(r.incrementsOf("example/crop"))).hasSize(4)
+                    .noneMatch(e -> e.json().get("cause").has("redeploy"));
         }
     }
 
@@ -436,7 +441,7 @@ class IncrementJobKafkaITCase {
                                     Map.of("audio", "a" + random.nextInt(3), "frames", "f" + random.nextInt(2))));
                     send(r, parser, accepted, r.topicOf("example/video"), ids, value);
                 }
-                awaitQuiet(r);
+                awaitQuiet(r, accepted.size());
                 for (Map.Entry<String, Received> latest : latestEvents(r).entrySet()) {
                     Received e = latest.getValue();
                     String feature = e.json().get("feature").asText();
@@ -459,7 +464,7 @@ class IncrementJobKafkaITCase {
                                 KafkaTestClient.row(Map.of("metaxy_provenance_by_field", bogus)));
                     }
                 }
-                awaitQuiet(r);
+                awaitQuiet(r, accepted.size());
             }
             Map<String, String> outstanding = outstandingOf(r, accepted);
             assertThat(outstanding).isEqualTo(BatchOracle.resolveAll(r.plan(), accepted));
@@ -603,16 +608,69 @@ class IncrementJobKafkaITCase {
         return latest;
     }
 
-    /** Quiet = the increments topics stopped growing for a few checkpoint intervals. */
-    private static void awaitQuiet(Running r) throws Exception {
-        int seen = -1;
-        int stable = 0;
-        while (stable < 6) {
-            Thread.sleep(300);
-            int now = r.client().poll().size();
-            stable = now == seen ? stable + 1 : 0;
-            seen = now;
+    /**
+     * Quiet: the job has taken in every record sent so far ({@code sent}) and its outputs are
+     * committed. Taken in: its metaxyRecordsIn counter (counted where records are parsed) reaches
+     * {@code sent}; after a restart that counter starts again from the restored checkpoint, so then
+     * the source's committed offsets must reach the topics' end instead (it commits them when a
+     * checkpoint completes; slower, as the source commits lazily). Committed: a checkpoint
+     * triggered after that puts its barrier behind those records, so their increments are in its
+     * transaction or an earlier one, committed once the next checkpoint has completed too. A
+     * restart on the way starts over.
+     */
+    private static void awaitQuiet(Running r, int sent) throws Exception {
+        while (true) {
+            int attempt = attempt(r.job());
+            if (attempt == 0) {
+                await().atMost(WAIT).until(() -> attempt(r.job()) > 0 || sum(counters(r, "metaxyRecordsIn")) >= sent);
+            }
+            if (attempt(r.job()) > 0) {
+                awaitSourceOffsetsCommitted(r);
+            }
+            long caughtUp = completedCheckpoint(r.job());
+            await().atMost(WAIT).until(() -> completedCheckpoint(r.job()) >= caughtUp + 2);
+            if (attempt(r.job()) == attempt) {
+                r.client().poll();
+                return;
+            }
         }
+    }
+
+    /** The highest execution attempt of any task of the job: 0 until it restarts. */
+    private static int attempt(JobID job) throws Exception {
+        int max = 0;
+        for (var vertex : flink.getExecutionGraph(job).get().getAllExecutionVertices()) {
+            max = Math.max(max, vertex.getCurrentExecutionAttempt().getAttemptNumber());
+        }
+        return max;
+    }
+
+    /** The job's consumer group has committed the feature topics' end offsets (as of now). */
+    private static void awaitSourceOffsetsCommitted(Running r) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            for (String topic : r.plan().metadataTopics()) {
+                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().forEach(p ->
+                        latest.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()),
+                                org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            }
+            Map<org.apache.kafka.common.TopicPartition, Long> end = new java.util.HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
+            String group = r.plan().topicPrefix() + "job";
+            await().atMost(WAIT).until(() -> {
+                var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                return end.entrySet().stream().allMatch(e -> e.getValue() == 0 || committed.get(e.getKey()) != null
+                        && committed.get(e.getKey()).offset() >= e.getValue());
+            });
+        }
+    }
+
+    /** The id of the job's latest completed checkpoint, -1 before the first. */
+    private static long completedCheckpoint(JobID job) throws Exception {
+        var stats = flink.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
+        var last = stats == null ? null : stats.getHistory().getLatestCompletedCheckpoint();
+        return last == null ? -1 : last.getCheckpointId();
     }
 
     /** Fails the job once, on the {@code n}-th record after it is armed. */
@@ -650,11 +708,16 @@ class IncrementJobKafkaITCase {
             }
             await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).size() >= 60
                     && r.client().on(r.incrementsOf("example/stt")).size() >= 60);
-            Thread.sleep(1500);
             assertThat(FailOnce.FAILED).isTrue();
+            // End marker: one more video; once its increments are visible, a replayed duplicate of
+            // the 60 before it (committed in an earlier or the same transaction) would be too.
+            r.client().send(video, HarnessDriver.ids(60), videoRow(60, "a1"));
+            await().atMost(WAIT).until(() -> r.client().on(r.incrementsOf("example/crop")).stream()
+                    .anyMatch(e -> e.key().equals(HarnessDriver.ids(60)))
+                    && r.client().on(r.incrementsOf("example/stt")).stream().anyMatch(e -> e.key().equals(HarnessDriver.ids(60))));
             List<String> keys = r.client().on(r.incrementsOf("example/crop")).stream().map(Received::key).toList();
-            assertThat(keys).hasSize(60).doesNotHaveDuplicates();
-            assertThat(r.client().on(r.incrementsOf("example/stt"))).hasSize(60);
+            assertThat(keys).hasSize(61).doesNotHaveDuplicates();
+            assertThat(r.client().on(r.incrementsOf("example/stt"))).hasSize(61);
         }
     }
 }

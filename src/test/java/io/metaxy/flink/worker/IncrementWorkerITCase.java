@@ -32,7 +32,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -48,6 +47,7 @@ import org.junit.jupiter.api.Test;
  */
 class IncrementWorkerITCase {
     static final Duration WAIT = Duration.ofSeconds(90);
+    static final Duration POLL = Duration.ofMillis(200);
     static final ObjectMapper JSON = new ObjectMapper();
     static EmbeddedKafka kafka;
     static MiniCluster flink;
@@ -103,18 +103,18 @@ class IncrementWorkerITCase {
                         .handler(inc -> Result.of(Map.of("faces", 1))).build());
         List<Thread> threads = workers.stream().map(w -> new Thread(w, "worker-" + w.featureTopic())).toList();
         threads.forEach(Thread::start);
-        Monitor monitor = new Monitor(servers, plan);
+        OutstandingMonitor monitor = new OutstandingMonitor(servers, plan);
         try (KafkaProducer<byte[], byte[]> feed = producer(servers)) {
             for (String v : List.of("a", "b")) {
                 feed.send(new ProducerRecord<>("e.video__raw", ("{\"video_id\":\"" + v + "\"}").getBytes(StandardCharsets.UTF_8),
                         JSON.writeValueAsBytes(Map.of("path", v + ".mp4",
                                 "metaxy_provenance_by_field", Map.of("audio", "a", "frames", "f"))))).get(30, TimeUnit.SECONDS);
             }
-            await().atMost(WAIT).until(() -> monitor.poll().done("video/faces", 6, 6) && monitor.done("video/chunk", 2, 6));
+            await().atMost(WAIT).until(() -> monitor.poll(POLL).done("video/faces", 6, 6) && monitor.done("video/chunk", 2, 6));
             assertThat(monitor.work("video/chunk").count("new")).isEqualTo(2);
             feed.send(new ProducerRecord<>("e.video__raw", "{\"video_id\":\"a\"}".getBytes(StandardCharsets.UTF_8), null))
                     .get(30, TimeUnit.SECONDS);
-            await().atMost(WAIT).until(() -> monitor.poll().done("video/faces", 9, 9) && monitor.done("video/chunk", 3, 9));
+            await().atMost(WAIT).until(() -> monitor.poll(POLL).done("video/faces", 9, 9) && monitor.done("video/chunk", 3, 9));
             assertThat(monitor.work("video/faces").count("orphaned")).isEqualTo(3);
         } finally {
             workers.forEach(IncrementWorker::close);
@@ -141,7 +141,7 @@ class IncrementWorkerITCase {
                 }).build();
         Thread thread = new Thread(worker, "worker-embedding");
         thread.start();
-        Monitor monitor = new Monitor(servers, plan);
+        OutstandingMonitor monitor = new OutstandingMonitor(servers, plan);
         try (KafkaProducer<byte[], byte[]> feed = producer(servers)) {
             int id = 0;
             for (String speaker : List.of("s1", "s1", "s1", "s2")) {
@@ -150,7 +150,7 @@ class IncrementWorkerITCase {
                         JSON.writeValueAsBytes(Map.of("speaker_id", speaker, "path", id + ".wav",
                                 "metaxy_provenance_by_field", Map.of("default", "d" + id))))).get(30, TimeUnit.SECONDS);
             }
-            await().atMost(WAIT).until(() -> monitor.poll().done("speaker/embedding", 2, 2)
+            await().atMost(WAIT).until(() -> monitor.poll(POLL).done("speaker/embedding", 2, 2)
                     && "3".equals(String.valueOf(membersSeen.get("s1"))));
             assertThat(membersSeen).containsEntry("s1", 3).containsEntry("s2", 1);
         } finally {
@@ -187,24 +187,24 @@ class IncrementWorkerITCase {
         ProtocolOnlyWorker stt = new ProtocolOnlyWorker(servers, "w.example__stt");
         Thread sttThread = new Thread(stt, "protocol-only-stt");
         sttThread.start();
-        Monitor monitor = new Monitor(servers, plan);
+        OutstandingMonitor monitor = new OutstandingMonitor(servers, plan);
         try (KafkaProducer<byte[], byte[]> feed = producer(servers)) {
             for (int id = 1; id <= 5; id++) {
                 send(feed, "w.example__video", id, video(id, "a1"));
             }
-            await().atMost(WAIT).until(() -> monitor.poll().done("example/face_detection", 5, 5)
+            await().atMost(WAIT).until(() -> monitor.poll(POLL).done("example/face_detection", 5, 5)
                     && monitor.done("example/crop", 5, 5) && monitor.done("example/stt", 5, 5));
             assertThat(monitor.work("example/face_detection").count("new")).isEqualTo(5);
 
             // An audio-only change: crop and stt recompute, face_detection is not asked.
             send(feed, "w.example__video", 1, video(1, "a2"));
-            await().atMost(WAIT).until(() -> monitor.poll().done("example/crop", 6, 6)
+            await().atMost(WAIT).until(() -> monitor.poll(POLL).done("example/crop", 6, 6)
                     && monitor.done("example/stt", 6, 6));
             assertThat(monitor.work("example/crop").count("stale")).isEqualTo(1);
 
             // A hard delete: crop and stt orphaned, workers delete, face_detection orphaned and deleted.
             feed.send(new ProducerRecord<>("w.example__video", ids(2), null)).get(30, TimeUnit.SECONDS);
-            await().atMost(WAIT).until(() -> monitor.poll().done("example/face_detection", 6, -1)
+            await().atMost(WAIT).until(() -> monitor.poll(POLL).done("example/face_detection", 6, -1)
                     && monitor.done("example/crop", 7, -1) && monitor.done("example/stt", 7, -1));
             assertThat(monitor.work("example/face_detection").count("orphaned")).isEqualTo(1);
             assertThat(monitor.work("example/face_detection").count("stale")).isZero();
@@ -240,62 +240,6 @@ class IncrementWorkerITCase {
         p.put("bootstrap.servers", servers);
         p.put("acks", "all");
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    /** Reads every feature's increments and rows (read_committed) into {@link OutstandingWork}. */
-    static final class Monitor implements AutoCloseable {
-        final KafkaConsumer<byte[], byte[]> consumer;
-        final StreamPlan plan;
-        final Map<String, OutstandingWork> work = new ConcurrentHashMap<>();
-
-        Monitor(String servers, StreamPlan plan) {
-            this.plan = plan;
-            Properties c = new Properties();
-            c.put("bootstrap.servers", servers);
-            c.put("isolation.level", "read_committed");
-            consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> parts = new ArrayList<>();
-            for (StreamPlan.Feature f : plan.features()) {
-                parts.add(new TopicPartition(f.topic, 0));
-                if (!f.isRoot()) {
-                    parts.add(new TopicPartition(f.incrementsTopic, 0));
-                }
-                work.put(f.key, new OutstandingWork(f.expansion ? f.grain : List.of()));
-            }
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-        }
-
-        Monitor poll() throws Exception {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-                JsonNode value = r.value() == null ? null : JSON.readTree(r.value());
-                boolean increments = r.topic().endsWith(".increments");
-                StreamPlan.Feature f = plan.featureOfTopic(increments
-                        ? r.topic().substring(0, r.topic().length() - ".increments".length()) : r.topic());
-                if (increments) {
-                    work.get(f.key).increment(key, value);
-                } else {
-                    work.get(f.key).row(key, value);
-                }
-            }
-            return this;
-        }
-
-        OutstandingWork work(String feature) {
-            return work.get(feature);
-        }
-
-        /** At least {@code increments} events (and {@code rows} rows, unless negative) and nothing outstanding. */
-        boolean done(String feature, int increments, int rows) {
-            OutstandingWork w = work(feature);
-            return w.increments() >= increments && (rows < 0 || w.rows() >= rows) && w.outstanding() == 0;
-        }
-
-        @Override
-        public void close() {
-            consumer.close();
-        }
     }
 
     /**

@@ -12,6 +12,7 @@ import io.metaxy.flink.store.Increment;
 import io.metaxy.flink.store.IncrementRow;
 import io.metaxy.flink.store.MetadataStoreException;
 import io.metaxy.flink.store.ResolveOptions;
+import io.metaxy.flink.store.ResolveProgress;
 import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.versioning.IdValueOrder;
 import io.metaxy.flink.versioning.IncrementRules;
@@ -596,6 +597,7 @@ final class ResolveQuery {
             int spIdx = rs.findColumn("__sp");
             int[] upstreamIdx = columns(rs, "__u", carriesUpstream ? upstreamNames.size() : 0);
             IncrementRules rules = IncrementRules.of(store.graph(), spec.key(), store.hasher());
+            ResolveProgress progress = options.progress();
             List<IncrementRow> added = new ArrayList<>();
             List<IncrementRow> stale = new ArrayList<>();
             List<IncrementRow> orphaned = new ArrayList<>();
@@ -614,6 +616,9 @@ final class ResolveQuery {
                     }
                 }
                 IncrementRules.Verdict verdict = rules.classifySlots(expected ? versions : null, recorded);
+                if (progress != null) {
+                    progress.row(verdict.kind() != IncrementRules.Kind.NONE);
+                }
                 switch (verdict.kind()) {
                     case NEW -> added.add(new IncrementRow(ids, calc.byFieldMap(verdict.expectedByField()), verdict.expected(),
                             null, null, values(rs, upstreamNames, upstreamIdx)));
@@ -634,6 +639,7 @@ final class ResolveQuery {
             int pIdx = rs.findColumn("__p");
             int rpIdx = rs.findColumn("__rp");
             int kindIdx = rs.findColumn("__kind");
+            ResolveProgress progress = options.progress();
             int[] upstreamIdx = columns(rs, "__u", carriesUpstream ? upstreamNames.size() : 0);
             List<IncrementRow> added = new ArrayList<>();
             List<IncrementRow> stale = new ArrayList<>();
@@ -642,6 +648,9 @@ final class ResolveQuery {
             while (rs.next()) {
                 Map<String, Object> ids = values(rs, grain, grainIdx);
                 String kind = rs.getString(kindIdx);
+                if (progress != null) {
+                    progress.row(true); // the SQL returns increments only
+                }
                 if (kind.equals("orphaned")) {
                     orphaned.add(new IncrementRow(ids, null, null, recordedByField(rs, cpbfIdx), rs.getString(rpIdx)));
                     continue;
