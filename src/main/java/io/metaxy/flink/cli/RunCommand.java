@@ -69,6 +69,8 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
     /** How long Ctrl-C waits for the stopping savepoint before it cancels the job. */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    /** How long a stop keeps asking a job that is still starting for its savepoint. */
+    static final Duration STARTING_PATIENCE = Duration.ofMinutes(3);
 
     @Spec
     CommandSpec spec;
@@ -206,12 +208,19 @@ public final class RunCommand implements Callable<Integer> {
          */
         Optional<String> stop() {
             Optional<String> savepoint = Optional.empty();
-            long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+            // A job still starting (tasks deploying, slow on a loaded machine) refuses savepoints:
+            // retried for longer than a savepoint itself may take.
+            long deadline = System.nanoTime() + STARTING_PATIENCE.toNanos();
+            Exception last = null;
             while (savepoint.isEmpty() && System.nanoTime() < deadline) {
                 try {
                     savepoint = Optional.of(job.stopWithSavepoint(false, savepoints, SavepointFormatType.CANONICAL)
                             .get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+                } catch (java.util.concurrent.TimeoutException e) {
+                    last = e;
+                    break; // a savepoint under way that does not end in time: cancel
                 } catch (Exception e) {
+                    last = e;
                     // Right after the start not every task runs yet, and a savepoint is refused: retry.
                     if (!sleepUnlessTerminal()) {
                         break;
@@ -219,6 +228,8 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
             if (savepoint.isEmpty()) {
+                System.err.println("No savepoint (" + (last == null ? "the job had ended" : rootMessage(last))
+                        + "): cancelling; the next run resumes from the last checkpoint, if any.");
                 try {
                     job.cancel().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                 } catch (Exception ignored) {
@@ -229,6 +240,13 @@ public final class RunCommand implements Callable<Integer> {
                 broker.close();
             }
             return savepoint;
+        }
+
+        private static String rootMessage(Throwable e) {
+            while (e.getCause() != null && e.getCause() != e) {
+                e = e.getCause();
+            }
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
 
         /** Waits a moment; false when the job has already ended (nothing left to stop). */

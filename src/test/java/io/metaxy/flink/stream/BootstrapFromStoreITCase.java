@@ -235,10 +235,19 @@ class BootstrapFromStoreITCase {
 
     @Test
     void bootstrappedJobAnnouncesWhatResolveUpdateSaysThenFollowsKafka(@TempDir Path dir) throws Exception {
-        String url = "duckdb:" + dir.resolve("store.duckdb");
+        bootstrapsThenFollows("duckdb:" + dir.resolve("store.duckdb"), "boot.");
+    }
+
+    /** The production store as the source of the seeds (its read is a cursor, not the whole table). */
+    @Test
+    void bootstrapsFromPostgreSql() throws Exception {
+        bootstrapsThenFollows(io.metaxy.flink.store.PostgresServer.get().newDatabase(), "bootpg.");
+    }
+
+    private void bootstrapsThenFollows(String url, String prefix) throws Exception {
         String text = expansionText();
         writeHistory(url, GraphReader.parse(text), true);
-        try (Job job = new Job(text, "boot.", url, null)) {
+        try (Job job = new Job(text, prefix, url, null)) {
             Map<String, Integer> before = job.storedRows();
             assertThat(job.fromStore(CHUNK)).hasSize(2); // video 2 stale, video 3 new
             assertThat(job.fromStore(FACES)).hasSize(2); // video 2's chunks new
