@@ -448,7 +448,9 @@ public final class Issue8Bench {
             }
         }, "bench-producer");
         producer.start();
-        try {
+        // The commands' one progress line: a phase of 10M samples runs for minutes.
+        try (io.metaxy.flink.cli.ProgressLine progress = io.metaxy.flink.cli.ProgressLine.start(name)) {
+            progress.update(() -> String.format("%,d of %,d increments", counter.values.get(), expected));
             counter.awaitValues(expected, Duration.ofSeconds(180 + expected / 100));
         } finally {
             counter.close();
