@@ -1,19 +1,22 @@
 package io.metaxy.flink.stream;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * An increment event ready for its topic {@code metaxy.<table>.increments}: key = the sample's
- * ids as canonical JSON, value = the event JSON (see {@link io.metaxy.flink.stream.operator.IncrementOperator}).
+ * ids as canonical JSON, value = the event JSON as the UTF-8 bytes the record carries, rendered
+ * once by the operator (see {@link io.metaxy.flink.stream.operator.IncrementOperator}).
  */
 public class IncrementRecord {
     public String topic;
     public String feature;
     public String kind;
     public String key;
-    public String value;
+    public byte[] value;
 
     public IncrementRecord() {}
 
-    public IncrementRecord(String topic, String feature, String kind, String key, String value) {
+    public IncrementRecord(String topic, String feature, String kind, String key, byte[] value) {
         this.topic = topic;
         this.feature = feature;
         this.kind = kind;
@@ -21,8 +24,13 @@ public class IncrementRecord {
         this.value = value;
     }
 
+    /** The value as text (tests, logs). */
+    public String valueText() {
+        return value == null ? null : new String(value, StandardCharsets.UTF_8);
+    }
+
     @Override
     public String toString() {
-        return topic + " " + key + " " + value;
+        return topic + " " + key + " " + valueText();
     }
 }

@@ -2,8 +2,12 @@ package io.metaxy.flink.stream;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metaxy.flink.store.SystemColumns;
 import java.io.IOException;
@@ -35,6 +39,9 @@ public final class RowParser implements Serializable {
     public static final int DEFAULT_MAX_VALUE_BYTES = 256 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonFactory FACTORY = JSON.getFactory();
+    /** Created once: a value's parse starts from the tree deserializer it already holds. */
+    private static final ObjectReader TREE = JSON.readerFor(JsonNode.class);
+    private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
     private static final Set<String> WRITABLE_SYSTEM = Set.of(SystemColumns.PROVENANCE_BY_FIELD, SystemColumns.PROVENANCE,
             SystemColumns.DATA_VERSION_BY_FIELD, SystemColumns.DATA_VERSION, SystemColumns.FEATURE_VERSION,
             SystemColumns.CREATED_AT, SystemColumns.UPDATED_AT, SystemColumns.DELETED_AT, SystemColumns.MATERIALIZATION_ID,
@@ -61,7 +68,7 @@ public final class RowParser implements Serializable {
         if (raw.key != null && raw.key.length > maxValueBytes) {
             throw new InvalidRecordException(f.key, where + ": key of " + raw.key.length + " bytes exceeds the limit");
         }
-        JsonNode key = raw.key == null ? null : readObject(f, "key", raw.key);
+        JsonNode key = raw.key == null ? null : readKey(f, raw.key);
         StampedRow row = new StampedRow();
         row.feature = f.key;
         row.topic = raw.topic;
@@ -156,10 +163,47 @@ public final class RowParser implements Serializable {
         return row;
     }
 
+    /**
+     * The key's object, read with the streaming parser: a key is a few id columns, strings or
+     * integers, so it takes neither a data-binding context nor a tree deserializer. Any other
+     * key (a nested value, a float, null, not an object, not JSON) is read as a tree by
+     * {@link #readObject}, so what it is refused for, and how, stays as it was.
+     */
+    private static JsonNode readKey(StreamPlan.Feature f, byte[] bytes) throws InvalidRecordException {
+        ObjectNode key = JSON.createObjectNode();
+        try (JsonParser p = FACTORY.createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return readObject(f, "key", bytes);
+            }
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+                if (t != JsonToken.FIELD_NAME) {
+                    return readObject(f, "key", bytes);
+                }
+                String name = p.currentName();
+                t = p.nextToken();
+                if (t == JsonToken.VALUE_STRING) {
+                    key.put(name, p.getText());
+                } else if (t == JsonToken.VALUE_NUMBER_INT) {
+                    // The node types a tree read gives, so the key/value id comparison is unchanged.
+                    switch (p.getNumberType()) {
+                        case INT -> key.put(name, p.getIntValue());
+                        case LONG -> key.put(name, p.getLongValue());
+                        default -> key.put(name, p.getBigIntegerValue());
+                    }
+                } else {
+                    return readObject(f, "key", bytes);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return readObject(f, "key", bytes);
+        }
+        return key;
+    }
+
     private static JsonNode readObject(StreamPlan.Feature f, String part, byte[] bytes) throws InvalidRecordException {
         JsonNode node;
         try {
-            node = JSON.readTree(bytes);
+            node = TREE.readTree(bytes);
         } catch (IOException e) {
             throw new InvalidRecordException(f.key, "feature '" + f.key + "': " + part + " is not JSON: "
                     + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
@@ -195,20 +239,22 @@ public final class RowParser implements Serializable {
                 }
             }
         }
-        // Written straight from the parsed values in sorted column order (the same text as
-        // canonical() of an object of them, without building and sorting one per record).
-        StringWriter out = new StringWriter(32);
-        try (JsonGenerator gen = FACTORY.createGenerator(out)) {
-            gen.writeStartObject();
-            for (String id : f.sortedIdColumns) {
-                gen.writeFieldName(id);
-                gen.writeTree(source.get(id));
+        // Written straight from the parsed values in sorted column order: the text canonical() of
+        // an object of them gives, without a tree, a sort or a generator per record.
+        StringBuilder out = new StringBuilder(32).append('{');
+        for (String id : f.sortedIdColumns) {
+            JsonNode v = source.get(id);
+            if (out.length() > 1) {
+                out.append(',');
             }
-            gen.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            out.append('"').append(QUOTE.quoteAsString(id)).append("\":");
+            if (v.isTextual()) {
+                out.append('"').append(QUOTE.quoteAsString(v.textValue())).append('"');
+            } else {
+                out.append(v.asText());
+            }
         }
-        return out.toString();
+        return out.append('}').toString();
     }
 
     /** A written row names its groups: each group column present, a string or an integer. */

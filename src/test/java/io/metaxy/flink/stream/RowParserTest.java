@@ -73,4 +73,26 @@ class RowParserTest {
         assertThatThrownBy(() -> PARSER.parse(RawRecord.of("elsewhere", 0, 0, "{}", "{}")))
                 .hasMessageContaining("not the metadata topic");
     }
+
+    /** Keys the streaming read hands to the tree read are refused as before. */
+    @Test
+    void unusualKeysAreRefusedByName() {
+        String value = "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\"}}";
+        assertThatThrownBy(() -> parse("[1]", value)).hasMessageContaining("key must be a JSON object, got array");
+        assertThatThrownBy(() -> parse("\"x\"", value)).hasMessageContaining("key must be a JSON object, got string");
+        assertThatThrownBy(() -> parse("{\"sample_uid\":", value)).hasMessageContaining("key is not JSON");
+        assertThatThrownBy(() -> parse("{\"sample_uid\":null}", value))
+                .hasMessageContaining("id column 'sample_uid' is missing from the key");
+        assertThatThrownBy(() -> parse("{\"sample_uid\":{\"a\":1}}", value))
+                .hasMessageContaining("id column 'sample_uid' must be a string or an integer, got object");
+        assertThatThrownBy(() -> parse("{\"sample_uid\":1,\"x\":[1]}", value)).hasMessageContaining("unknown column 'x'");
+        assertThatThrownBy(() -> parse("{\"sample_uid\":1}", "{\"sample_uid\":\"1\"}")).hasMessageContaining("in the key");
+    }
+
+    @Test
+    void aDuplicateIdInTheKeyCountsItsLastValue() throws Exception {
+        assertThat(parse("{\"sample_uid\":1,\"sample_uid\":\"b\"}",
+                "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\"}}").idsJson)
+                .isEqualTo("{\"sample_uid\":\"b\"}");
+    }
 }

@@ -252,7 +252,7 @@ public final class KafkaConnections {
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(IncrementRecord r, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(r.topic, r.key.getBytes(StandardCharsets.UTF_8), r.value.getBytes(StandardCharsets.UTF_8));
+            return new ProducerRecord<>(r.topic, r.key.getBytes(StandardCharsets.UTF_8), r.value);
         }
     }
 

@@ -1,11 +1,9 @@
 package io.metaxy.flink.stream.operator;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metaxy.flink.definitions.FeatureKey;
-import io.metaxy.flink.store.SystemColumns;
 import io.metaxy.flink.stream.IncrementRecord;
 import io.metaxy.flink.stream.RoutedEvent;
 import io.metaxy.flink.stream.SampleKey;
@@ -16,8 +14,6 @@ import io.metaxy.flink.versioning.IncrementRules.Kind;
 import io.metaxy.flink.versioning.IncrementRules.Recorded;
 import io.metaxy.flink.versioning.IncrementRules.Verdict;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -161,6 +157,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     private transient long outstanding;
     private transient Map<String, Counter> emitted;
     private transient StreamRecord<IncrementRecord> reuse;
+    private transient IncrementJson json;
 
     public IncrementOperator(StreamPlan plan) {
         this(plan, null);
@@ -232,6 +229,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
         childSummaries = getRuntimeContext().getState(CHILD_SUMMARY_STATE);
         emitted = new HashMap<>();
         reuse = new StreamRecord<>(null);
+        json = new IncrementJson();
         getMetricGroup().gauge("metaxyOutstandingIncrements", () -> outstanding);
         getMetricGroup().gauge("metaxyRedeploySweepPending", () -> pendingShape == null ? 0 : 1);
         getMetricGroup().gauge("metaxyBootstrapPending", () -> seedPending ? 1 : 0);
@@ -504,81 +502,22 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
     private void emit(String feature, String featureVersion, List<String> fields, String incrementsTopic, String kind,
             String idsJson, String[] expectedByField, String expected, String recorded, String retracts,
             StreamPlan.Feature f, SampleState.Parent[] parents, String topic, int partition, long offset) throws Exception {
-        String upstream = f == null ? "{}" : upstreamColumns(parents);
+        byte[] upstream = f == null ? IncrementJson.EMPTY_OBJECT : upstreamColumns(parents);
         ObjectNode groupMembers = f == null || retracts != null || !f.aggregates() ? null : members(f);
-        String text = render(feature, featureVersion, fields, kind, idsJson, expectedByField, expected, recorded, retracts,
-                upstream, groupMembers, topic, partition, offset, true);
-        // Characters are at most 3 UTF-8 bytes here: only a long text needs encoding to tell.
-        if (text.length() > MAX_INCREMENT_BYTES / 3 && text.getBytes(StandardCharsets.UTF_8).length > MAX_INCREMENT_BYTES) {
+        IncrementJson.Cause cause = topic != null ? IncrementJson.Cause.position(topic, partition, offset)
+                : causeBootstrap ? IncrementJson.Cause.named("bootstrap", seedId)
+                : IncrementJson.Cause.named("redeploy", plan.graphVersion());
+        byte[] value = json.render(feature, featureVersion, fields, kind, idsJson, expectedByField, expected, recorded,
+                retracts, upstream, groupMembers, cause, true);
+        if (value.length > MAX_INCREMENT_BYTES) {
             LOG.warn("increment of feature '{}' sample {} exceeds {} bytes: sent without its upstream columns and members",
                     feature, idsJson, MAX_INCREMENT_BYTES);
-            text = render(feature, featureVersion, fields, kind, idsJson, expectedByField, expected, recorded, retracts,
-                    upstream, groupMembers, topic, partition, offset, false);
+            value = json.render(feature, featureVersion, fields, kind, idsJson, expectedByField, expected, recorded,
+                    retracts, upstream, groupMembers, cause, false);
         }
         emitted.computeIfAbsent(feature + '\u0000' + kind, k -> getMetricGroup().addGroup("feature", feature)
                 .addGroup("kind", kind).counter("metaxyIncrementsEmitted")).inc();
-        output.collect(reuse.replace(new IncrementRecord(incrementsTopic, feature, kind, idsJson, text)));
-    }
-
-    private String render(String feature, String featureVersion, List<String> fields, String kind, String idsJson,
-            String[] expectedByField, String expected, String recorded, String retracts, String upstream,
-            ObjectNode groupMembers, String topic, int partition, long offset, boolean withUpstream) {
-        StringWriter text = new StringWriter(256);
-        try (JsonGenerator g = JSON.getFactory().createGenerator(text)) {
-            g.writeStartObject();
-            g.writeStringField("kind", kind);
-            g.writeStringField("feature", feature);
-            g.writeStringField("feature_version", featureVersion);
-            g.writeFieldName("ids");
-            g.writeRawValue(idsJson);
-            g.writeFieldName(SystemColumns.PROVENANCE_BY_FIELD);
-            if (expectedByField == null) {
-                g.writeNull();
-            } else {
-                g.writeStartObject();
-                for (int i = 0; i < expectedByField.length; i++) {
-                    g.writeStringField(fields.get(i), expectedByField[i]);
-                }
-                g.writeEndObject();
-            }
-            g.writeStringField(SystemColumns.PROVENANCE, expected);
-            g.writeStringField("recorded_" + SystemColumns.PROVENANCE, recorded);
-            if (retracts != null) {
-                g.writeStringField("retracts", retracts);
-            }
-            if (withUpstream) {
-                g.writeFieldName("upstream");
-                g.writeRawValue(upstream);
-                g.writeFieldName("members");
-                if (groupMembers == null) {
-                    g.writeStartObject();
-                    g.writeEndObject();
-                } else {
-                    g.writeTree(groupMembers);
-                }
-            } else {
-                g.writeObjectFieldStart("upstream");
-                g.writeEndObject();
-                g.writeObjectFieldStart("members");
-                g.writeEndObject();
-                g.writeBooleanField("upstream_omitted", true);
-            }
-            g.writeObjectFieldStart("cause");
-            if (topic == null && causeBootstrap) {
-                g.writeStringField("bootstrap", seedId);
-            } else if (topic == null) {
-                g.writeStringField("redeploy", plan.graphVersion());
-            } else {
-                g.writeStringField("topic", topic);
-                g.writeNumberField("partition", partition);
-                g.writeNumberField("offset", offset);
-            }
-            g.writeEndObject();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return text.toString();
+        output.collect(reuse.replace(new IncrementRecord(incrementsTopic, feature, kind, idsJson, value)));
     }
 
     /**
@@ -586,7 +525,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
      * 1:1 or 1:N dep's select after its rename, the first dep in spec order winning a name; N:1
      * deps carry theirs per member ({@link #members}).
      */
-    private static String upstreamColumns(SampleState.Parent[] parents) throws IOException {
+    private static byte[] upstreamColumns(SampleState.Parent[] parents) throws IOException {
         SampleState.Parent only = null;
         int withColumns = 0;
         for (SampleState.Parent p : parents) {
@@ -596,12 +535,13 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
             }
         }
         if (withColumns == 0) {
-            return "{}";
+            return IncrementJson.EMPTY_OBJECT;
         }
         if (withColumns == 1) {
             // The common case, one parent with columns: they are a canonical JSON object already
-            // (RowParser.selectColumns), so they go out as they are instead of parsed and re-rendered.
-            return new String(only.columns(), StandardCharsets.UTF_8);
+            // (RowParser.selectColumns), so their bytes go out as they are instead of parsed and
+            // re-rendered. (Nothing changes a state row's bytes: IncrementJson only copies them.)
+            return only.columns();
         }
         ObjectNode out = JSON.createObjectNode();
         for (SampleState.Parent p : parents) {
@@ -613,7 +553,7 @@ public final class IncrementOperator extends AbstractStreamOperator<IncrementRec
                 });
             }
         }
-        return JSON.writeValueAsString(out);
+        return JSON.writeValueAsBytes(out);
     }
 
     /**
