@@ -134,7 +134,7 @@ public final class IncrementJob {
             // Seeds never reach the store sink (they came from the store); bad rows go to the DLQ.
             seedId = StoreSeedSource.uid(plan);
             SingleOutputStreamOperator<StampedRow> seedStamped = seedInput
-                    .process(new ParseFunction(new RowParser(plan, maxValueBytes)), TypeInformation.of(StampedRow.class))
+                    .process(new ParseFunction(new RowParser(plan, maxValueBytes)), StampedRow.TYPE)
                     .uid(seedId + "-parse").name("parse seeds").setParallelism(1);
             deadLetters = deadLetters.union(seedStamped.getSideOutput(ParseFunction.DEAD_LETTERS));
             SingleOutputStreamOperator<RoutedEvent> seedRouted = seedStamped

@@ -160,7 +160,7 @@ public final class Issue8Bench {
             String video = "metaxy.bench__video";
             String leafTopic = "metaxy.bench__leaf";
             String inc = "metaxy.bench__leaf.increments";
-            warmUp(k, "stream.simple (store on)", video, inc, leafTopic, answer);
+            warmUp(k, "stream.simple (store on)", video, inc, leafTopic, answer, false);
             storeNew = phase(k, "stream.simple.new (store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0));
             answers(k, leafTopic, n, answer);
             waitConsumed(k, JOB_GROUP, leafTopic, n + warmCount(), Duration.ofSeconds(120 + n / 200));
@@ -217,7 +217,7 @@ public final class Issue8Bench {
         double kafkaNew;
         double kafkaStale;
         try (Kafka k = new Kafka(nostore.servers())) {
-            warmUp(k, "stream.simple (--no-store)", "metaxy.bench__video", "metaxy.bench__leaf.increments", "metaxy.bench__leaf", answer);
+            warmUp(k, "stream.simple (--no-store)", "metaxy.bench__video", "metaxy.bench__leaf.increments", "metaxy.bench__leaf", answer, false);
             kafkaNew = phase(k, "stream.simple.new (--no-store)", "metaxy.bench__leaf.increments", n,
                     () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0));
             answers(k, "metaxy.bench__leaf", n, answer);
@@ -257,7 +257,7 @@ public final class Issue8Bench {
         double rate;
         double[] lat;
         try (Kafka k = new Kafka(job.servers())) {
-            warmUp(k, "stream.simple (at-least-once)", video, inc, "metaxy.bench__leaf", answer);
+            warmUp(k, "stream.simple (at-least-once)", video, inc, "metaxy.bench__leaf", answer, false);
             rate = phase(k, "stream.simple.new (at-least-once, store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0));
             lat = latency(k, video, inc, freshnessRate, n <= 100_000 ? 15 : 30);
         } finally {
@@ -285,7 +285,7 @@ public final class Issue8Bench {
         double rate;
         try (Kafka k = new Kafka(job.servers())) {
             String inc = "metaxy.bench__leaf.increments";
-            warmUp(k, "stream.simple (PostgreSQL)", "metaxy.bench__video", inc, "metaxy.bench__leaf", answer);
+            warmUp(k, "stream.simple (PostgreSQL)", "metaxy.bench__video", inc, "metaxy.bench__leaf", answer, false);
             rate = phase(k, "stream.simple.new (PostgreSQL store)", inc, n,
                     () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0));
         } finally {
@@ -350,7 +350,7 @@ public final class Issue8Bench {
         JobClient job = BaselineJobs.passThrough(k.servers, "bench.ceiling.in", "bench.ceiling.out", 2000);
         try {
             waitRunning(job);
-            warmUp(k, "ceiling", "bench.ceiling.in", "bench.ceiling.out", null, null);
+            warmUp(k, "ceiling", "bench.ceiling.in", "bench.ceiling.out", null, null, false);
             return phase(k, "ceiling.passthrough", "bench.ceiling.out", n,
                     () -> k.produceSimple("bench.ceiling.in", 0, n, false, 0));
         } finally {
@@ -367,7 +367,7 @@ public final class Issue8Bench {
         TableResult sql = BaselineJobs.sql(k.servers, p, false, 1000);
         try {
             waitRunning(sql.getJobClient().orElseThrow());
-            warmUpSql(k, p + "video", p + "out", p + "leaf", answer);
+            warmUp(k, "sql", p + "video", p + "out", p + "leaf", answer, true);
             double newRate = phase(k, "sql.simple.new", p + "out", n, () -> k.produceSimple(p + "video", 0, n, false, 0));
             Counter tomb = new Counter(k.servers, p + "out", false);
             answers(k, p + "leaf", n, answer);
@@ -408,34 +408,22 @@ public final class Issue8Bench {
      * Untimed: the warm-up samples through a job (answered on {@code leafTopic} when given, so
      * they are current and the timed phases and the batch resolve see no extra work), so that the
      * timed phases measure compiled code in every job alike, not the JIT (a JFR of the job showed
-     * it still compiling after 100 s).
+     * it still compiling after 100 s). {@code tombstones}: the job answers a matching row with a
+     * tombstone on {@code out} (the SQL baseline); they are awaited, so no later phase counts them.
      */
-    void warmUp(Kafka k, String name, String root, String out, String leafTopic, LongFunction<String> answer) throws Exception {
+    void warmUp(Kafka k, String name, String root, String out, String leafTopic, LongFunction<String> answer,
+            boolean tombstones) throws Exception {
         int w = warmCount();
         phase(k, name + " warm-up", out, w, () -> k.produceSimple(root, WARM_BASE, w, false, 0));
         if (leafTopic != null) {
-            // The SQL baseline answers a matching row with a tombstone: wait for them, so none is
-            // counted by a later phase.
-            Counter tombstones = sqlTombstones ? new Counter(k.servers, out, false) : null;
+            Counter counter = tombstones ? new Counter(k.servers, out, false) : null;
             answers(k, leafTopic, WARM_BASE, w, answer);
-            if (tombstones != null) {
-                tombstones.awaitTombstones(w, Duration.ofSeconds(120 + w / 200));
-                tombstones.close();
+            if (counter != null) {
+                counter.awaitTombstones(w, Duration.ofSeconds(120 + w / 200));
+                counter.close();
             }
         }
     }
-
-    /** The warm-up of the SQL baseline (its answers come back as tombstones on its output). */
-    void warmUpSql(Kafka k, String root, String out, String leafTopic, LongFunction<String> answer) throws Exception {
-        sqlTombstones = true;
-        try {
-            warmUp(k, "sql", root, out, leafTopic, answer);
-        } finally {
-            sqlTombstones = false;
-        }
-    }
-
-    boolean sqlTombstones;
 
     /** Starts the clock, produces, waits until {@code counter} has {@code expected} values; seconds. */
     double phase(Kafka k, String name, Counter counter, long expected, ThrowingRunnable produce) throws Exception {
