@@ -178,6 +178,13 @@ public final class IncrementJob {
         c.setString("execution.checkpointing.mode",
                 delivery == io.metaxy.flink.stream.kafka.Delivery.AT_LEAST_ONCE ? "AT_LEAST_ONCE" : "EXACTLY_ONCE");
         c.setString("execution.checkpointing.min-pause", Math.min(200, interval.toMillis() / 2) + " ms");
+        if (delivery == io.metaxy.flink.stream.kafka.Delivery.AT_LEAST_ONCE) {
+            // Increments are readable as soon as they are sent, so a record's wait in a part-filled
+            // network buffer (Flink's default flush is every 100 ms, per keyed hop) is its
+            // freshness. Exactly-once needs no such flush: each checkpoint barrier flushes the
+            // buffers ahead of it, and increments are readable only once the checkpoint completes.
+            c.setString("execution.buffer-timeout.interval", "5 ms");
+        }
         if (checkpointDir != null) {
             c.setString("execution.checkpointing.dir", checkpointDir);
         }

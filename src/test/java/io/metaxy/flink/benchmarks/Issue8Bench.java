@@ -78,6 +78,8 @@ public final class Issue8Bench {
     final List<String> notes = new ArrayList<>();
     /** all, simple or wide (for diagnosing one graph). */
     String only = "all";
+    /** Job runs left out ({@code --skip nostore,alo,pg}): at 10M each takes many minutes. */
+    java.util.Set<String> skip = java.util.Set.of();
 
     Issue8Bench(int n, Path out, boolean skipSql) throws IOException {
         this.n = n;
@@ -92,6 +94,7 @@ public final class Issue8Bench {
         Path out = Path.of("bench/results.json");
         boolean skipSql = false;
         String only = "all";
+        java.util.Set<String> skip = java.util.Set.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> n = 100_000;
@@ -99,11 +102,13 @@ public final class Issue8Bench {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--skip-sql" -> skipSql = true;
                 case "--only" -> only = args[++i];
+                case "--skip" -> skip = java.util.Set.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         Issue8Bench bench = new Issue8Bench(n, out, skipSql);
         bench.only = only;
+        bench.skip = skip;
         long t0 = System.nanoTime();
         try {
             bench.runAll();
@@ -140,6 +145,8 @@ public final class Issue8Bench {
         }
         LongFunction<String> answer = i -> leafCalc.provenanceByField(Map.of(FeatureKey.of("bench/video"),
                 Map.of("audio", "a" + i, "frames", "f" + i))).get("embedding");
+        staleAnswer = i -> leafCalc.provenanceByField(Map.of(FeatureKey.of("bench/video"),
+                Map.of("audio", "a" + i + "s", "frames", "f" + i))).get("embedding");
 
         if (!only.equals("wide")) {
             runSimple(simple, answer);
@@ -148,6 +155,11 @@ public final class Issue8Bench {
             runWide();
         }
     }
+
+    double storeStaleRate = Double.NaN;
+
+    /** The worker's answer for a sample after the stale phase changed its audio ({@code a<i>s}). */
+    LongFunction<String> staleAnswer;
 
     void runSimple(FeatureGraph simple, LongFunction<String> answer) throws Exception {
         // --- simple graph, default store (DuckDB) on
@@ -165,10 +177,20 @@ public final class Issue8Bench {
             answers(k, leafTopic, n, answer);
             waitConsumed(k, JOB_GROUP, leafTopic, n + warmCount(), Duration.ofSeconds(120 + n / 200));
             Counter staleCounter = new Counter(k.servers, inc, false);
-            surface = phase(k, "stream.simple.stale (store on)", staleCounter, n / 10,
-                    () -> k.produceSimple(video, 0, n, true, 0)) ;
-            double storeStale = (n / 10) / surface;
+            double bulk = phase(k, "stream.simple.stale (store on)", staleCounter, n / 10,
+                    () -> k.produceSimple(video, 0, n, true, 0));
+            double storeStale = (n / 10) / bulk;
+            storeStaleRate = storeStale;
             log("stale increments: %s", staleCounter.kinds());
+            add("stream.simple.stale.bulk_s", bulk, "s", n / 10, null, null,
+                    "the 10% change sent as fast as the producer can: first changed row sent to the last stale increment readable");
+            // The change answered, so the paced change below is the only outstanding one.
+            answersStale(k, leafTopic, 0, n);
+            waitConsumed(k, JOB_GROUP, leafTopic, n + warmCount() + n / 10, Duration.ofSeconds(120 + n / 200));
+            double rate = Math.max(100, storeNew * 0.5);
+            freshnessRate = rate;
+            double[] paced = stalePaced(k, video, inc, rate);
+            surface = paced[0];
             add("stream.simple.new.events_per_s.store", storeNew, "events/s", n, null, null,
                     "DuckDB store on (default), after an untimed warm-up of " + warmCount() + " samples");
             add("stream.simple.stale.events_per_s.store", storeStale, "events/s", n / 10, null, null,
@@ -180,18 +202,22 @@ public final class Issue8Bench {
                 sqlSimple = sqlSimple(k, answer);
             }
             // --- freshness at 50% of the store-on throughput
-            double rate = Math.max(100, storeNew * 0.5);
-            freshnessRate = rate;
             double[] lat = latency(k, video, inc, rate, n <= 100_000 ? 15 : 30);
             add("latency.p50_ms", lat[0], "ms", (long) lat[2], null, null,
                     String.format("exactly-once, store on, simple graph, offered load %.0f samples/s (50%% of store-on throughput), 1 s checkpoints", rate));
             add("latency.p99_ms", lat[1], "ms", (long) lat[2], "target: checkpoint interval + 100 ms", 1100.0,
-                    String.format("exactly-once, store on, offered load %.0f samples/s; %s", rate, latencyDrift));
+                    String.format("exactly-once, store on, offered load %.0f samples/s; %s; %s", rate, latencyDrift,
+                            checkpointHistory(job)));
             // --- state and checkpoints
             checkpoints(job, n + (long) lat[2], 1);
             // --- recovery from the latest checkpoint
             double rec = recovery(job, k, video, inc);
             double restartToRunning = job.startSeconds.get(job.startSeconds.size() - 1);
+            double[] restore = restoreSeconds(job);
+            add("recovery." + sizeName() + ".restore_s", restore[0], "s", n, "target: 10 s", 10.0,
+                    String.format("the restored job's state restore: the longest INITIALIZING -> RUNNING of a subtask of the keyed "
+                            + "operators (REST subtasktimes; RocksDB from the latest incremental checkpoint); broker start and "
+                            + "recovery before it %.1f s", restore[1]));
             add("recovery." + sizeName() + "_s", rec, "s", n, "job.fresh_start_s", job.startSeconds.get(0),
                     String.format("kill -9 of the job process, restart of run with the same data dir, until a new root row's increment "
                             + "is readable (includes JVM and broker start: %.1f s until the restored job's tasks ran, %.1f s more until "
@@ -210,8 +236,24 @@ public final class Issue8Bench {
         add("batch.duckdb.simple.resolve_s", resolve, "s", n, null, null,
                 "store.resolveUpdate(bench/leaf) over the DuckDB file the job wrote (after the stale phase and the latency samples), after the job stopped");
         add("stream.simple.stale.surface_s", surface, "s", n / 10, "batch.duckdb.simple.resolve_s", resolve,
-                "time from the first changed root row sent to the last stale increment readable (store on); baseline: one full batch resolve");
+                String.format("freshness of a 10%% change (another tenth of the samples, a second audio change) sent at %.0f "
+                        + "samples/s (as the freshness phase): time from the last changed row sent to the last stale increment "
+                        + "readable (store on, exactly-once); baseline: one full batch resolve of the same store, which can "
+                        + "only start once the change is written", freshnessRate));
 
+        if (skip.contains("nostore")) {
+            if (!skip.contains("alo")) {
+                runAtLeastOnce(answer);
+            }
+            if (!skip.contains("pg")) {
+                runPostgres(answer, sqlSimple[0]);
+            }
+            add("stream.simple.new.events_per_s", storeNew, "events/s", n, "sql.simple.new.events_per_s", nan(sqlSimple[0]),
+                    String.format("store on; ratio to the pass-through ceiling %.2f", storeNew / ceiling));
+            add("ceiling.passthrough.events_per_s", ceiling, "events/s", n, null, null,
+                    "stateless exactly-once Flink job (MiniCluster in the harness JVM, parallelism 2) copying each root record to an output topic, 2 partitions, checkpoint every 2 s, same broker");
+            return;
+        }
         // --- simple graph, --no-store
         Job nostore = Job.start(this, "simple", "simple-nostore", List.of("--no-store"));
         double kafkaNew;
@@ -227,13 +269,17 @@ public final class Issue8Bench {
         } finally {
             nostore.stop();
         }
-        runAtLeastOnce(answer);
-        runPostgres(answer, sqlSimple[0]);
+        if (!skip.contains("alo")) {
+            runAtLeastOnce(answer);
+        }
+        if (!skip.contains("pg")) {
+            runPostgres(answer, sqlSimple[0]);
+        }
         add("stream.simple.new.events_per_s", storeNew, "events/s", n, "sql.simple.new.events_per_s", nan(sqlSimple[0]),
                 String.format("store on; --no-store: %.0f/s; ratio to the pass-through ceiling %.2f", kafkaNew, storeNew / ceiling));
         add("stream.simple.new.events_per_s.nostore", kafkaNew, "events/s", n, "sql.simple.new.events_per_s", nan(sqlSimple[0]),
                 String.format("--no-store; ratio to the pass-through ceiling %.2f", kafkaNew / ceiling));
-        add("stream.simple.stale.events_per_s", (n / 10) / surface, "events/s", n / 10, "sql.simple.stale.events_per_s",
+        add("stream.simple.stale.events_per_s", storeStaleRate, "events/s", n / 10, "sql.simple.stale.events_per_s",
                 nan(sqlSimple[1]), String.format("store on; --no-store: %.0f/s", kafkaStale));
         add("ceiling.passthrough.events_per_s", ceiling, "events/s", n, null, null,
                 "stateless exactly-once Flink job (MiniCluster in the harness JVM, parallelism 2) copying each root record to an output topic, 2 partitions, checkpoint every 2 s, same broker");
@@ -242,7 +288,7 @@ public final class Issue8Bench {
             add("sql.simple.new.events_per_s", sqlSimple[0], "events/s", n, "ceiling.passthrough.events_per_s", ceiling, null);
             add("sql.simple.stale.events_per_s", sqlSimple[1], "events/s", n / 10, null, null, null);
             add("sql.simple.stale.surface_s", sqlSimple[2], "s", n / 10, "batch.duckdb.simple.resolve_s", resolve,
-                    "the Flink SQL baseline's time to surface the 10% change");
+                    "the Flink SQL baseline's time to surface the 10% change sent in bulk (compare stream.simple.stale.bulk_s)");
         }
     }
 
@@ -399,7 +445,8 @@ public final class Issue8Bench {
 
     /** Samples of the warm-up before the timed phases: ids from {@link #WARM_BASE}, a fifth of N. */
     int warmCount() {
-        return Math.max(10_000, n / 5);
+        // JIT settles within 200k samples: at 10M a fifth would be minutes of warm-up.
+        return Math.max(10_000, Math.min(n / 5, 400_000));
     }
 
     static final long WARM_BASE = 3_000_000_000L;
@@ -518,6 +565,128 @@ public final class Issue8Bench {
         double s = (System.nanoTime() - t0) / 1e9;
         log("recovery: %.1f s (%s)", s, job.resumedLine);
         return s;
+    }
+
+    /** The answers for the samples the stale phase changed (every 10th from {@code base}). */
+    void answersStale(Kafka k, String topic, long base, int count) throws Exception {
+        long t = System.nanoTime();
+        k.produce(topic, count / 10, i -> "{\"sample_uid\":" + (base + i * 10) + "}",
+                i -> "{\"metaxy_provenance_by_field\":{\"embedding\":\"" + staleAnswer.apply(base + i * 10) + "\"}}", 0,
+                i -> base + i * 10);
+        log("answers: %d stale leaf rows to %s in %.1f s", count / 10, topic, (System.nanoTime() - t) / 1e9);
+    }
+
+    /**
+     * The freshness of a 10% change: samples 5, 15, 25, … get a changed audio, sent at
+     * {@code rate}; {surface s (last changed row sent → last stale increment readable), p50 ms,
+     * p99 ms of each change's append → increment}.
+     */
+    double[] stalePaced(Kafka k, String video, String inc, double rate) throws Exception {
+        Counter c = new Counter(k.servers, inc, true);
+        long expected = n / 10;
+        long[] lastSent = new long[1];
+        Thread producer = new Thread(() -> {
+            try {
+                k.produceSimple(video, 5, n, true, rate);
+                lastSent[0] = System.nanoTime();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }, "bench-producer");
+        producer.start();
+        try (io.metaxy.flink.cli.ProgressLine progress = io.metaxy.flink.cli.ProgressLine.start("stream.simple.stale (paced)")) {
+            progress.update(() -> String.format("%,d of %,d increments", c.values.get(), expected));
+            c.awaitValues(expected, Duration.ofSeconds(180 + (long) (expected / rate) + expected / 100));
+        } finally {
+            c.close();
+        }
+        long done = System.nanoTime();
+        producer.join();
+        double surface = (done - lastSent[0]) / 1e9;
+        long[] l = c.latencies();
+        Arrays.sort(l);
+        double p50 = l.length == 0 ? Double.NaN : l[l.length / 2];
+        double p99 = l.length == 0 ? Double.NaN : l[(int) Math.min(l.length - 1, Math.ceil(l.length * 0.99) - 1)];
+        log("stale paced at %.0f/s: %d changes, last surfaced %.2f s after the last was sent; per change p50 %.0f ms, p99 %.0f ms; kinds %s",
+                rate, expected, surface, p50, p99, c.kinds());
+        add("stream.simple.stale.paced.p99_ms", p99, "ms", expected, null, null,
+                String.format("each changed row's append -> its stale increment readable, at %.0f samples/s; p50 %.0f ms", rate, p50));
+        return new double[] {surface, p50, p99};
+    }
+
+    /** The last checkpoints' end-to-end durations (REST history), for the freshness notes. */
+    static String checkpointHistory(Job job) {
+        try {
+            String id = rest(job.webPort, "/jobs").path("jobs").get(0).path("id").asText();
+            JsonNode history = rest(job.webPort, "/jobs/" + id + "/checkpoints").path("history");
+            List<Long> d = new ArrayList<>();
+            history.forEach(h -> {
+                if (h.path("status").asText().equals("COMPLETED")) {
+                    d.add(h.path("end_to_end_duration").asLong());
+                }
+            });
+            java.util.Collections.sort(d);
+            String s = d.isEmpty() ? "no checkpoint history" : String.format("last %d checkpoints: median %d ms, max %d ms",
+                    d.size(), d.get(d.size() / 2), d.get(d.size() - 1));
+            // Where the slowest one spent its time, per operator chain: what a freshness fix must shorten.
+            JsonNode slowest = null;
+            for (JsonNode h : history) {
+                if (h.path("status").asText().equals("COMPLETED") && (slowest == null
+                        || h.path("end_to_end_duration").asLong() > slowest.path("end_to_end_duration").asLong())) {
+                    slowest = h;
+                }
+            }
+            if (slowest != null) {
+                StringBuilder b = new StringBuilder("; slowest (" + slowest.path("end_to_end_duration").asLong() + " ms):");
+                JsonNode vertices = rest(job.webPort, "/jobs/" + id).path("vertices");
+                for (JsonNode v : vertices) {
+                    JsonNode sum = rest(job.webPort, "/jobs/" + id + "/checkpoints/details/" + slowest.path("id").asText()
+                            + "/subtasks/" + v.path("id").asText()).path("summary");
+                    b.append(String.format(" [%s: ack %d, sync %d, async %d, align %d, start delay %d ms]",
+                            v.path("name").asText().replaceAll(" ?[-=]>.*", "").trim(), sum.path("end_to_end_duration").path("max").asLong(),
+                            sum.path("checkpoint_duration").path("sync").path("max").asLong(),
+                            sum.path("checkpoint_duration").path("async").path("max").asLong(),
+                            sum.path("alignment").path("duration").path("max").asLong(),
+                            sum.path("start_delay").path("max").asLong()));
+                }
+                s += b;
+            }
+            log("checkpoints: %s", s);
+            return s;
+        } catch (Exception e) {
+            return "checkpoint history unavailable: " + e.getMessage();
+        }
+    }
+
+    /**
+     * {state restore s, s before the tasks were deployed}: per subtask of the keyed operators,
+     * INITIALIZING → RUNNING is the time Flink took to restore its state (REST subtasktimes);
+     * the rest of the recovery is the process and broker starting.
+     */
+    double[] restoreSeconds(Job job) throws Exception {
+        JsonNode overview = rest(job.webPort, "/jobs/overview").path("jobs").get(0);
+        String id = overview.path("jid").asText();
+        long jobStart = overview.path("start-time").asLong();
+        double restore = 0;
+        long firstInit = Long.MAX_VALUE;
+        for (JsonNode v : rest(job.webPort, "/jobs/" + id).path("vertices")) {
+            JsonNode times = rest(job.webPort, "/jobs/" + id + "/vertices/" + v.path("id").asText() + "/subtasktimes");
+            for (JsonNode st : times.path("subtasks")) {
+                JsonNode ts = st.path("timestamps");
+                long init = ts.path("INITIALIZING").asLong();
+                long running = ts.path("RUNNING").asLong();
+                if (init > 0 && running >= init) {
+                    firstInit = Math.min(firstInit, init);
+                    if (v.path("name").asText().contains("increments") || v.path("name").asText().contains("assign")) {
+                        restore = Math.max(restore, (running - init) / 1000.0);
+                    }
+                }
+            }
+        }
+        double launchToJob = job.startSeconds.get(job.startSeconds.size() - 1);
+        log("restore: keyed operators INITIALIZING -> RUNNING at most %.2f s (job submitted %d ms before the first subtask initialized)",
+                restore, firstInit == Long.MAX_VALUE ? -1 : firstInit - jobStart);
+        return new double[] {restore, launchToJob - restore};
     }
 
     double batchResolve(Path duckdb, FeatureGraph graph) {

@@ -58,6 +58,8 @@ public final class SinkTransaction implements AutoCloseable {
     /** By the feature string the writer passes: parsing a feature key per row was a top cost. */
     private final Map<String, Target> targetsByName = new HashMap<>();
     private boolean open;
+    /** DuckDB's checkpoint, run beside the sink instead of inside its commits; null on PostgreSQL or in memory. */
+    private final DuckDbCheckpointer checkpointer;
 
     SinkTransaction(SqlMetadataStore store, String sinkId, int subtask) throws SQLException {
         this.store = store;
@@ -80,6 +82,7 @@ public final class SinkTransaction implements AutoCloseable {
                 throw e;
             }
         }
+        this.checkpointer = duckdb ? DuckDbCheckpointer.start(connection) : null;
     }
 
     private String text() {
@@ -200,6 +203,9 @@ public final class SinkTransaction implements AutoCloseable {
             closeAppenders();
             connection.commit();
             connection.setAutoCommit(true);
+            if (checkpointer != null) {
+                checkpointer.afterCommit();
+            }
             open = false;
             store.sinkOpen = false;
             for (Target t : targets.values()) {
@@ -239,8 +245,14 @@ public final class SinkTransaction implements AutoCloseable {
     /** Rolls back what is uncommitted. */
     @Override
     public void close() {
-        if (open) {
-            rollback();
+        try {
+            if (open) {
+                rollback();
+            }
+        } finally {
+            if (checkpointer != null) {
+                checkpointer.close();
+            }
         }
     }
 
