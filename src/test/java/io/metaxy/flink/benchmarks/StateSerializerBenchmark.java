@@ -46,12 +46,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  * mvn -q test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
- *     -Dexec.args="-cp %classpath org.openjdk.jmh.Main StateSerializerBenchmark -f 1 -wi 5 -w 1s -i 5 -r 1s"
+ *     -Dexec.args="-cp %classpath org.openjdk.jmh.Main StateSerializerBenchmark -f 1 -wi 5 -w 1s -i 5 -r 1s -jvmArgsAppend -Xbatch"
  * </pre>
  *
- * One case alone: append {@code -p value=sample.simple}. Five one-second warm-ups rather than
- * three: on the shared 2-core machine three left the JIT unfinished in some forks. Results and
- * how they compare with the harness's {@code state.bytes_per_sample_parent}: bench/jmh-state.md.
+ * One case alone: append {@code -p value=sample.simple}. Five one-second warm-ups and
+ * {@code -Xbatch} (compile in the foreground) rather than three: on the shared 2-core machine
+ * three left some forks measuring interpreted code. Results, and how the bytes compare with the
+ * harness's {@code state.bytes_per_sample_parent}: bench/jmh-state.md.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
