@@ -348,9 +348,10 @@ public final class RunCommand implements Callable<Integer> {
             config.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
             if (resumedFrom != null) {
                 config.setString("execution.state-recovery.path", resumedFrom);
-                // The only state a resumed job can leave unclaimed is a bootstrap's finished seed
-                // source (its uid names the graph shape it seeded, or the run had none now):
-                // the job's own operators keep fixed uids.
+                // The only state a resumed job can leave unclaimed: a bootstrap's finished seed
+                // source (its uid names the graph shape it seeded, or the run had none now), and
+                // the group assigner's once the graph has no 1:N or N:1 lineage left (no row
+                // joins a group any more). The job's own operators keep fixed uids.
                 config.setString("execution.state-recovery.ignore-unclaimed-state", "true");
             }
             StreamExecutionEnvironment env = local
