@@ -124,6 +124,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Flink managed memory, RocksDB's cache and write buffers (default ${DEFAULT-VALUE}).")
     String managedMemory;
 
+    @Option(names = "--flink-property", paramLabel = "KEY=VALUE", description = "A Flink configuration option for "
+            + "this job (e.g. state.backend.rocksdb.block.cache-size=256mb); repeatable. Wins over the job's defaults; "
+            + "under 'flink run' it is set on the job, cluster-level options stay the cluster's.")
+    Map<String, String> flinkProperties = new java.util.LinkedHashMap<>();
+
     @Option(names = "--restore", description = "Resume from this checkpoint or savepoint (a chk-N or savepoint directory).")
     String restore;
 
@@ -324,6 +329,8 @@ public final class RunCommand implements Callable<Integer> {
                 config.setString("execution.checkpointing.interval", checkpointInterval.toMillis() + " ms");
             }
         }
+        // The user's options last: tuning (RocksDB, buffers, checkpointing) without a config file.
+        flinkProperties.forEach(config::setString);
         if (local && webPort != 0) {
             // On a cluster the web UI is the JobManager's own: only a local run binds one.
             FreePort.require(webPort, "web UI port " + webPort + " is in use (another job?): choose another with --web-port");
