@@ -124,6 +124,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Flink managed memory, RocksDB's cache and write buffers (default ${DEFAULT-VALUE}).")
     String managedMemory;
 
+    @Option(names = "--flink-property", paramLabel = "KEY=VALUE", description = "A Flink configuration option for "
+            + "this job (e.g. state.backend.rocksdb.block.cache-size=256mb); repeatable. Wins over the job's defaults; "
+            + "under 'flink run' it is set on the job, cluster-level options stay the cluster's.")
+    Map<String, String> flinkProperties = new java.util.LinkedHashMap<>();
+
     @Option(names = "--restore", description = "Resume from this checkpoint or savepoint (a chk-N or savepoint directory).")
     String restore;
 
@@ -324,6 +329,8 @@ public final class RunCommand implements Callable<Integer> {
                 config.setString("execution.checkpointing.interval", checkpointInterval.toMillis() + " ms");
             }
         }
+        // The user's options last: tuning (RocksDB, buffers, checkpointing) without a config file.
+        flinkProperties.forEach(config::setString);
         if (local && webPort != 0) {
             // On a cluster the web UI is the JobManager's own: only a local run binds one.
             FreePort.require(webPort, "web UI port " + webPort + " is in use (another job?): choose another with --web-port");
@@ -343,14 +350,20 @@ public final class RunCommand implements Callable<Integer> {
             }
             resume.recordCluster(clusterId);
             config.setString("execution.checkpointing.dir", resume.checkpoints());
+            if (!config.containsKey("state.changelog.dstl.dfs.base-path")) {
+                // Where the changelog state backend (state.changelog.enabled) keeps its log: beside the checkpoints.
+                config.setString("state.changelog.storage", "filesystem");
+                config.setString("state.changelog.dstl.dfs.base-path", resume.checkpoints() + "/changelog");
+            }
             config.setString("execution.checkpointing.savepoint-dir", resume.savepoints());
             // Cancelled rather than stopped (a failed stop, a kill): keep the last checkpoint to resume from.
             config.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
             if (resumedFrom != null) {
                 config.setString("execution.state-recovery.path", resumedFrom);
-                // The only state a resumed job can leave unclaimed is a bootstrap's finished seed
-                // source (its uid names the graph shape it seeded, or the run had none now):
-                // the job's own operators keep fixed uids.
+                // The only state a resumed job can leave unclaimed: a bootstrap's finished seed
+                // source (its uid names the graph shape it seeded, or the run had none now), and
+                // the group assigner's once the graph has no 1:N or N:1 lineage left (no row
+                // joins a group any more). The job's own operators keep fixed uids.
                 config.setString("execution.state-recovery.ignore-unclaimed-state", "true");
             }
             StreamExecutionEnvironment env = local

@@ -143,11 +143,18 @@ public final class IncrementJob {
             memberInput = memberInput.union(seedRouted.getSideOutput(RouteFunction.MEMBERS));
             direct = direct.union(seedRouted);
         }
-        DataStream<RoutedEvent> members = memberInput
-                .keyBy(RoutedEvent::memberKey, SampleKey.TYPE)
-                .process(new GroupAssignFunction(plan), RoutedEvent.TYPE)
-                .uid(GroupAssignFunction.UID).name("assign groups");
-        DataStream<IncrementRecord> increments = direct.union(members)
+        DataStream<RoutedEvent> keyed = direct;
+        // Without 1:N or N:1 lineage no row joins a group: no assigner, so no keyed state of its
+        // own to snapshot at every checkpoint (its RocksDB snapshot took as long as the increment
+        // operator's, measured) and no second input for the increment operator to align.
+        if (plan.routesMembers()) {
+            DataStream<RoutedEvent> members = memberInput
+                    .keyBy(RoutedEvent::memberKey, SampleKey.TYPE)
+                    .process(new GroupAssignFunction(plan), RoutedEvent.TYPE)
+                    .uid(GroupAssignFunction.UID).name("assign groups");
+            keyed = direct.union(members);
+        }
+        DataStream<IncrementRecord> increments = keyed
                 .keyBy(RoutedEvent::key, SampleKey.TYPE)
                 .transform("increments", TypeInformation.of(IncrementRecord.class), new IncrementOperator(plan, seedId))
                 .uid(IncrementOperator.UID);

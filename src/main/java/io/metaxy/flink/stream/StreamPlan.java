@@ -127,6 +127,17 @@ public final class StreamPlan implements Serializable {
         return features.values().stream().filter(f -> !f.incremental).map(f -> f.key).toList();
     }
 
+    /**
+     * Whether any row joins a group: an incremental expansion feature's own rows (1:N children
+     * grouped by their parent) or the parent rows of an N:1 dep. {@link
+     * io.metaxy.flink.stream.operator.RouteFunction} emits member events exactly then, so only
+     * then does the job need the group assigner (and its keyed state).
+     */
+    public boolean routesMembers() {
+        return features.values().stream().anyMatch(f -> !f.isRoot() && f.incremental
+                && (f.expansion || f.deps.stream().anyMatch(Dep::isAggregation)));
+    }
+
     /** The increments topic of every non-root feature. */
     public List<String> incrementTopics() {
         return features.values().stream().filter(f -> !f.isRoot()).map(f -> f.incrementsTopic).toList();

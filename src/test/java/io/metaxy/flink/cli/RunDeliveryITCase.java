@@ -35,13 +35,15 @@ class RunDeliveryITCase {
     @TempDir
     Path dir;
 
-    RunCommand.Launched launch(String delivery) throws Exception {
+    RunCommand.Launched launch(String delivery, String... extra) throws Exception {
         CommandLine cli = MetaxyCommand.newCommandLine();
         cli.setOut(new PrintWriter(new StringWriter()));
         cli.setErr(new PrintWriter(new StringWriter()));
-        cli.parseArgs("run", "--graph", GRAPH.toString(), "--embedded-kafka", "--kafka-port", String.valueOf(freePort()),
-                "--data-dir", dir.resolve(delivery).toString(), "--web-port", "0", "--no-store", "--managed-memory", "128m",
-                "--delivery", delivery);
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--graph", GRAPH.toString(), "--embedded-kafka",
+                "--kafka-port", String.valueOf(freePort()), "--data-dir", dir.resolve(delivery + extra.length).toString(),
+                "--web-port", "0", "--no-store", "--managed-memory", "128m", "--delivery", delivery));
+        args.addAll(List.of(extra));
+        cli.parseArgs(args.toArray(String[]::new));
         RunCommand run = cli.getSubcommands().get("run").getCommand();
         return run.launch();
     }
@@ -74,6 +76,26 @@ class RunDeliveryITCase {
     void atLeastOnceWritesWithoutTransactionsAndExactlyOnceWithThem() throws Exception {
         assertThat(markers("at-least-once")).isZero();
         assertThat(markers("exactly-once")).isPositive();
+    }
+
+    /** {@code --flink-property} reaches the job's configuration: here the parallelism the created topics follow. */
+    @Test
+    void aFlinkPropertyWinsOverTheJobsDefaults() throws Exception {
+        RunCommand.Launched job = launch("exactly-once", "--flink-property", "parallelism.default=1");
+        try (KafkaTestClient client = new KafkaTestClient(job.bootstrapServers(), List.of(CROP_INCREMENTS), 1)) {
+            Properties p = new Properties();
+            p.put("bootstrap.servers", job.bootstrapServers());
+            try (Admin admin = Admin.create(p)) {
+                assertThat(admin.describeTopics(List.of(CROP_INCREMENTS)).allTopicNames().get().get(CROP_INCREMENTS)
+                        .partitions()).hasSize(1);
+            }
+            client.send("metaxy.example__video", "{\"sample_uid\":1}", KafkaTestClient.row(Map.of("path", "v.mp4",
+                    "metaxy_provenance_by_field", Map.of("audio", "a", "frames", "f"))));
+            await().atMost(Duration.ofSeconds(90)).until(() -> client.poll().stream()
+                    .filter(r -> r.topic().equals(CROP_INCREMENTS)).count() == 1);
+        } finally {
+            job.stop();
+        }
     }
 
     static int freePort() throws Exception {
