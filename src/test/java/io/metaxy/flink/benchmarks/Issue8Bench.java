@@ -80,6 +80,8 @@ public final class Issue8Bench {
     String only = "all";
     /** Job runs left out ({@code --skip nostore,alo,pg}): at 10M each takes many minutes. */
     java.util.Set<String> skip = java.util.Set.of();
+    /** Appended to every product job's command line ({@code --job-arg --flink-property --job-arg k=v}). */
+    List<String> jobArgs = List.of();
 
     Issue8Bench(int n, Path out, boolean skipSql) throws IOException {
         this.n = n;
@@ -95,6 +97,7 @@ public final class Issue8Bench {
         boolean skipSql = false;
         String only = "all";
         java.util.Set<String> skip = java.util.Set.of();
+        List<String> jobArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> n = 100_000;
@@ -103,12 +106,14 @@ public final class Issue8Bench {
                 case "--skip-sql" -> skipSql = true;
                 case "--only" -> only = args[++i];
                 case "--skip" -> skip = java.util.Set.of(args[++i].split(","));
+                case "--job-arg" -> jobArgs.add(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         Issue8Bench bench = new Issue8Bench(n, out, skipSql);
         bench.only = only;
         bench.skip = skip;
+        bench.jobArgs = jobArgs;
         long t0 = System.nanoTime();
         try {
             bench.runAll();
@@ -869,6 +874,7 @@ public final class Issue8Bench {
                     // run's defaults: one partition per subtask of the topics it creates.
                     "--data-dir", dataDir.toString()));
             cmd.addAll(extra);
+            cmd.addAll(bench.jobArgs);
             Path logFile = bench.work.resolve(dataDir.getFileName() + "-" + (++starts) + ".log");
             log("starting: %s", String.join(" ", cmd.subList(1, cmd.size())));
             long launched = System.nanoTime();
