@@ -16,20 +16,40 @@ import java.util.Map;
  * samples, each with a child row, 10% of which carry a stale provenance, so 10% of the rows leave
  * the database and the rest are hashed and compared inside it. The child rows get their real
  * provenance from the store's own resolve query (all new at first), written in SQL, so the seeding
- * takes seconds, not a write of N rows through the API.
+ * takes seconds, not a write of N rows through the API. With a third argument {@code new}, the
+ * new phase instead: no child rows at all, so all N samples leave the database as new.
+ * Each run prints wall time and the process's CPU time (DuckDB's threads included), the fairer
+ * figure on a machine shared with other work.
  *
  * <pre>
  * MAVEN_OPTS="-Xmx6g -XX:+UseParallelGC" mvn -q test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=io.metaxy.flink.store.ResolveStalePhaseBenchmark [-Dexec.args="1000000 5"]
+ *     -Dexec.mainClass=io.metaxy.flink.store.ResolveStalePhaseBenchmark [-Dexec.args="1000000 5 [stale|new]"]
  * </pre>
  */
 public final class ResolveStalePhaseBenchmark {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        boolean newPhase = args.length > 2 && args[2].equals("new");
         FeatureGraph graph = TestGraphs.graph("1");
-        Path dir = Files.createTempDirectory("mxstale");
+        // -Dbench.keep=DIR: seed into DIR and keep it; a later run with the same DIR reuses it
+        // (to compare two builds, or profile the query, on the same file).
+        String keep = System.getProperty("bench.keep");
+        Path dir = keep != null ? Files.createDirectories(Path.of(keep)) : Files.createTempDirectory("mxstale");
         Path file = dir.resolve("b.duckdb");
+        if (!Files.exists(file)) {
+            seed(file, graph, n, newPhase);
+        }
+        measure(file, graph, n, runs);
+        if (keep != null) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static void seed(Path file, FeatureGraph graph, int n, boolean newPhase) throws Exception {
         String featureVersion = DefinitionVersions.of(graph).featureVersion(FeatureKey.of(TestGraphs.CHILD));
         try (MetadataStore store = MetadataStores.open("duckdb:" + file, graph, AccessMode.WRITE)) {
             store.write(TestGraphs.VIDEO, List.of(TestGraphs.video(-1, "a", "f")));
@@ -54,20 +74,29 @@ public final class ResolveStalePhaseBenchmark {
                 for (int i = 0; i < all.parameters().size(); i++) {
                     ps.setObject(i + 1, all.parameters().get(i));
                 }
-                ps.execute();
+                if (!newPhase) {
+                    ps.execute();
+                }
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("CHECKPOINT");
             }
         }
+    }
+
+    private static void measure(Path file, FeatureGraph graph, int n, int runs) throws Exception {
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         try (MetadataStore store = MetadataStores.open("duckdb:" + file, graph, AccessMode.READ)) {
             for (int i = 0; i < runs; i++) {
                 long t0 = System.nanoTime();
+                long cpu0 = os.getProcessCpuTime();
                 Increment inc = store.resolveUpdate(TestGraphs.CHILD);
                 double s = (System.nanoTime() - t0) / 1e9;
-                System.out.printf("resolveUpdate, %d samples: %d new, %d stale in %.2f s = %.0f samples/s%n", n,
-                        inc.added().size(), inc.stale().size(), s, n / s);
+                double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+                System.out.printf("resolveUpdate, %d samples: %d new, %d stale in %.2f s = %.0f samples/s (CPU %.2f s)%n", n,
+                        inc.added().size(), inc.stale().size(), s, n / s, cpu);
             }
-        }
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
