@@ -258,6 +258,11 @@ public final class DuckDbDialect implements SqlDialect {
             "Mismatch Type Error", "Binder Error");
 
     @Override
+    public boolean ranksOnlyDuplicates() {
+        return true;
+    }
+
+    @Override
     public String sqlType(Class<?> javaType) {
         if (javaType == Long.class || javaType == Integer.class || javaType == Short.class) {
             return "BIGINT";

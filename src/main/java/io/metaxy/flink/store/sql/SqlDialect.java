@@ -114,4 +114,14 @@ public interface SqlDialect {
     default String textOrder(String columnRef, String sqlType) {
         return columnRef;
     }
+
+    /**
+     * Whether {@code latestRows} should rank only the samples that have more than one row: a
+     * window over every row sorts the whole table on seven keys, while a sample with one row is
+     * its own latest. DuckDB: the ranking was most of a resolve's cost. PostgreSQL plans its
+     * window well enough and keeps the plain form.
+     */
+    default boolean ranksOnlyDuplicates() {
+        return false;
+    }
 }
