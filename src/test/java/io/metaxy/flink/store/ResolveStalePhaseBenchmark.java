@@ -66,10 +66,14 @@ public final class ResolveStalePhaseBenchmark {
             }
             // Every child new: the query's expected provenance is the child's real one; every tenth is then made stale.
             LazyIncrement all = store.resolveUpdateLazy(TestGraphs.CHILD, ResolveOptions.defaults());
+            // The query's hashes come out as numbers (xxhash32 in DuckDB) whose text is the hash.
             String stale = "CASE WHEN r.sample_uid % 10 = 0 THEN 'stale' ELSE ";
+            String pf0 = "CAST(r.__pf0 AS VARCHAR)";
+            String pf1 = "CAST(r.__pf1 AS VARCHAR)";
+            String p = "CAST(r.__p AS VARCHAR)";
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO test__child SELECT r.sample_uid,"
-                    + " {'audio': " + stale + "r.__pf0 END, 'frames': r.__pf1}, " + stale + "r.__p END,"
-                    + " {'audio': " + stale + "r.__pf0 END, 'frames': r.__pf1}, " + stale + "r.__p END, '" + featureVersion
+                    + " {'audio': " + stale + pf0 + " END, 'frames': " + pf1 + "}, " + stale + p + " END,"
+                    + " {'audio': " + stale + pf0 + " END, 'frames': " + pf1 + "}, " + stale + p + " END, '" + featureVersion
                     + "', now(), now(), NULL, NULL, NULL, NULL FROM (" + all.sql() + ") r")) {
                 for (int i = 0; i < all.parameters().size(); i++) {
                     ps.setObject(i + 1, all.parameters().get(i));

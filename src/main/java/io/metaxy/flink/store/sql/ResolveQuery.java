@@ -66,6 +66,8 @@ final class ResolveQuery {
     private final boolean[] aggregated;
     /** Hash and classify in SQL (DuckDB) rather than in Java over the joined rows (PostgreSQL). */
     private final boolean sqlHash;
+    /** The computed hashes {@code __pf<i>}, {@code __p} leave the database as BIGINT (see {@link SqlDialect#decimalHash}). */
+    private final boolean decimalHashes;
     /** Upstream user columns carried to the increment: output name and the parent CTE providing it. */
     private final List<String> upstreamNames = new ArrayList<>();
     private final List<String> upstreamSources = new ArrayList<>();
@@ -83,6 +85,7 @@ final class ResolveQuery {
         this.slots = calc.parentSlots();
         this.aggregated = new boolean[slots.size()];
         this.sqlHash = sqlHash;
+        this.decimalHashes = sqlHash && dialect.decimalHash(store.hasher());
     }
 
     /** The query for the store as it is now: which tables exist and which columns they have. */
@@ -193,10 +196,10 @@ final class ResolveQuery {
         }
         List<String> select = grainColumns(hasExpected, hasCurrent);
         for (int f = 0; f < calc.fields().size(); f++) {
-            select.add((hasExpected ? "e.__pf" + f : "CAST(NULL AS VARCHAR)") + " AS __pf" + f);
+            select.add(computedHash(hasExpected ? "e.__pf" + f : "CAST(NULL AS VARCHAR)") + " AS __pf" + f);
             select.add((hasCurrent ? "c.__cpbf" + f : "CAST(NULL AS VARCHAR)") + " AS __cpbf" + f);
         }
-        select.add((hasExpected ? "e.__p" : "CAST(NULL AS VARCHAR)") + " AS __p");
+        select.add(computedHash(hasExpected ? "e.__p" : "CAST(NULL AS VARCHAR)") + " AS __p");
         if (hasExpected) {
             for (int u = 0; u < upstreamNames.size(); u++) {
                 select.add("e.__u" + u);
@@ -237,6 +240,11 @@ final class ResolveQuery {
     static final int KIND_NEW = 1;
     static final int KIND_STALE = 2;
     static final int KIND_ORPHANED = 3;
+
+    /** A hash the query computed, as it leaves the database: a number when {@link SqlDialect#decimalHash}. */
+    private String computedHash(String text) {
+        return decimalHashes ? "CAST(" + text + " AS BIGINT)" : text;
+    }
 
     /** The sample's grain columns of the outer select, from whichever side of the join has them. */
     private List<String> grainColumns(boolean hasExpected, boolean hasCurrent) {
@@ -666,18 +674,27 @@ final class ResolveQuery {
                 }
                 String[] byField = new String[pfIdx.length];
                 for (int f = 0; f < byField.length; f++) {
-                    byField[f] = rs.getString(pfIdx[f]);
+                    byField[f] = computedHash(rs, pfIdx[f]);
                 }
                 Map<String, String> byFieldMap = new FixedKeyMap<>(calc.fieldNames(), byField);
                 Map<String, Object> upstream = values(rs, upstreamNames, upstreamIdx);
                 if (kind == KIND_NEW) {
-                    added.add(new IncrementRow(ids, byFieldMap, rs.getString(pIdx), null, null, upstream));
+                    added.add(new IncrementRow(ids, byFieldMap, computedHash(rs, pIdx), null, null, upstream));
                 } else {
-                    stale.add(new IncrementRow(ids, byFieldMap, rs.getString(pIdx), recordedByField(rs, cpbfIdx),
+                    stale.add(new IncrementRow(ids, byFieldMap, computedHash(rs, pIdx), recordedByField(rs, cpbfIdx),
                             rs.getString(rpIdx), upstream));
                 }
             }
             return new Increment(added, stale, orphaned);
+        }
+
+        /** A hash of {@link #computedHash(String)}: the number renders back to the hash's text. */
+        private String computedHash(ResultSet rs, int column) throws SQLException {
+            if (!decimalHashes) {
+                return rs.getString(column);
+            }
+            long value = rs.getLong(column);
+            return rs.wasNull() ? null : Long.toString(value);
         }
 
         private static int[] columns(ResultSet rs, List<String> names) throws SQLException {

@@ -1,5 +1,7 @@
 package io.metaxy.flink.store.sql;
 
+import io.metaxy.flink.versioning.SampleHasher;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -122,6 +124,16 @@ public interface SqlDialect {
      * window well enough and keeps the plain form.
      */
     default boolean ranksOnlyDuplicates() {
+        return false;
+    }
+
+    /**
+     * Whether the SQL hash of {@code hasher} renders as decimal digits with no leading zero
+     * (xxhash32's number, truncated): then its text read as a BIGINT renders back to the same
+     * text, and resolveUpdate moves the hashes it computes as numbers, which duckdb_jdbc reads
+     * several times faster than text.
+     */
+    default boolean decimalHash(SampleHasher hasher) {
         return false;
     }
 }
