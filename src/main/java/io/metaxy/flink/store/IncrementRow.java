@@ -32,7 +32,9 @@ public record IncrementRow(Map<String, Object> ids, Map<String, String> provenan
         Map<String, List<Map<String, Object>>> members) {
 
     public IncrementRow {
-        upstream = upstream == null || upstream.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(upstream));
+        // A FixedKeyMap is unmodifiable already: no copy (a resolve builds one per sample).
+        upstream = upstream == null || upstream.isEmpty() ? Map.of()
+                : upstream instanceof FixedKeyMap<?> ? upstream : Collections.unmodifiableMap(new LinkedHashMap<>(upstream));
         if (members == null || members.isEmpty()) {
             members = Map.of();
         } else {

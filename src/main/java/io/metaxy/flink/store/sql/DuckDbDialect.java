@@ -257,6 +257,17 @@ public final class DuckDbDialect implements SqlDialect {
     private static final List<String> SCHEMA_ERRORS = List.of("Conversion Error", "Out of Range Error", "Constraint Error",
             "Mismatch Type Error", "Binder Error");
 
+    /** The text of a VARCHAR result costs duckdb_jdbc a UTF-8 decode through a CharBuffer per value; a BIGINT is read as it is. */
+    @Override
+    public boolean decimalHash(SampleHasher hasher) {
+        return hasher.algorithm() == HashAlgorithm.XXHASH32;
+    }
+
+    @Override
+    public boolean ranksOnlyDuplicates() {
+        return true;
+    }
+
     @Override
     public String sqlType(Class<?> javaType) {
         if (javaType == Long.class || javaType == Integer.class || javaType == Short.class) {

@@ -8,6 +8,7 @@ import io.metaxy.flink.definitions.FeatureSpec;
 import io.metaxy.flink.definitions.FieldRef;
 import io.metaxy.flink.definitions.Lineage;
 import io.metaxy.flink.store.Filter;
+import io.metaxy.flink.store.FixedKeyMap;
 import io.metaxy.flink.store.Increment;
 import io.metaxy.flink.store.IncrementRow;
 import io.metaxy.flink.store.MetadataStoreException;
@@ -65,6 +66,8 @@ final class ResolveQuery {
     private final boolean[] aggregated;
     /** Hash and classify in SQL (DuckDB) rather than in Java over the joined rows (PostgreSQL). */
     private final boolean sqlHash;
+    /** The computed hashes {@code __pf<i>}, {@code __p} leave the database as BIGINT (see {@link SqlDialect#decimalHash}). */
+    private final boolean decimalHashes;
     /** Upstream user columns carried to the increment: output name and the parent CTE providing it. */
     private final List<String> upstreamNames = new ArrayList<>();
     private final List<String> upstreamSources = new ArrayList<>();
@@ -82,6 +85,7 @@ final class ResolveQuery {
         this.slots = calc.parentSlots();
         this.aggregated = new boolean[slots.size()];
         this.sqlHash = sqlHash;
+        this.decimalHashes = sqlHash && dialect.decimalHash(store.hasher());
     }
 
     /** The query for the store as it is now: which tables exist and which columns they have. */
@@ -166,8 +170,9 @@ final class ResolveQuery {
     /**
      * The whole of resolveUpdate in SQL: {@code exph} adds to each expected row its provenance by
      * field ({@code __pf<i>}, design §3's first formula over the slots {@code __s<j>}) and its
-     * provenance ({@code __p}); the outer select classifies ({@code __kind}: new, stale, orphaned)
-     * and drops unchanged samples, so Java only maps rows. The {@code CASE} is the twin of
+     * provenance ({@code __p}); the outer select classifies ({@code __kind}:
+     * {@link #KIND_NEW}, {@link #KIND_STALE}, {@link #KIND_ORPHANED}) and drops unchanged
+     * samples, so Java only maps rows. The {@code CASE} is the twin of
      * {@link IncrementRules#classifySlots}: stale unless min = max = expected and not flagged;
      * the recorded provenance reported is min unless min = expected, then max.
      */
@@ -191,10 +196,10 @@ final class ResolveQuery {
         }
         List<String> select = grainColumns(hasExpected, hasCurrent);
         for (int f = 0; f < calc.fields().size(); f++) {
-            select.add((hasExpected ? "e.__pf" + f : "CAST(NULL AS VARCHAR)") + " AS __pf" + f);
+            select.add(computedHash(hasExpected ? "e.__pf" + f : "CAST(NULL AS VARCHAR)") + " AS __pf" + f);
             select.add((hasCurrent ? "c.__cpbf" + f : "CAST(NULL AS VARCHAR)") + " AS __cpbf" + f);
         }
-        select.add((hasExpected ? "e.__p" : "CAST(NULL AS VARCHAR)") + " AS __p");
+        select.add(computedHash(hasExpected ? "e.__p" : "CAST(NULL AS VARCHAR)") + " AS __p");
         if (hasExpected) {
             for (int u = 0; u < upstreamNames.size(); u++) {
                 select.add("e.__u" + u);
@@ -203,17 +208,17 @@ final class ResolveQuery {
         String kind;
         String from;
         if (hasExpected && hasCurrent) {
-            kind = "CASE WHEN c.__c IS NULL THEN 'new' WHEN e.__e IS NULL THEN 'orphaned'"
-                    + " WHEN e.__p IS DISTINCT FROM c.__cp OR e.__p IS DISTINCT FROM c.__cp2 OR c.__sp = 1 THEN 'stale' END";
+            kind = "CASE WHEN c.__c IS NULL THEN " + KIND_NEW + " WHEN e.__e IS NULL THEN " + KIND_ORPHANED
+                    + " WHEN e.__p IS DISTINCT FROM c.__cp OR e.__p IS DISTINCT FROM c.__cp2 OR c.__sp = 1 THEN " + KIND_STALE + " END";
             // The recorded provenance reported for a stale row: the one that differs (1:N keeps min and max).
             select.add("CASE WHEN e.__p = c.__cp THEN c.__cp2 ELSE c.__cp END AS __rp");
             from = "exph e FULL OUTER JOIN cur c ON " + joinOn("e", "c");
         } else if (hasExpected) {
-            kind = "'new'";
+            kind = String.valueOf(KIND_NEW);
             select.add("CAST(NULL AS VARCHAR) AS __rp");
             from = "exph e";
         } else {
-            kind = "'orphaned'";
+            kind = String.valueOf(KIND_ORPHANED);
             select.add("c.__cp AS __rp");
             from = "cur c";
         }
@@ -226,6 +231,19 @@ final class ResolveQuery {
         }
         text.append(" ORDER BY ").append(String.join(", ", grain.stream().map(g -> "r." + q(g)).toList()));
         return text.toString();
+    }
+
+    /**
+     * {@code __kind} of {@link #hashedQuery}: a number, not text ('new', …), since the driver
+     * decodes every text value of a result row into a String, and this one is only compared.
+     */
+    static final int KIND_NEW = 1;
+    static final int KIND_STALE = 2;
+    static final int KIND_ORPHANED = 3;
+
+    /** A hash the query computed, as it leaves the database: a number when {@link SqlDialect#decimalHash}. */
+    private String computedHash(String text) {
+        return decimalHashes ? "CAST(" + text + " AS BIGINT)" : text;
     }
 
     /** The sample's grain columns of the outer select, from whichever side of the join has them. */
@@ -644,30 +662,39 @@ final class ResolveQuery {
             List<IncrementRow> added = new ArrayList<>();
             List<IncrementRow> stale = new ArrayList<>();
             List<IncrementRow> orphaned = new ArrayList<>();
-            String[] byField = new String[pfIdx.length];
             while (rs.next()) {
                 Map<String, Object> ids = values(rs, grain, grainIdx);
-                String kind = rs.getString(kindIdx);
+                int kind = rs.getInt(kindIdx);
                 if (progress != null) {
                     progress.row(true); // the SQL returns increments only
                 }
-                if (kind.equals("orphaned")) {
+                if (kind == KIND_ORPHANED) {
                     orphaned.add(new IncrementRow(ids, null, null, recordedByField(rs, cpbfIdx), rs.getString(rpIdx)));
                     continue;
                 }
+                String[] byField = new String[pfIdx.length];
                 for (int f = 0; f < byField.length; f++) {
-                    byField[f] = rs.getString(pfIdx[f]);
+                    byField[f] = computedHash(rs, pfIdx[f]);
                 }
-                Map<String, String> byFieldMap = calc.byFieldMap(byField);
+                Map<String, String> byFieldMap = new FixedKeyMap<>(calc.fieldNames(), byField);
                 Map<String, Object> upstream = values(rs, upstreamNames, upstreamIdx);
-                if (kind.equals("new")) {
-                    added.add(new IncrementRow(ids, byFieldMap, rs.getString(pIdx), null, null, upstream));
+                if (kind == KIND_NEW) {
+                    added.add(new IncrementRow(ids, byFieldMap, computedHash(rs, pIdx), null, null, upstream));
                 } else {
-                    stale.add(new IncrementRow(ids, byFieldMap, rs.getString(pIdx), recordedByField(rs, cpbfIdx),
+                    stale.add(new IncrementRow(ids, byFieldMap, computedHash(rs, pIdx), recordedByField(rs, cpbfIdx),
                             rs.getString(rpIdx), upstream));
                 }
             }
             return new Increment(added, stale, orphaned);
+        }
+
+        /** A hash of {@link #computedHash(String)}: the number renders back to the hash's text. */
+        private String computedHash(ResultSet rs, int column) throws SQLException {
+            if (!decimalHashes) {
+                return rs.getString(column);
+            }
+            long value = rs.getLong(column);
+            return rs.wasNull() ? null : Long.toString(value);
         }
 
         private static int[] columns(ResultSet rs, List<String> names) throws SQLException {
@@ -689,24 +716,27 @@ final class ResolveQuery {
 
         /** name → value of the given result columns (the first {@code columns.length} names). */
         private static Map<String, Object> values(ResultSet rs, List<String> names, int[] columns) throws SQLException {
-            Map<String, Object> out = new LinkedHashMap<>();
-            for (int i = 0; i < columns.length; i++) {
-                out.put(names.get(i), SqlMetadataStore.normalize(rs.getObject(columns[i])));
+            if (columns.length == 0) {
+                return Map.of();
             }
-            return out;
+            Object[] out = new Object[columns.length];
+            for (int i = 0; i < columns.length; i++) {
+                out[i] = SqlMetadataStore.normalize(rs.getObject(columns[i]));
+            }
+            return new FixedKeyMap<>(columns.length == names.size() ? names : names.subList(0, columns.length), out);
         }
 
         /** The recorded provenance by field, or null when collapsed (1:N) or absent. */
         private Map<String, String> recordedByField(ResultSet rs, int[] columns) throws SQLException {
-            Map<String, String> out = new LinkedHashMap<>();
+            String[] out = new String[columns.length];
             for (int f = 0; f < columns.length; f++) {
                 String value = rs.getString(columns[f]);
                 if (value == null) {
                     return null;
                 }
-                out.put(calc.fieldNames().get(f), value);
+                out[f] = value;
             }
-            return out;
+            return new FixedKeyMap<>(calc.fieldNames(), out);
         }
     }
 }

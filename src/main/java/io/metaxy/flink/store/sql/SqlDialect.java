@@ -1,5 +1,7 @@
 package io.metaxy.flink.store.sql;
 
+import io.metaxy.flink.versioning.SampleHasher;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -113,5 +115,25 @@ public interface SqlDialect {
     /** An ORDER BY term that sorts text as Java's String.compareTo (code units), e.g. with a C collation. */
     default String textOrder(String columnRef, String sqlType) {
         return columnRef;
+    }
+
+    /**
+     * Whether {@code latestRows} should rank only the samples that have more than one row: a
+     * window over every row sorts the whole table on seven keys, while a sample with one row is
+     * its own latest. DuckDB: the ranking was most of a resolve's cost. PostgreSQL plans its
+     * window well enough and keeps the plain form.
+     */
+    default boolean ranksOnlyDuplicates() {
+        return false;
+    }
+
+    /**
+     * Whether the SQL hash of {@code hasher} renders as decimal digits with no leading zero
+     * (xxhash32's number, truncated): then its text read as a BIGINT renders back to the same
+     * text, and resolveUpdate moves the hashes it computes as numbers, which duckdb_jdbc reads
+     * several times faster than text.
+     */
+    default boolean decimalHash(SampleHasher hasher) {
+        return false;
     }
 }

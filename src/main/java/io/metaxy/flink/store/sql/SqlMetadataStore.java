@@ -650,12 +650,37 @@ public final class SqlMetadataStore implements MetadataStore {
                 dialect.textOrder(q(SystemColumns.PROVENANCE), text) + " DESC",
                 dialect.textOrder(q(SystemColumns.DATA_VERSION), text) + " DESC",
                 q(SystemColumns.CREATED_AT) + " DESC");
-        StringBuilder sql = new StringBuilder("SELECT * FROM (SELECT t.*, row_number() OVER (PARTITION BY ")
-                .append(String.join(", ", partition))
-                .append(" ORDER BY ").append(order).append(") AS ").append(RN).append(" FROM ").append(q(spec.key().tableName())).append(" t");
+        String table = q(spec.key().tableName());
+        String version = null;
         if (currentVersionOnly) {
-            sql.append(" WHERE ").append(q(SystemColumns.FEATURE_VERSION)).append(" = ?");
-            params.add(versions.featureVersion(spec.key()));
+            version = q(SystemColumns.FEATURE_VERSION) + " = ?";
+        }
+        String window = "row_number() OVER (PARTITION BY " + String.join(", ", partition) + " ORDER BY " + order + ")";
+        StringBuilder sql = new StringBuilder("SELECT * FROM (");
+        if (dialect.ranksOnlyDuplicates()) {
+            // Samples with one row need no ranking: they pass as they are (rank 1), and only the
+            // samples with several rows go through the window (none, usually).
+            String duplicates = "SELECT " + String.join(", ", partition) + " FROM " + table + (version == null ? "" : " WHERE " + version)
+                    + " GROUP BY " + String.join(", ", partition) + " HAVING count(*) > 1";
+            String sameSample = String.join(" AND ", partition.stream().map(c -> "d." + c + " IS NOT DISTINCT FROM t." + c).toList());
+            String where = version == null ? "" : " WHERE t." + version;
+            sql.append("SELECT t.*, 1 AS ").append(RN).append(" FROM ").append(table).append(" t ANTI JOIN (").append(duplicates)
+                    .append(") d ON ").append(sameSample).append(where)
+                    .append(" UNION ALL SELECT t.*, ").append(window).append(" AS ").append(RN).append(" FROM ").append(table)
+                    .append(" t SEMI JOIN (").append(duplicates).append(") d ON ").append(sameSample).append(where);
+            if (currentVersionOnly) {
+                String fv = versions.featureVersion(spec.key());
+                params.add(fv);
+                params.add(fv);
+                params.add(fv);
+                params.add(fv);
+            }
+        } else {
+            sql.append("SELECT t.*, ").append(window).append(" AS ").append(RN).append(" FROM ").append(table).append(" t");
+            if (currentVersionOnly) {
+                sql.append(" WHERE ").append(version);
+                params.add(versions.featureVersion(spec.key()));
+            }
         }
         sql.append(") z WHERE ").append(RN).append(" = 1");
         if (hideDeleted) {
