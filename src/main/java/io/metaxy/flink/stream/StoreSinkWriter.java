@@ -199,10 +199,9 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
         try {
             boolean plain = row.op == RowOp.UPSERT || row.op == RowOp.SOFT_DELETE && row.provenanceByField != null;
             if (plain) {
-                Map<String, Object> ids = row.idsMap();
-                // The parse renders a row without user columns as "{}": nothing to parse then.
-                Map<String, Object> columns = row.columnsJson == null || row.columnsJson.equals("{}") ? Map.of()
-                        : StampedRow.parseJsonObject(row.columnsJson);
+                // Typed by the parse and sent in binary: no JSON is parsed here.
+                Map<String, Object> ids = row.ids();
+                Map<String, Object> columns = row.columns() == null ? RowValues.EMPTY : row.columns();
                 long stamp = micros(StoreClock.next());
                 tx.append(row.feature, ids, columns, row.provenanceByField, row.provenance, row.dataVersionByField,
                         row.dataVersion, row.featureVersion, row.createdAt * 1000L, stamp, deletedAt(row, stamp),
@@ -359,7 +358,7 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
 
     private static Filter idsFilter(StampedRow row) {
         List<Filter> parts = new ArrayList<>();
-        for (Map.Entry<String, Object> id : row.idsMap().entrySet()) {
+        for (Map.Entry<String, Object> id : row.ids().entrySet()) {
             parts.add(Filter.eq(id.getKey(), id.getValue()));
         }
         return Filter.and(parts);

@@ -42,7 +42,7 @@ final class BatchOracle {
     /** The group a row is in now: its {@code columns} (ids first, then user columns) named {@code names}. */
     static String group(StampedRow r, List<String> columns, List<String> names) {
         JsonNode ids = read(r.idsJson);
-        JsonNode user = r.columnsJson == null ? null : read(r.columnsJson);
+        JsonNode user = r.columnsJson() == null ? null : read(r.columnsJson());
         TreeMap<String, JsonNode> out = new TreeMap<>();
         for (int i = 0; i < columns.size(); i++) {
             JsonNode v = ids.has(columns.get(i)) ? ids.get(columns.get(i)) : user.get(columns.get(i));
@@ -164,7 +164,7 @@ final class BatchOracle {
         for (StreamPlan.Dep dep : f.deps) {
             Map<String, StampedRow> rows = new HashMap<>(current.getOrDefault(dep.parent, Map.of()));
             // The dep's filters see the parent row after rename; rows they drop are absent here.
-            rows.values().removeIf(r -> !dep.filter.matches(RowParser.renamedRow(r.idsJson, r.columnsJson, dep.rename)));
+            rows.values().removeIf(r -> !dep.filter.matches(RowParser.renamedRow(r.idsJson, r.columnsJson(), dep.rename)));
             Map<String, String[]> byChild = new HashMap<>();
             if (dep.isExpansion()) {
                 rows.forEach((ids, r) -> byChild.put(RowParser.projectIds(ids, dep.rename, dep.on), r.dataVersionByField));

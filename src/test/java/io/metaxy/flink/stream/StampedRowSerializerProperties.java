@@ -37,6 +37,27 @@ class StampedRowSerializerProperties {
         assertThat(back.dataVersionByField == back.provenanceByField).isEqualTo(row.dataVersionByField == row.provenanceByField);
     }
 
+    /** A row made from JSON alone (tests, hand-made rows) is sent typed and comes back with the same JSON. */
+    @Property(tries = 200)
+    void jsonOnlyRowsRoundTrip(@ForAll("objects") com.fasterxml.jackson.databind.JsonNode ids,
+            @ForAll("objects") com.fasterxml.jackson.databind.JsonNode columns) throws Exception {
+        StampedRow row = new StampedRow();
+        row.feature = "f";
+        row.op = RowOp.UPSERT;
+        row.idsJson = RowParser.canonical(ids);
+        row.columnsJson(RowParser.canonical(columns));
+        StampedRow back = roundTrip(row);
+        assertThat(back.idsJson).isEqualTo(row.idsJson);
+        assertThat(back.columnsJson()).isEqualTo(row.columnsJson());
+        assertThat(back.ids()).isEqualTo(row.ids());
+        assertThat(back.columns()).isEqualTo(row.columns());
+    }
+
+    @Provide
+    Arbitrary<com.fasterxml.jackson.databind.JsonNode> objects() {
+        return RowValuesProperties.objects();
+    }
+
     @Property(tries = 50)
     void parsedRowsRoundTrip(@ForAll("paths") String path, @ForAll("versions") String audio) throws Exception {
         StampedRow row = RowParserTest.PARSER.parse(RawRecord.of("metaxy.example__video", 0, 7,
@@ -63,9 +84,16 @@ class StampedRowSerializerProperties {
                 .array(String[].class).ofMaxSize(5).injectNull(0.2);
         return Builders.withBuilder(StampedRow::new)
                 .use(text).in((r, v) -> { r.feature = v; return r; })
-                .use(nullable).in((r, v) -> { r.idsJson = v; return r; })
+                .use(RowValuesProperties.objects().injectNull(0.1)).in((r, v) -> {
+                    RowValues ids = v == null ? null : RowValues.ofObject(v);
+                    r.ids(ids, ids == null ? null : ids.toJson());
+                    return r;
+                })
                 .use(Arbitraries.of(RowOp.class)).in((r, v) -> { r.op = v; return r; })
-                .use(nullable).in((r, v) -> { r.columnsJson = v; return r; })
+                .use(RowValuesProperties.objects().injectNull(0.3)).in((r, v) -> {
+                    r.columns(v == null ? null : RowValues.ofObject(v));
+                    return r;
+                })
                 .use(versions).in((r, v) -> { r.provenanceByField = v; return r; })
                 .use(nullable).in((r, v) -> { r.provenance = v; return r; })
                 .use(versions.optional(0.5)).in((r, v) -> {

@@ -291,6 +291,12 @@ public final class SinkTransaction implements AutoCloseable {
         final List<Object[]> fallback = new ArrayList<>();
         /** Per column: the field names of a STRUCT by-field column (in its order), else null. */
         List<String>[] structFields;
+        /** Per STRUCT column: for each of its fields the index in {@link #fields}, or -1; else null. */
+        int[][] structIndex;
+        /** Per column of {@link #schema}: which value {@link #add} puts there ({@code ROLE_*}). */
+        int[] roles;
+        /** Every STRUCT by-field column holds all of the feature's fields (no widening needed). */
+        boolean structsCover;
         /** User column names found valid (identifier, no collision). */
         final java.util.Set<String> checkedNames = new java.util.HashSet<>();
 
@@ -311,13 +317,19 @@ public final class SinkTransaction implements AutoCloseable {
             }
             kinds = new ColumnKind[schema.size()];
             structFields = new List[schema.size()];
+            structIndex = new int[schema.size()][];
+            roles = new int[schema.size()];
+            structsCover = true;
             int i = 0;
             appendable = true;
             for (Map.Entry<String, String> c : schema.entrySet()) {
                 if (c.getValue().trim().toUpperCase(java.util.Locale.ROOT).startsWith("STRUCT")) {
                     // Metaxy's default by-field type on DuckDB: the fields in the column's own order.
                     structFields[i] = DuckDbDialect.structFields(c.getValue());
+                    structIndex[i] = structFields[i].stream().mapToInt(fields::indexOf).toArray();
+                    structsCover &= structFields[i].containsAll(fields);
                 }
+                roles[i] = role(c.getKey());
                 kinds[i++] = ColumnKind.of(c.getValue());
                 if (duckdb && !appenderWrites(c.getKey(), c.getValue())) {
                     appendable = false;
@@ -399,9 +411,7 @@ public final class SinkTransaction implements AutoCloseable {
             boolean missing = kinds == null;
             if (!missing) {
                 // A STRUCT by-field column is widened (by ensureTable) when the feature gained fields.
-                for (List<String> struct : structFields) {
-                    missing |= struct != null && !struct.containsAll(fields);
-                }
+                missing = !structsCover;
                 for (String name : columns.keySet()) {
                     if (!schema.containsKey(name)) {
                         missing = true;
@@ -425,21 +435,24 @@ public final class SinkTransaction implements AutoCloseable {
         void add(Map<String, Object> ids, Map<String, Object> columns, String[] provenanceByField, String provenance,
                 String[] dataVersionByField, String dataVersion, String featureVersion, long created, long updated,
                 Long deleted, String materializationId) throws SQLException {
-            Object[] values = new Object[schema.size()];
+            Object[] values = new Object[roles.length];
             int i = 0;
+            // By the role worked out per column when the schema was read: a string switch per
+            // column and row showed in profiles.
             for (String name : schema.keySet()) {
-                values[i++] = switch (name) {
-                    case SystemColumns.PROVENANCE_BY_FIELD -> provenanceByField;
-                    case SystemColumns.PROVENANCE -> provenance;
-                    case SystemColumns.DATA_VERSION_BY_FIELD -> dataVersionByField;
-                    case SystemColumns.DATA_VERSION -> dataVersion;
-                    case SystemColumns.FEATURE_VERSION -> featureVersion;
-                    case SystemColumns.CREATED_AT -> created;
-                    case SystemColumns.UPDATED_AT -> updated;
-                    case SystemColumns.DELETED_AT -> deleted;
-                    case SystemColumns.MATERIALIZATION_ID -> materializationId;
+                values[i] = switch (roles[i]) {
+                    case ROLE_PROVENANCE_BY_FIELD -> provenanceByField;
+                    case ROLE_PROVENANCE -> provenance;
+                    case ROLE_DATA_VERSION_BY_FIELD -> dataVersionByField;
+                    case ROLE_DATA_VERSION -> dataVersion;
+                    case ROLE_FEATURE_VERSION -> featureVersion;
+                    case ROLE_CREATED_AT -> created;
+                    case ROLE_UPDATED_AT -> updated;
+                    case ROLE_DELETED_AT -> deleted;
+                    case ROLE_MATERIALIZATION_ID -> materializationId;
                     default -> ids.containsKey(name) ? ids.get(name) : columns.get(name);
                 };
+                i++;
             }
             if (duckdb && appendable) {
                 appendDuckDb(values);
@@ -463,8 +476,7 @@ public final class SinkTransaction implements AutoCloseable {
                     appender.appendNull();
                 } else if (value instanceof String[] byField && structFields[i - 1] != null) {
                     appender.beginStruct();
-                    for (String field : structFields[i - 1]) {
-                        int f = fields.indexOf(field);
+                    for (int f : structIndex[i - 1]) {
                         if (f < 0) {
                             appender.appendNull();
                         } else {
@@ -482,9 +494,9 @@ public final class SinkTransaction implements AutoCloseable {
                     switch (kind) {
                         case TIMESTAMP -> appender.appendEpochMicros((Long) value);
                         case INTEGER -> appender.append(toLong(value));
-                        case FLOAT -> appender.append(((Number) toDouble(value)).doubleValue());
+                        case FLOAT -> appender.append(value instanceof Number n ? n.doubleValue() : toDouble(value).doubleValue());
                         case BOOLEAN -> appender.append(toBoolean(value));
-                        default -> appender.append(String.valueOf(value));
+                        default -> appender.append(value instanceof String s ? s : String.valueOf(value));
                     }
                 }
             }
@@ -610,6 +622,26 @@ public final class SinkTransaction implements AutoCloseable {
                 copy.setLength(0);
             }
         }
+    }
+
+    private static final int ROLE_USER = 0, ROLE_PROVENANCE_BY_FIELD = 1, ROLE_PROVENANCE = 2, ROLE_DATA_VERSION_BY_FIELD = 3,
+            ROLE_DATA_VERSION = 4, ROLE_FEATURE_VERSION = 5, ROLE_CREATED_AT = 6, ROLE_UPDATED_AT = 7, ROLE_DELETED_AT = 8,
+            ROLE_MATERIALIZATION_ID = 9;
+
+    /** Which of {@link Target#add}'s values a column of this name holds; ids and user columns are looked up by name. */
+    private static int role(String column) {
+        return switch (column) {
+            case SystemColumns.PROVENANCE_BY_FIELD -> ROLE_PROVENANCE_BY_FIELD;
+            case SystemColumns.PROVENANCE -> ROLE_PROVENANCE;
+            case SystemColumns.DATA_VERSION_BY_FIELD -> ROLE_DATA_VERSION_BY_FIELD;
+            case SystemColumns.DATA_VERSION -> ROLE_DATA_VERSION;
+            case SystemColumns.FEATURE_VERSION -> ROLE_FEATURE_VERSION;
+            case SystemColumns.CREATED_AT -> ROLE_CREATED_AT;
+            case SystemColumns.UPDATED_AT -> ROLE_UPDATED_AT;
+            case SystemColumns.DELETED_AT -> ROLE_DELETED_AT;
+            case SystemColumns.MATERIALIZATION_ID -> ROLE_MATERIALIZATION_ID;
+            default -> ROLE_USER;
+        };
     }
 
     private static boolean fits(Object value, ColumnKind kind) {

@@ -50,7 +50,7 @@ public final class RouteFunction extends ProcessFunction<StampedRow, RoutedEvent
             if (feature.expansion) {
                 self.member = true;
                 self.memberIdsJson = row.idsJson;
-                self.idsJson = RowParser.groupIds(row.idsJson, row.columnsJson, feature.grain, feature.grain);
+                self.idsJson = RowParser.groupIds(row.idsJson, row.columnsJson(), feature.grain, feature.grain);
             } else {
                 self.idsJson = row.idsJson;
             }
@@ -66,11 +66,11 @@ public final class RouteFunction extends ProcessFunction<StampedRow, RoutedEvent
             RoutedEvent e = base(row);
             e.target = link.child();
             e.depIndex = link.depIndex();
-            e.columnsJson = RowParser.selectColumns(row.columnsJson, dep.select, dep.rename);
+            e.columnsJson = RowParser.selectColumns(row.columnsJson(), dep.select, dep.rename);
             if (dep.isAggregation()) {
                 e.member = true;
                 e.memberIdsJson = row.idsJson;
-                e.idsJson = RowParser.groupIds(row.idsJson, row.columnsJson, dep.groupColumns, dep.on);
+                e.idsJson = RowParser.groupIds(row.idsJson, row.columnsJson(), dep.groupColumns, dep.on);
             } else if (dep.isExpansion()) {
                 e.idsJson = RowParser.projectIds(row.idsJson, dep.rename, dep.on);
             } else {
@@ -78,7 +78,7 @@ public final class RouteFunction extends ProcessFunction<StampedRow, RoutedEvent
             }
             e.dataVersionByField = row.dataVersionByField;
             if (e.op == RowOp.UPSERT && dep.filtered
-                    && !dep.filter.matches(RowParser.renamedRow(row.idsJson, row.columnsJson, dep.rename))) {
+                    && !dep.filter.matches(RowParser.renamedRow(row.idsJson, row.columnsJson(), dep.rename))) {
                 // Filtered out: for this dep the row is absent, as if its version's row were
                 // deleted; a row that starts matching again arrives as a write.
                 e.op = RowOp.SOFT_DELETE;
