@@ -20,8 +20,8 @@ import java.util.Map;
  * {@link StreamPlan}. Ids and user columns are parsed once, by the {@link RowParser}, into typed
  * {@link RowValues} ({@link #ids()}, {@link #columns()}): the store sink appends those without
  * parsing JSON, and the record crosses the network with them in binary. Their canonical JSON
- * ({@link #idsJson}, {@link #columnsJson()}) is kept where the parse made it and otherwise
- * rendered from the typed values ({@code idsJson} on arrival, the columns when first asked for).
+ * ({@link #idsJson()}, {@link #columnsJson()}) is kept where the parse made it and otherwise
+ * rendered from the typed values when first asked for.
  *
  * <pre>{@code
  * MetadataRow row = stamped.toMetadataRow(plan); // for MetadataStore.write(feature, rows)
@@ -30,8 +30,8 @@ import java.util.Map;
 @TypeInfo(StampedRow.TypeFactory.class)
 public class StampedRow {
     public String feature;
-    /** The ids as a canonical JSON object (record keys, increments, logs). */
-    public String idsJson;
+    /** The ids as a canonical JSON object (record keys, increments, logs); null until rendered from {@link #ids}. */
+    private String idsJson;
     public RowOp op;
     /** The typed ids; null until derived from {@link #idsJson}. */
     private RowValues ids;
@@ -120,12 +120,26 @@ public class StampedRow {
         return b.build();
     }
 
-    /** The typed ids, names sorted (derived from {@link #idsJson} once if the row was built from JSON). */
+    /** The typed ids, names sorted (derived from {@link #idsJson()} once if the row was built from JSON). */
     public RowValues ids() {
         if (ids == null && idsJson != null) {
             ids = RowValues.ofJson(idsJson);
         }
         return ids;
+    }
+
+    /** The ids as a canonical JSON object; rendered from the typed ids when first asked for (the store sink never asks). */
+    public String idsJson() {
+        if (idsJson == null && ids != null) {
+            idsJson = ids.toJson();
+        }
+        return idsJson;
+    }
+
+    /** Sets the ids as canonical JSON (tests, hand-made rows); typed when first asked for. */
+    public void idsJson(String json) {
+        idsJson = json;
+        ids = null;
     }
 
     /** Sets the typed ids and their canonical JSON (the parse has both). */
@@ -172,7 +186,7 @@ public class StampedRow {
 
     @Override
     public String toString() {
-        return op + " " + feature + " " + idsJson + " prov=" + provenance + " fv=" + featureVersion;
+        return op + " " + feature + " " + idsJson() + " prov=" + provenance + " fv=" + featureVersion;
     }
 
     /**
@@ -280,8 +294,6 @@ public class StampedRow {
             StampedRow r = new StampedRow();
             r.feature = BinaryCodec.readString(in);
             r.ids = readValues(in);
-            // Rendered here, not on demand: cheap for a few ids, and read as a field.
-            r.idsJson = r.ids == null ? null : r.ids.toJson();
             r.op = OPS[in.readUnsignedByte()];
             r.columns = readValues(in);
             r.provenanceByField = BinaryCodec.readStrings(in);

@@ -69,7 +69,7 @@ class BootstrapSeedTest {
                     byField.put(fields.get(i), row.provenanceByField[i]);
                 }
                 Map<String, Object> columns = new LinkedHashMap<>(row.columns());
-                assertThat(into.seed(f.getKey(), row.idsJson, byField, columns)).as("a seed is silent").isEmpty();
+                assertThat(into.seed(f.getKey(), row.idsJson(), byField, columns)).as("a seed is silent").isEmpty();
             }
         }
     }

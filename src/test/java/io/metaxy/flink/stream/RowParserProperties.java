@@ -47,10 +47,10 @@ class RowParserProperties {
         value.put("col", "c");
         StampedRow row = PARSER.parse(RawRecord.of(TOPIC, 0, 0, inKey ? JSON.writeValueAsString(ids) : null,
                 JSON.writeValueAsString(value)));
-        assertThat(row.idsJson).isEqualTo(RowParser.canonical(ids));
-        assertThat(JSON.readTree(row.idsJson)).isEqualTo(JSON.readTree(JSON.writeValueAsString(ids)));
+        assertThat(row.idsJson()).isEqualTo(RowParser.canonical(ids));
+        assertThat(JSON.readTree(row.idsJson())).isEqualTo(JSON.readTree(JSON.writeValueAsString(ids)));
         // The typed ids and columns are what a map parse of the JSON gave (the store sink's old path), class for class.
-        assertSameTyped(row.ids(), row.idsJson);
+        assertSameTyped(row.ids(), row.idsJson());
         assertSameTyped(row.columns(), "{\"col\":\"c\"}");
         assertThat(row.columnsJson()).isEqualTo("{\"col\":\"c\"}");
         if (inKey) {
@@ -58,7 +58,7 @@ class RowParserProperties {
             ObjectNode both = value.deepCopy();
             both.setAll(ids);
             assertThat(PARSER.parse(RawRecord.of(TOPIC, 0, 0, JSON.writeValueAsString(ids), JSON.writeValueAsString(both)))
-                    .idsJson).isEqualTo(row.idsJson);
+                    .idsJson()).isEqualTo(row.idsJson());
         }
     }
 

@@ -44,7 +44,7 @@ class RowParserTest {
     void idsComeFromTheValueWhenTheKeyIsMissingAndAreCanonical() throws Exception {
         StampedRow row = PARSER.parse(RawRecord.of("metaxy.example__video", 0, 0, null,
                 "{\"sample_uid\":7,\"metaxy_provenance_by_field\":{\"frames\":\"f\",\"audio\":\"a\"}}"));
-        assertThat(row.idsJson).isEqualTo("{\"sample_uid\":7}");
+        assertThat(row.idsJson()).isEqualTo("{\"sample_uid\":7}");
     }
 
     @Test
@@ -92,7 +92,7 @@ class RowParserTest {
     @Test
     void aDuplicateIdInTheKeyCountsItsLastValue() throws Exception {
         assertThat(parse("{\"sample_uid\":1,\"sample_uid\":\"b\"}",
-                "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\"}}").idsJson)
+                "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\"}}").idsJson())
                 .isEqualTo("{\"sample_uid\":\"b\"}");
     }
 }

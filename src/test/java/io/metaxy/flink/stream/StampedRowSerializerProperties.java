@@ -28,10 +28,19 @@ class StampedRowSerializerProperties {
         return back;
     }
 
+    /** The row with its JSON rendered: what is sent is the typed values, the JSON is derived on demand. */
+    static StampedRow rendered(StampedRow row) {
+        row.idsJson();
+        row.columnsJson();
+        row.ids();
+        row.columns();
+        return row;
+    }
+
     @Property(tries = 300)
     void roundTripsAnyRow(@ForAll("rows") StampedRow row) throws Exception {
-        StampedRow back = roundTrip(row);
-        assertThat(back).usingRecursiveComparison().isEqualTo(row);
+        StampedRow back = rendered(roundTrip(row));
+        assertThat(back).usingRecursiveComparison().isEqualTo(rendered(row));
         assertThat(SERIALIZER.copy(row)).usingRecursiveComparison().isEqualTo(row);
         // Data versions that are the provenance (no writer-given ones) stay one array.
         assertThat(back.dataVersionByField == back.provenanceByField).isEqualTo(row.dataVersionByField == row.provenanceByField);
@@ -44,10 +53,10 @@ class StampedRowSerializerProperties {
         StampedRow row = new StampedRow();
         row.feature = "f";
         row.op = RowOp.UPSERT;
-        row.idsJson = RowParser.canonical(ids);
+        row.idsJson(RowParser.canonical(ids));
         row.columnsJson(RowParser.canonical(columns));
         StampedRow back = roundTrip(row);
-        assertThat(back.idsJson).isEqualTo(row.idsJson);
+        assertThat(back.idsJson()).isEqualTo(row.idsJson());
         assertThat(back.columnsJson()).isEqualTo(row.columnsJson());
         assertThat(back.ids()).isEqualTo(row.ids());
         assertThat(back.columns()).isEqualTo(row.columns());
@@ -63,7 +72,7 @@ class StampedRowSerializerProperties {
         StampedRow row = RowParserTest.PARSER.parse(RawRecord.of("metaxy.example__video", 0, 7,
                 "{\"sample_uid\":1}", "{\"path\":\"" + path + "\",\"metaxy_provenance_by_field\":{\"audio\":\"" + audio
                         + "\",\"frames\":\"f1\"}}"));
-        assertThat(roundTrip(row)).usingRecursiveComparison().isEqualTo(row);
+        assertThat(rendered(roundTrip(row))).usingRecursiveComparison().isEqualTo(rendered(row));
     }
 
     @Provide

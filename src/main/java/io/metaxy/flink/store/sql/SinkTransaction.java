@@ -136,11 +136,12 @@ public final class SinkTransaction implements AutoCloseable {
             Target target = target(feature);
             target.check(ids, columns, provenanceByField, dataVersionByField);
             target.ensureColumns(ids, columns);
-            target.checkTypes(ids, columns);
-            target.add(ids, columns, provenanceByField, provenance,
+            Object[] values = target.values(ids, columns, provenanceByField, provenance,
                     dataVersionByField == null ? provenanceByField : dataVersionByField,
                     dataVersion == null ? provenance : dataVersion, featureVersion, createdAtMicros, updatedAtMicros,
                     deletedAtMicros, materializationId);
+            target.checkTypes(ids, values);
+            target.add(values);
         } catch (SQLException e) {
             throw store.failure("appending to feature '" + feature + "' failed", e);
         }
@@ -293,8 +294,10 @@ public final class SinkTransaction implements AutoCloseable {
         List<String>[] structFields;
         /** Per STRUCT column: for each of its fields the index in {@link #fields}, or -1; else null. */
         int[][] structIndex;
-        /** Per column of {@link #schema}: which value {@link #add} puts there ({@code ROLE_*}). */
+        /** Per column of {@link #schema}: which value {@link #values} puts there ({@code ROLE_*}). */
         int[] roles;
+        /** Column name → its position in {@link #schema}. */
+        final Map<String, Integer> columnIndex = new HashMap<>();
         /** Every STRUCT by-field column holds all of the feature's fields (no widening needed). */
         boolean structsCover;
         /** User column names found valid (identifier, no collision). */
@@ -319,6 +322,7 @@ public final class SinkTransaction implements AutoCloseable {
             structFields = new List[schema.size()];
             structIndex = new int[schema.size()][];
             roles = new int[schema.size()];
+            columnIndex.clear();
             structsCover = true;
             int i = 0;
             appendable = true;
@@ -330,6 +334,7 @@ public final class SinkTransaction implements AutoCloseable {
                     structsCover &= structFields[i].containsAll(fields);
                 }
                 roles[i] = role(c.getKey());
+                columnIndex.put(c.getKey(), i);
                 kinds[i++] = ColumnKind.of(c.getValue());
                 if (duckdb && !appenderWrites(c.getKey(), c.getValue())) {
                     appendable = false;
@@ -378,14 +383,14 @@ public final class SinkTransaction implements AutoCloseable {
             }
         }
 
-        void checkTypes(Map<String, Object> ids, Map<String, Object> columns) {
+        /** The id and user column values of {@code values} (from {@link #values}) fit their columns' types. */
+        void checkTypes(Map<String, Object> ids, Object[] values) {
             if (kinds != null) {
                 int i = 0;
                 for (Map.Entry<String, String> c : schema.entrySet()) {
-                    String name = c.getKey();
-                    Object value = ids.containsKey(name) ? ids.get(name) : columns.get(name);
+                    Object value = roles[i] == ROLE_USER ? values[i] : null;
                     if (value != null && !fits(value, kinds[i])) {
-                        throw new SchemaMismatchException("feature '" + key + "': column '" + name + "' of table "
+                        throw new SchemaMismatchException("feature '" + key + "': column '" + c.getKey() + "' of table "
                                 + key.tableName() + " is " + c.getValue() + ", the row " + ids + " has "
                                 + value.getClass().getSimpleName() + " '" + value + "'");
                     }
@@ -432,14 +437,29 @@ public final class SinkTransaction implements AutoCloseable {
             loadSchema();
         }
 
-        void add(Map<String, Object> ids, Map<String, Object> columns, String[] provenanceByField, String provenance,
+        /**
+         * The row's value per column of {@link #schema}: system columns by the role worked out
+         * when the schema was read, ids and user columns placed by name (ids win; a user column
+         * named like an id or system column was refused by {@link #check}). Looking each schema
+         * column up in the row's maps, and a string switch per column, showed in profiles.
+         */
+        Object[] values(Map<String, Object> ids, Map<String, Object> columns, String[] provenanceByField, String provenance,
                 String[] dataVersionByField, String dataVersion, String featureVersion, long created, long updated,
-                Long deleted, String materializationId) throws SQLException {
+                Long deleted, String materializationId) {
             Object[] values = new Object[roles.length];
-            int i = 0;
-            // By the role worked out per column when the schema was read: a string switch per
-            // column and row showed in profiles.
-            for (String name : schema.keySet()) {
+            columns.forEach((name, value) -> {
+                Integer at = columnIndex.get(name);
+                if (at != null && roles[at] == ROLE_USER) {
+                    values[at] = value;
+                }
+            });
+            ids.forEach((name, value) -> {
+                Integer at = columnIndex.get(name);
+                if (at != null && roles[at] == ROLE_USER) {
+                    values[at] = value;
+                }
+            });
+            for (int i = 0; i < roles.length; i++) {
                 values[i] = switch (roles[i]) {
                     case ROLE_PROVENANCE_BY_FIELD -> provenanceByField;
                     case ROLE_PROVENANCE -> provenance;
@@ -450,10 +470,13 @@ public final class SinkTransaction implements AutoCloseable {
                     case ROLE_UPDATED_AT -> updated;
                     case ROLE_DELETED_AT -> deleted;
                     case ROLE_MATERIALIZATION_ID -> materializationId;
-                    default -> ids.containsKey(name) ? ids.get(name) : columns.get(name);
+                    default -> values[i];
                 };
-                i++;
             }
+            return values;
+        }
+
+        void add(Object[] values) throws SQLException {
             if (duckdb && appendable) {
                 appendDuckDb(values);
             } else if (duckdb) {
