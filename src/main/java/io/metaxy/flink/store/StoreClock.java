@@ -32,8 +32,13 @@ public final class StoreClock {
 
     /** A stamp later than every earlier one of this JVM: the wall clock, or one microsecond past the last stamp. */
     public static Instant next() {
-        long wall = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-        long stamp = LAST_MICROS.accumulateAndGet(wall, (last, now) -> Math.max(now, last + 1));
-        return Instant.EPOCH.plus(stamp, ChronoUnit.MICROS);
+        return Instant.EPOCH.plus(nextMicros(), ChronoUnit.MICROS);
+    }
+
+    /** {@link #next()} in microseconds since the epoch, without the Instant (the store sink stamps every row). */
+    public static long nextMicros() {
+        Instant now = Instant.now();
+        long wall = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+        return LAST_MICROS.accumulateAndGet(wall, (last, n) -> Math.max(n, last + 1));
     }
 }

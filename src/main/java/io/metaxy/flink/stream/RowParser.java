@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -41,7 +40,6 @@ public final class RowParser implements Serializable {
     private static final JsonFactory FACTORY = JSON.getFactory();
     /** Created once: a value's parse starts from the tree deserializer it already holds. */
     private static final ObjectReader TREE = JSON.readerFor(JsonNode.class);
-    private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
     private static final Set<String> WRITABLE_SYSTEM = Set.of(SystemColumns.PROVENANCE_BY_FIELD, SystemColumns.PROVENANCE,
             SystemColumns.DATA_VERSION_BY_FIELD, SystemColumns.DATA_VERSION, SystemColumns.FEATURE_VERSION,
             SystemColumns.CREATED_AT, SystemColumns.UPDATED_AT, SystemColumns.DELETED_AT, SystemColumns.MATERIALIZATION_ID,
@@ -81,7 +79,7 @@ public final class RowParser implements Serializable {
             if (key == null) {
                 throw new InvalidRecordException(f.key, where + ": a tombstone (null value) needs the sample ids as its key");
             }
-            row.idsJson = canonicalIds(f, key, "key");
+            setIds(row, f, key, "key");
             row.op = RowOp.HARD_DELETE;
             row.featureVersion = f.featureVersion;
             return row;
@@ -98,7 +96,7 @@ public final class RowParser implements Serializable {
                 }
             }
         }
-        row.idsJson = canonicalIds(f, idSource, key == null ? "value" : "key");
+        setIds(row, f, idSource, key == null ? "value" : "key");
 
         ObjectNode columns = JSON.createObjectNode();
         Iterator<Map.Entry<String, JsonNode>> it = value.fields();
@@ -117,7 +115,7 @@ public final class RowParser implements Serializable {
             }
             columns.set(name, e.getValue());
         }
-        row.columnsJson = columns.isEmpty() ? "{}" : canonical(columns);
+        row.columns(RowValues.ofObject(columns));
 
         row.featureVersion = optionalText(f, value, SystemColumns.FEATURE_VERSION);
         if (row.featureVersion == null) {
@@ -217,7 +215,7 @@ public final class RowParser implements Serializable {
         return node;
     }
 
-    private static String canonicalIds(StreamPlan.Feature f, JsonNode source, String part) throws InvalidRecordException {
+    private static void setIds(StampedRow row, StreamPlan.Feature f, JsonNode source, String part) throws InvalidRecordException {
         for (String id : f.idColumns) {
             JsonNode v = source.get(id);
             if (v == null || v.isNull()) {
@@ -239,22 +237,17 @@ public final class RowParser implements Serializable {
                 }
             }
         }
-        // Written straight from the parsed values in sorted column order: the text canonical() of
-        // an object of them gives, without a tree, a sort or a generator per record.
-        StringBuilder out = new StringBuilder(32).append('{');
+        // Typed in sorted column order; the JSON is rendered from them (what canonical() gives
+        // for an object of them, without a tree, a sort or a generator per record).
+        String[] names = new String[f.sortedIdColumns.size()];
+        Object[] values = new Object[names.length];
+        int i = 0;
         for (String id : f.sortedIdColumns) {
-            JsonNode v = source.get(id);
-            if (out.length() > 1) {
-                out.append(',');
-            }
-            out.append('"').append(QUOTE.quoteAsString(id)).append("\":");
-            if (v.isTextual()) {
-                out.append('"').append(QUOTE.quoteAsString(v.textValue())).append('"');
-            } else {
-                out.append(v.asText());
-            }
+            names[i] = id;
+            values[i++] = RowValues.valueOf(source.get(id));
         }
-        return out.append('}').toString();
+        RowValues ids = RowValues.of(names, values);
+        row.ids(ids, ids.toJson());
     }
 
     /** A written row names its groups: each group column present, a string or an integer. */

@@ -1,10 +1,9 @@
 package io.metaxy.flink.stream;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.metaxy.flink.store.MetadataRow;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -18,29 +17,28 @@ import java.util.Map;
 /**
  * A validated metadata row with its system columns stamped (design §4), plus its source position.
  * This is what a store sink appends; per-field arrays follow the feature's sorted fields in the
- * {@link StreamPlan}. Ids and user columns travel as canonical JSON so the record stays a flat
- * Flink POJO (no Kryo).
+ * {@link StreamPlan}. Ids and user columns are parsed once, by the {@link RowParser}, into typed
+ * {@link RowValues} ({@link #ids()}, {@link #columns()}): the store sink appends those without
+ * parsing JSON, and the record crosses the network with them in binary. Their canonical JSON
+ * ({@link #idsJson()}, {@link #columnsJson()}) is kept where the parse made it and otherwise
+ * rendered from the typed values when first asked for.
  *
  * <pre>{@code
  * MetadataRow row = stamped.toMetadataRow(plan); // for MetadataStore.write(feature, rows)
  * }</pre>
  */
+@TypeInfo(StampedRow.TypeFactory.class)
 public class StampedRow {
-    /**
-     * A shared (not thread-local) buffer pool and a reader built once: the store sink parses every
-     * row's ids and columns, and the thread-local pool's lookup and a per-call type resolution
-     * dominated that in profiles.
-     */
-    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool()).build());
-    private static final com.fasterxml.jackson.databind.ObjectReader OBJECT =
-            JSON.readerFor(new TypeReference<LinkedHashMap<String, Object>>() {});
-
     public String feature;
-    public String idsJson;
+    /** The ids as a canonical JSON object (record keys, increments, logs); null until rendered from {@link #ids}. */
+    private String idsJson;
     public RowOp op;
-    /** User columns as a canonical JSON object; null for a hard delete. */
-    public String columnsJson;
+    /** The typed ids; null until derived from {@link #idsJson}. */
+    private RowValues ids;
+    /** User columns as a canonical JSON object, null for a hard delete (then {@link #columns} is null too) or until rendered. */
+    private String columnsJson;
+    /** The typed user columns; null for a hard delete or until derived from {@link #columnsJson}. */
+    private RowValues columns;
     public String[] provenanceByField;
     public String provenance;
     public String[] dataVersionByField;
@@ -104,14 +102,14 @@ public class StampedRow {
      */
     public MetadataRow toMetadataRow(StreamPlan plan) {
         List<String> fields = plan.feature(feature).fields;
-        MetadataRow.Builder b = MetadataRow.builder().ids(parseJsonObject(idsJson))
+        MetadataRow.Builder b = MetadataRow.builder().ids(new LinkedHashMap<>(ids()))
                 .featureVersion(featureVersion).provenance(provenance).dataVersion(dataVersion)
                 .createdAt(Instant.ofEpochMilli(createdAt)).updatedAt(Instant.ofEpochMilli(updatedAt))
                 .deletedAt(deletedAt == null ? null : Instant.ofEpochMilli(deletedAt))
                 .materializationId(storeMaterializationId())
                 .projectVersion(projectVersion).definitionVersion(definitionVersion);
-        if (columnsJson != null) {
-            b.columns(parseJsonObject(columnsJson));
+        if (columns() != null) {
+            b.columns(new LinkedHashMap<>(columns()));
         }
         if (provenanceByField != null) {
             b.provenanceByField(byField(fields, provenanceByField));
@@ -122,9 +120,60 @@ public class StampedRow {
         return b.build();
     }
 
-    /** The sample's id columns as Java values (numbers as Integer/Long, text as String). */
-    public Map<String, Object> idsMap() {
-        return parseJsonObject(idsJson);
+    /** The typed ids, names sorted (derived from {@link #idsJson()} once if the row was built from JSON). */
+    public RowValues ids() {
+        if (ids == null && idsJson != null) {
+            ids = RowValues.ofJson(idsJson);
+        }
+        return ids;
+    }
+
+    /** The ids as a canonical JSON object; rendered from the typed ids when first asked for (the store sink never asks). */
+    public String idsJson() {
+        if (idsJson == null && ids != null) {
+            idsJson = ids.toJson();
+        }
+        return idsJson;
+    }
+
+    /** Sets the ids as canonical JSON (tests, hand-made rows); typed when first asked for. */
+    public void idsJson(String json) {
+        idsJson = json;
+        ids = null;
+    }
+
+    /** Sets the typed ids and their canonical JSON (the parse has both). */
+    public void ids(RowValues values, String json) {
+        ids = values;
+        idsJson = json;
+    }
+
+    /** The typed user columns, names sorted; empty when the row has none, null for a hard delete. */
+    public RowValues columns() {
+        if (columns == null && columnsJson != null) {
+            columns = RowValues.ofJson(columnsJson);
+        }
+        return columns;
+    }
+
+    /** User columns as a canonical JSON object ({@code "{}"} when none); null for a hard delete. */
+    public String columnsJson() {
+        if (columnsJson == null && columns != null) {
+            columnsJson = columns.toJson();
+        }
+        return columnsJson;
+    }
+
+    /** Sets the user columns as typed values; their JSON is rendered when first asked for. */
+    public void columns(RowValues values) {
+        columns = values;
+        columnsJson = null;
+    }
+
+    /** Sets the user columns as canonical JSON (tests, hand-made rows); typed when first asked for. */
+    public void columnsJson(String json) {
+        columnsJson = json;
+        columns = null;
     }
 
     private static Map<String, String> byField(List<String> fields, String[] values) {
@@ -135,17 +184,9 @@ public class StampedRow {
         return out;
     }
 
-    static Map<String, Object> parseJsonObject(String json) {
-        try {
-            return OBJECT.readValue(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Override
     public String toString() {
-        return op + " " + feature + " " + idsJson + " prov=" + provenance + " fv=" + featureVersion;
+        return op + " " + feature + " " + idsJson() + " prov=" + provenance + " fv=" + featureVersion;
     }
 
     /**
@@ -156,8 +197,23 @@ public class StampedRow {
     public static final TypeInformation<StampedRow> TYPE = new SerializerTypeInfo<>(StampedRow.class, Serializer.INSTANCE);
 
     /**
-     * Field by field, nullable strings with a presence byte ({@link BinaryCodec}). Stamped rows
-     * travel between operators only (no state holds them), so the layout may change freely.
+     * Makes {@link #TYPE} what Flink infers for the class wherever it is not passed explicitly:
+     * the typed ids and columns are not POJO fields, so the reflective analysis would fall back
+     * to Kryo, which the job forbids.
+     */
+    public static final class TypeFactory extends TypeInfoFactory<StampedRow> {
+        @Override
+        public TypeInformation<StampedRow> createTypeInfo(java.lang.reflect.Type t,
+                Map<String, TypeInformation<?>> genericParameters) {
+            return TYPE;
+        }
+    }
+
+    /**
+     * Field by field, nullable strings with a presence byte ({@link BinaryCodec}); ids and user
+     * columns as typed {@link RowValues} (names, a tag and the value in binary), so the receiver
+     * parses no JSON. Stamped rows travel between operators only (no state holds them), so the
+     * layout may change freely.
      */
     public static final class Serializer extends CompactSerializer<StampedRow> {
         private static final long serialVersionUID = 1L;
@@ -180,8 +236,10 @@ public class StampedRow {
             StampedRow r = new StampedRow();
             r.feature = from.feature;
             r.idsJson = from.idsJson;
+            r.ids = from.ids;
             r.op = from.op;
             r.columnsJson = from.columnsJson;
+            r.columns = from.columns;
             r.provenanceByField = from.provenanceByField;
             r.provenance = from.provenance;
             r.dataVersionByField = from.dataVersionByField;
@@ -203,9 +261,9 @@ public class StampedRow {
         @Override
         public void serialize(StampedRow r, DataOutputView out) throws IOException {
             BinaryCodec.writeString(out, r.feature);
-            BinaryCodec.writeNullableString(out, r.idsJson);
+            writeValues(out, r.ids());
             out.writeByte(r.op.ordinal());
-            BinaryCodec.writeNullableString(out, r.columnsJson);
+            writeValues(out, r.columns());
             BinaryCodec.writeStrings(out, r.provenanceByField);
             BinaryCodec.writeNullableString(out, r.provenance);
             // Unless the writer gave its own, the data versions are the provenance: sent once.
@@ -235,9 +293,9 @@ public class StampedRow {
         public StampedRow deserialize(DataInputView in) throws IOException {
             StampedRow r = new StampedRow();
             r.feature = BinaryCodec.readString(in);
-            r.idsJson = BinaryCodec.readNullableString(in);
+            r.ids = readValues(in);
             r.op = OPS[in.readUnsignedByte()];
-            r.columnsJson = BinaryCodec.readNullableString(in);
+            r.columns = readValues(in);
             r.provenanceByField = BinaryCodec.readStrings(in);
             r.provenance = BinaryCodec.readNullableString(in);
             r.dataVersionByField = in.readBoolean() ? r.provenanceByField : BinaryCodec.readStrings(in);
@@ -254,6 +312,17 @@ public class StampedRow {
             r.offset = in.readLong();
             r.seed = in.readBoolean();
             return r;
+        }
+
+        private static void writeValues(DataOutputView out, RowValues values) throws IOException {
+            out.writeBoolean(values != null);
+            if (values != null) {
+                values.write(out);
+            }
+        }
+
+        private static RowValues readValues(DataInputView in) throws IOException {
+            return in.readBoolean() ? RowValues.read(in) : null;
         }
 
         @Override

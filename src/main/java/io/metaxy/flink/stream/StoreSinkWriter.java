@@ -93,6 +93,9 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
     /** Last offset per partition since the last commit. */
     private final Map<String, Long> positions = new HashMap<>();
     private long sinceFlush;
+    private String lastTopic;
+    private int lastPartition;
+    private String lastPartitionKey;
 
     public StoreSinkWriter(MetadataStore store, StreamPlan plan, int batchSize, MetricGroup metrics) {
         this(store, plan, batchSize, metrics, StoreSink.DEFAULT_SINK_ID, 0, false);
@@ -145,7 +148,7 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
             }
             return;
         }
-        String partition = row.topic + "/" + row.partition;
+        String partition = partitionKey(row);
         if (!ledger.isEmpty()) {
             Long committed = ledger.get(partition);
             if (committed != null) {
@@ -162,6 +165,16 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
             tx.flushPending(); // bounds what the appender / COPY buffer holds; still one transaction
             sinceFlush = 0;
         }
+    }
+
+    /** {@code topic/partition}, the ledger's key; the last one is kept, as rows of one partition come in runs. */
+    private String partitionKey(StampedRow row) {
+        if (lastPartitionKey == null || row.partition != lastPartition || !java.util.Objects.equals(row.topic, lastTopic)) {
+            lastTopic = row.topic;
+            lastPartition = row.partition;
+            lastPartitionKey = row.topic + "/" + row.partition;
+        }
+        return lastPartitionKey;
     }
 
     /**
@@ -199,11 +212,10 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
         try {
             boolean plain = row.op == RowOp.UPSERT || row.op == RowOp.SOFT_DELETE && row.provenanceByField != null;
             if (plain) {
-                Map<String, Object> ids = row.idsMap();
-                // The parse renders a row without user columns as "{}": nothing to parse then.
-                Map<String, Object> columns = row.columnsJson == null || row.columnsJson.equals("{}") ? Map.of()
-                        : StampedRow.parseJsonObject(row.columnsJson);
-                long stamp = micros(StoreClock.next());
+                // Typed by the parse and sent in binary: no JSON is parsed here.
+                Map<String, Object> ids = row.ids();
+                Map<String, Object> columns = row.columns() == null ? RowValues.EMPTY : row.columns();
+                long stamp = StoreClock.nextMicros();
                 tx.append(row.feature, ids, columns, row.provenanceByField, row.provenance, row.dataVersionByField,
                         row.dataVersion, row.featureVersion, row.createdAt * 1000L, stamp, deletedAt(row, stamp),
                         row.storeMaterializationId());
@@ -217,7 +229,7 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
                 }
                 MetadataRow l = latest.get(0);
                 List<String> fields = plan.feature(row.feature).fields;
-                long stamp = micros(StoreClock.next());
+                long stamp = StoreClock.nextMicros();
                 tx.append(row.feature, l.ids(), l.columns(), byField(fields, l.provenanceByField()), l.provenance(),
                         byField(fields, l.effectiveDataVersionByField()), l.dataVersion(), l.featureVersion(),
                         micros(l.createdAt()), stamp, deletedAt(row, stamp), row.storeMaterializationId());
@@ -359,7 +371,7 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
 
     private static Filter idsFilter(StampedRow row) {
         List<Filter> parts = new ArrayList<>();
-        for (Map.Entry<String, Object> id : row.idsMap().entrySet()) {
+        for (Map.Entry<String, Object> id : row.ids().entrySet()) {
             parts.add(Filter.eq(id.getKey(), id.getValue()));
         }
         return Filter.and(parts);
@@ -367,7 +379,7 @@ public final class StoreSinkWriter implements SinkWriter<StampedRow> {
 
     private void reject(StampedRow row, RuntimeException e) {
         rejected.inc();
-        LOG.warn("store sink: feature '{}' sample {} from {} ({}) was not stored: {}", row.feature, row.idsJson,
+        LOG.warn("store sink: feature '{}' sample {} from {} ({}) was not stored: {}", row.feature, row.idsJson(),
                 row.sourcePosition(), row.op, e.getMessage());
     }
 }

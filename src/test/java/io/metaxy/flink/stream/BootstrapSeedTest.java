@@ -68,8 +68,8 @@ class BootstrapSeedTest {
                 for (int i = 0; i < fields.size(); i++) {
                     byField.put(fields.get(i), row.provenanceByField[i]);
                 }
-                Map<String, Object> columns = new LinkedHashMap<>(StampedRow.parseJsonObject(row.columnsJson));
-                assertThat(into.seed(f.getKey(), row.idsJson, byField, columns)).as("a seed is silent").isEmpty();
+                Map<String, Object> columns = new LinkedHashMap<>(row.columns());
+                assertThat(into.seed(f.getKey(), row.idsJson(), byField, columns)).as("a seed is silent").isEmpty();
             }
         }
     }

@@ -325,7 +325,7 @@ final class HarnessDriver implements AutoCloseable {
                     : recorded != null && e.provenance.equals(recorded.min()) && e.provenance.equals(recorded.max()));
         }
         for (StampedRow w : later) {
-            if (!w.feature.equals(e.feature) || !w.idsJson.equals(e.ids)
+            if (!w.feature.equals(e.feature) || !w.idsJson().equals(e.ids)
                     || w.op != RowOp.HARD_DELETE && !w.featureVersion.equals(version)) {
                 continue;
             }

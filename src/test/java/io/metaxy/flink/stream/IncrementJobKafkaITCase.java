@@ -269,7 +269,7 @@ class IncrementJobKafkaITCase {
             s.answer(stt, 4, Map.of());
             assertThat(s.awaitNext(summary, 4, 0, 1)).containsExactly("new");
             StreamPlan.Feature summaryPlan = r.plan().feature(summary);
-            StampedRow sttRow = s.accepted().stream().filter(w -> w.feature.equals(stt) && w.idsJson.equals(HarnessDriver.ids(4)))
+            StampedRow sttRow = s.accepted().stream().filter(w -> w.feature.equals(stt) && w.idsJson().equals(HarnessDriver.ids(4)))
                     .reduce((a, b) -> b).orElseThrow();
             String[] byField = summaryPlan.calculator.provenanceByField(
                     summaryPlan.rules.slotValues(new String[][] {sttRow.dataVersionByField, null}));
@@ -509,7 +509,7 @@ class IncrementJobKafkaITCase {
         Map<String, String> fromStore = new java.util.TreeMap<>();
         Map<String, List<String>> expectedHistory = new java.util.TreeMap<>();
         for (StampedRow w : accepted) {
-            List<String> rows = expectedHistory.computeIfAbsent(w.feature + " " + w.idsJson, k -> new ArrayList<>());
+            List<String> rows = expectedHistory.computeIfAbsent(w.feature + " " + w.idsJson(), k -> new ArrayList<>());
             if (w.op == RowOp.HARD_DELETE) {
                 rows.clear();
             } else if (w.op == RowOp.UPSERT) {

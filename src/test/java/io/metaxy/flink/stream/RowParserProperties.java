@@ -47,15 +47,29 @@ class RowParserProperties {
         value.put("col", "c");
         StampedRow row = PARSER.parse(RawRecord.of(TOPIC, 0, 0, inKey ? JSON.writeValueAsString(ids) : null,
                 JSON.writeValueAsString(value)));
-        assertThat(row.idsJson).isEqualTo(RowParser.canonical(ids));
-        assertThat(JSON.readTree(row.idsJson)).isEqualTo(JSON.readTree(JSON.writeValueAsString(ids)));
+        assertThat(row.idsJson()).isEqualTo(RowParser.canonical(ids));
+        assertThat(JSON.readTree(row.idsJson())).isEqualTo(JSON.readTree(JSON.writeValueAsString(ids)));
+        // The typed ids and columns are what a map parse of the JSON gave (the store sink's old path), class for class.
+        assertSameTyped(row.ids(), row.idsJson());
+        assertSameTyped(row.columns(), "{\"col\":\"c\"}");
+        assertThat(row.columnsJson()).isEqualTo("{\"col\":\"c\"}");
         if (inKey) {
             // A value repeating the key's ids is accepted: equal nodes, whichever parser read the key.
             ObjectNode both = value.deepCopy();
             both.setAll(ids);
             assertThat(PARSER.parse(RawRecord.of(TOPIC, 0, 0, JSON.writeValueAsString(ids), JSON.writeValueAsString(both)))
-                    .idsJson).isEqualTo(row.idsJson);
+                    .idsJson()).isEqualTo(row.idsJson());
         }
+    }
+
+    private static void assertSameTyped(RowValues typed, String json) throws Exception {
+        java.util.LinkedHashMap<String, Object> expected = JSON.readValue(json,
+                new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() {});
+        assertThat(List.of(typed.names())).containsExactlyElementsOf(expected.keySet());
+        expected.forEach((k, v) -> {
+            assertThat(typed.get(k)).isEqualTo(v);
+            assertThat(typed.get(k).getClass()).isEqualTo(v.getClass());
+        });
     }
 
     @Provide

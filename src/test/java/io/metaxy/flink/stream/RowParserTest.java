@@ -23,7 +23,7 @@ class RowParserTest {
         assertThat(row.dataVersionByField).containsExactly("a", "f");
         assertThat(row.provenance).isEqualTo(PLAN.feature("example/video").calculator.provenance(new String[] {"a", "f"}));
         assertThat(row.dataVersion).isEqualTo(row.provenance);
-        assertThat(row.columnsJson).isEqualTo("{\"path\":\"a\"}");
+        assertThat(row.columnsJson()).isEqualTo("{\"path\":\"a\"}");
         assertThat(row.op).isEqualTo(RowOp.UPSERT);
         assertThat(row.toMetadataRow(PLAN).provenanceByField()).containsEntry("audio", "a");
     }
@@ -32,7 +32,7 @@ class RowParserTest {
     void metaxysProjectAndDefinitionVersionsAreAcceptedAndCarriedToTheStore() throws Exception {
         StampedRow row = parse("{\"sample_uid\":1}", "{\"metaxy_provenance_by_field\":{\"frames\":\"f\",\"audio\":\"a\"},"
                 + "\"metaxy_project_version\":\"p1\",\"metaxy_definition_version\":\"d1\"}");
-        assertThat(row.columnsJson).isEqualTo("{}");
+        assertThat(row.columnsJson()).isEqualTo("{}");
         assertThat(row.toMetadataRow(PLAN).projectVersion()).isEqualTo("p1");
         assertThat(row.toMetadataRow(PLAN).definitionVersion()).isEqualTo("d1");
         assertThatThrownBy(() -> parse("{\"sample_uid\":1}", "{\"metaxy_provenance_by_field\":{\"frames\":\"f\",\"audio\":\"a\"},"
@@ -44,7 +44,7 @@ class RowParserTest {
     void idsComeFromTheValueWhenTheKeyIsMissingAndAreCanonical() throws Exception {
         StampedRow row = PARSER.parse(RawRecord.of("metaxy.example__video", 0, 0, null,
                 "{\"sample_uid\":7,\"metaxy_provenance_by_field\":{\"frames\":\"f\",\"audio\":\"a\"}}"));
-        assertThat(row.idsJson).isEqualTo("{\"sample_uid\":7}");
+        assertThat(row.idsJson()).isEqualTo("{\"sample_uid\":7}");
     }
 
     @Test
@@ -92,7 +92,7 @@ class RowParserTest {
     @Test
     void aDuplicateIdInTheKeyCountsItsLastValue() throws Exception {
         assertThat(parse("{\"sample_uid\":1,\"sample_uid\":\"b\"}",
-                "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\"}}").idsJson)
+                "{\"metaxy_provenance_by_field\":{\"audio\":\"a\",\"frames\":\"f\"}}").idsJson())
                 .isEqualTo("{\"sample_uid\":\"b\"}");
     }
 }

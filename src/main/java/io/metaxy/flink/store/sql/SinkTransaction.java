@@ -139,11 +139,12 @@ public final class SinkTransaction implements AutoCloseable {
             Target target = target(feature);
             target.check(ids, columns, provenanceByField, dataVersionByField);
             target.ensureColumns(ids, columns);
-            target.checkTypes(ids, columns);
-            target.add(ids, columns, provenanceByField, provenance,
+            Object[] values = target.values(ids, columns, provenanceByField, provenance,
                     dataVersionByField == null ? provenanceByField : dataVersionByField,
                     dataVersion == null ? provenance : dataVersion, featureVersion, createdAtMicros, updatedAtMicros,
                     deletedAtMicros, materializationId);
+            target.checkTypes(ids, values);
+            target.add(values);
         } catch (SQLException e) {
             throw store.failure("appending to feature '" + feature + "' failed", e);
         }
@@ -303,6 +304,14 @@ public final class SinkTransaction implements AutoCloseable {
         final List<Object[]> fallback = new ArrayList<>();
         /** Per column: the field names of a STRUCT by-field column (in its order), else null. */
         List<String>[] structFields;
+        /** Per STRUCT column: for each of its fields the index in {@link #fields}, or -1; else null. */
+        int[][] structIndex;
+        /** Per column of {@link #schema}: which value {@link #values} puts there ({@code ROLE_*}). */
+        int[] roles;
+        /** Column name → its position in {@link #schema}. */
+        final Map<String, Integer> columnIndex = new HashMap<>();
+        /** Every STRUCT by-field column holds all of the feature's fields (no widening needed). */
+        boolean structsCover;
         /** User column names found valid (identifier, no collision). */
         final java.util.Set<String> checkedNames = new java.util.HashSet<>();
 
@@ -323,13 +332,21 @@ public final class SinkTransaction implements AutoCloseable {
             }
             kinds = new ColumnKind[schema.size()];
             structFields = new List[schema.size()];
+            structIndex = new int[schema.size()][];
+            roles = new int[schema.size()];
+            columnIndex.clear();
+            structsCover = true;
             int i = 0;
             appendable = true;
             for (Map.Entry<String, String> c : schema.entrySet()) {
                 if (c.getValue().trim().toUpperCase(java.util.Locale.ROOT).startsWith("STRUCT")) {
                     // Metaxy's default by-field type on DuckDB: the fields in the column's own order.
                     structFields[i] = DuckDbDialect.structFields(c.getValue());
+                    structIndex[i] = structFields[i].stream().mapToInt(fields::indexOf).toArray();
+                    structsCover &= structFields[i].containsAll(fields);
                 }
+                roles[i] = role(c.getKey());
+                columnIndex.put(c.getKey(), i);
                 kinds[i++] = ColumnKind.of(c.getValue());
                 if (duckdb && !appenderWrites(c.getKey(), c.getValue())) {
                     appendable = false;
@@ -378,14 +395,14 @@ public final class SinkTransaction implements AutoCloseable {
             }
         }
 
-        void checkTypes(Map<String, Object> ids, Map<String, Object> columns) {
+        /** The id and user column values of {@code values} (from {@link #values}) fit their columns' types. */
+        void checkTypes(Map<String, Object> ids, Object[] values) {
             if (kinds != null) {
                 int i = 0;
                 for (Map.Entry<String, String> c : schema.entrySet()) {
-                    String name = c.getKey();
-                    Object value = ids.containsKey(name) ? ids.get(name) : columns.get(name);
+                    Object value = roles[i] == ROLE_USER ? values[i] : null;
                     if (value != null && !fits(value, kinds[i])) {
-                        throw new SchemaMismatchException("feature '" + key + "': column '" + name + "' of table "
+                        throw new SchemaMismatchException("feature '" + key + "': column '" + c.getKey() + "' of table "
                                 + key.tableName() + " is " + c.getValue() + ", the row " + ids + " has "
                                 + value.getClass().getSimpleName() + " '" + value + "'");
                     }
@@ -411,9 +428,7 @@ public final class SinkTransaction implements AutoCloseable {
             boolean missing = kinds == null;
             if (!missing) {
                 // A STRUCT by-field column is widened (by ensureTable) when the feature gained fields.
-                for (List<String> struct : structFields) {
-                    missing |= struct != null && !struct.containsAll(fields);
-                }
+                missing = !structsCover;
                 for (String name : columns.keySet()) {
                     if (!schema.containsKey(name)) {
                         missing = true;
@@ -434,25 +449,46 @@ public final class SinkTransaction implements AutoCloseable {
             loadSchema();
         }
 
-        void add(Map<String, Object> ids, Map<String, Object> columns, String[] provenanceByField, String provenance,
+        /**
+         * The row's value per column of {@link #schema}: system columns by the role worked out
+         * when the schema was read, ids and user columns placed by name (ids win; a user column
+         * named like an id or system column was refused by {@link #check}). Looking each schema
+         * column up in the row's maps, and a string switch per column, showed in profiles.
+         */
+        Object[] values(Map<String, Object> ids, Map<String, Object> columns, String[] provenanceByField, String provenance,
                 String[] dataVersionByField, String dataVersion, String featureVersion, long created, long updated,
-                Long deleted, String materializationId) throws SQLException {
-            Object[] values = new Object[schema.size()];
-            int i = 0;
-            for (String name : schema.keySet()) {
-                values[i++] = switch (name) {
-                    case SystemColumns.PROVENANCE_BY_FIELD -> provenanceByField;
-                    case SystemColumns.PROVENANCE -> provenance;
-                    case SystemColumns.DATA_VERSION_BY_FIELD -> dataVersionByField;
-                    case SystemColumns.DATA_VERSION -> dataVersion;
-                    case SystemColumns.FEATURE_VERSION -> featureVersion;
-                    case SystemColumns.CREATED_AT -> created;
-                    case SystemColumns.UPDATED_AT -> updated;
-                    case SystemColumns.DELETED_AT -> deleted;
-                    case SystemColumns.MATERIALIZATION_ID -> materializationId;
-                    default -> ids.containsKey(name) ? ids.get(name) : columns.get(name);
+                Long deleted, String materializationId) {
+            Object[] values = new Object[roles.length];
+            columns.forEach((name, value) -> {
+                Integer at = columnIndex.get(name);
+                if (at != null && roles[at] == ROLE_USER) {
+                    values[at] = value;
+                }
+            });
+            ids.forEach((name, value) -> {
+                Integer at = columnIndex.get(name);
+                if (at != null && roles[at] == ROLE_USER) {
+                    values[at] = value;
+                }
+            });
+            for (int i = 0; i < roles.length; i++) {
+                values[i] = switch (roles[i]) {
+                    case ROLE_PROVENANCE_BY_FIELD -> provenanceByField;
+                    case ROLE_PROVENANCE -> provenance;
+                    case ROLE_DATA_VERSION_BY_FIELD -> dataVersionByField;
+                    case ROLE_DATA_VERSION -> dataVersion;
+                    case ROLE_FEATURE_VERSION -> featureVersion;
+                    case ROLE_CREATED_AT -> created;
+                    case ROLE_UPDATED_AT -> updated;
+                    case ROLE_DELETED_AT -> deleted;
+                    case ROLE_MATERIALIZATION_ID -> materializationId;
+                    default -> values[i];
                 };
             }
+            return values;
+        }
+
+        void add(Object[] values) throws SQLException {
             if (duckdb && appendable) {
                 appendDuckDb(values);
             } else if (duckdb) {
@@ -475,8 +511,7 @@ public final class SinkTransaction implements AutoCloseable {
                     appender.appendNull();
                 } else if (value instanceof String[] byField && structFields[i - 1] != null) {
                     appender.beginStruct();
-                    for (String field : structFields[i - 1]) {
-                        int f = fields.indexOf(field);
+                    for (int f : structIndex[i - 1]) {
                         if (f < 0) {
                             appender.appendNull();
                         } else {
@@ -494,9 +529,9 @@ public final class SinkTransaction implements AutoCloseable {
                     switch (kind) {
                         case TIMESTAMP -> appender.appendEpochMicros((Long) value);
                         case INTEGER -> appender.append(toLong(value));
-                        case FLOAT -> appender.append(((Number) toDouble(value)).doubleValue());
+                        case FLOAT -> appender.append(value instanceof Number n ? n.doubleValue() : toDouble(value).doubleValue());
                         case BOOLEAN -> appender.append(toBoolean(value));
-                        default -> appender.append(String.valueOf(value));
+                        default -> appender.append(value instanceof String s ? s : String.valueOf(value));
                     }
                 }
             }
@@ -622,6 +657,26 @@ public final class SinkTransaction implements AutoCloseable {
                 copy.setLength(0);
             }
         }
+    }
+
+    private static final int ROLE_USER = 0, ROLE_PROVENANCE_BY_FIELD = 1, ROLE_PROVENANCE = 2, ROLE_DATA_VERSION_BY_FIELD = 3,
+            ROLE_DATA_VERSION = 4, ROLE_FEATURE_VERSION = 5, ROLE_CREATED_AT = 6, ROLE_UPDATED_AT = 7, ROLE_DELETED_AT = 8,
+            ROLE_MATERIALIZATION_ID = 9;
+
+    /** Which of {@link Target#add}'s values a column of this name holds; ids and user columns are looked up by name. */
+    private static int role(String column) {
+        return switch (column) {
+            case SystemColumns.PROVENANCE_BY_FIELD -> ROLE_PROVENANCE_BY_FIELD;
+            case SystemColumns.PROVENANCE -> ROLE_PROVENANCE;
+            case SystemColumns.DATA_VERSION_BY_FIELD -> ROLE_DATA_VERSION_BY_FIELD;
+            case SystemColumns.DATA_VERSION -> ROLE_DATA_VERSION;
+            case SystemColumns.FEATURE_VERSION -> ROLE_FEATURE_VERSION;
+            case SystemColumns.CREATED_AT -> ROLE_CREATED_AT;
+            case SystemColumns.UPDATED_AT -> ROLE_UPDATED_AT;
+            case SystemColumns.DELETED_AT -> ROLE_DELETED_AT;
+            case SystemColumns.MATERIALIZATION_ID -> ROLE_MATERIALIZATION_ID;
+            default -> ROLE_USER;
+        };
     }
 
     private static boolean fits(Object value, ColumnKind kind) {

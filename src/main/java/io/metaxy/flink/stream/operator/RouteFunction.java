@@ -49,10 +49,10 @@ public final class RouteFunction extends ProcessFunction<StampedRow, RoutedEvent
             self.depIndex = RoutedEvent.SELF;
             if (feature.expansion) {
                 self.member = true;
-                self.memberIdsJson = row.idsJson;
-                self.idsJson = RowParser.groupIds(row.idsJson, row.columnsJson, feature.grain, feature.grain);
+                self.memberIdsJson = row.idsJson();
+                self.idsJson = RowParser.groupIds(row.idsJson(), row.columnsJson(), feature.grain, feature.grain);
             } else {
-                self.idsJson = row.idsJson;
+                self.idsJson = row.idsJson();
             }
             self.provenance = row.provenance;
             out.accept(self);
@@ -66,19 +66,19 @@ public final class RouteFunction extends ProcessFunction<StampedRow, RoutedEvent
             RoutedEvent e = base(row);
             e.target = link.child();
             e.depIndex = link.depIndex();
-            e.columnsJson = RowParser.selectColumns(row.columnsJson, dep.select, dep.rename);
+            e.columnsJson = RowParser.selectColumns(row.columnsJson(), dep.select, dep.rename);
             if (dep.isAggregation()) {
                 e.member = true;
-                e.memberIdsJson = row.idsJson;
-                e.idsJson = RowParser.groupIds(row.idsJson, row.columnsJson, dep.groupColumns, dep.on);
+                e.memberIdsJson = row.idsJson();
+                e.idsJson = RowParser.groupIds(row.idsJson(), row.columnsJson(), dep.groupColumns, dep.on);
             } else if (dep.isExpansion()) {
-                e.idsJson = RowParser.projectIds(row.idsJson, dep.rename, dep.on);
+                e.idsJson = RowParser.projectIds(row.idsJson(), dep.rename, dep.on);
             } else {
-                e.idsJson = RowParser.renameIds(row.idsJson, dep.rename);
+                e.idsJson = RowParser.renameIds(row.idsJson(), dep.rename);
             }
             e.dataVersionByField = row.dataVersionByField;
             if (e.op == RowOp.UPSERT && dep.filtered
-                    && !dep.filter.matches(RowParser.renamedRow(row.idsJson, row.columnsJson, dep.rename))) {
+                    && !dep.filter.matches(RowParser.renamedRow(row.idsJson(), row.columnsJson(), dep.rename))) {
                 // Filtered out: for this dep the row is absent, as if its version's row were
                 // deleted; a row that starts matching again arrives as a write.
                 e.op = RowOp.SOFT_DELETE;
