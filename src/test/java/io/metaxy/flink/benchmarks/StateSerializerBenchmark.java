@@ -246,9 +246,9 @@ public class StateSerializerBenchmark {
     private static StampedRow stampedRow(int i, int fields) {
         StampedRow r = new StampedRow();
         r.feature = fields == 2 ? "bench/video" : "bench/left";
-        r.idsJson = ids(i);
+        r.idsJson(ids(i));
         r.op = RowOp.UPSERT;
-        r.columnsJson = NO_COLUMNS;
+        r.columnsJson(NO_COLUMNS);
         r.provenanceByField = versions(r.feature, i, fields);
         r.provenance = hash("prov", i);
         r.dataVersionByField = r.provenanceByField;
@@ -272,16 +272,16 @@ public class StateSerializerBenchmark {
         e.source = row.feature;
         e.featureVersion = row.featureVersion;
         e.dataVersionByField = row.dataVersionByField;
-        e.columnsJson = row.columnsJson;
+        e.columnsJson = row.columnsJson();
         e.topic = row.topic;
         e.partition = row.partition;
         e.offset = row.offset;
         if (member) {
             e.member = true;
-            e.memberIdsJson = row.idsJson;
+            e.memberIdsJson = row.idsJson();
             e.idsJson = "{\"group_id\":" + i / 10 + "}";
         } else {
-            e.idsJson = row.idsJson;
+            e.idsJson = row.idsJson();
         }
         return e;
     }

@@ -58,8 +58,8 @@ class JobShapeTest {
             for (String id : f.idColumns) {
                 ids.append(ids.length() > 1 ? "," : "").append('"').append(id).append("\":1");
             }
-            row.idsJson = ids.append('}').toString();
-            row.columnsJson = columnsFor(plan);
+            row.idsJson(ids.append('}').toString());
+            row.columnsJson(columnsFor(plan));
             row.provenanceByField = new String[f.fields.size()];
             row.dataVersionByField = row.provenanceByField;
             route.route(row, e -> any[0] |= e.member);
