@@ -350,11 +350,6 @@ public final class RunCommand implements Callable<Integer> {
             }
             resume.recordCluster(clusterId);
             config.setString("execution.checkpointing.dir", resume.checkpoints());
-            if (!config.containsKey("state.changelog.dstl.dfs.base-path")) {
-                // Where the changelog state backend (state.changelog.enabled) keeps its log: beside the checkpoints.
-                config.setString("state.changelog.storage", "filesystem");
-                config.setString("state.changelog.dstl.dfs.base-path", resume.checkpoints() + "/changelog");
-            }
             config.setString("execution.checkpointing.savepoint-dir", resume.savepoints());
             // Cancelled rather than stopped (a failed stop, a kill): keep the last checkpoint to resume from.
             config.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
