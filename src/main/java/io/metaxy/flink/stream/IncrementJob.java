@@ -181,6 +181,13 @@ public final class IncrementJob {
         c.setString("execution.checkpointing.incremental", "true");
         // Most lookups are for samples not seen yet: bloom filters spare RocksDB a scan of every level.
         c.setString("state.backend.rocksdb.use-bloom-filter", "true");
+        // Every checkpoint flushes a memtable into L0, and the keys (ids as JSON text) spread over
+        // the whole key space, so each L0 -> L1 compaction rewrites all of L1: with RocksDB's
+        // 256 MB level base that was ~180 MB per compaction at 10M samples, L0 piled up to the
+        // write-stall trigger and checkpoints waited seconds in their flush. Small levels keep
+        // each compaction small (measured at 10M: BENCHMARKS.md, session 4).
+        c.setString("state.backend.rocksdb.compaction.level.max-size-level-base", "32mb");
+        c.setString("state.backend.rocksdb.compaction.level.target-file-size-base", "8mb");
         c.setString("execution.checkpointing.interval", interval.toMillis() + " ms");
         c.setString("execution.checkpointing.mode",
                 delivery == io.metaxy.flink.stream.kafka.Delivery.AT_LEAST_ONCE ? "AT_LEAST_ONCE" : "EXACTLY_ONCE");
