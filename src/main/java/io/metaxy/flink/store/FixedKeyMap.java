@@ -22,7 +22,7 @@ import java.util.Set;
  * byField.get("frames"); // "456"
  * }</pre>
  */
-public final class FixedKeyMap<V> extends AbstractMap<String, V> {
+public class FixedKeyMap<V> extends AbstractMap<String, V> {
     private final List<String> keys;
     private final Object[] values;
 
@@ -65,6 +65,14 @@ public final class FixedKeyMap<V> extends AbstractMap<String, V> {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
+    public void forEach(java.util.function.BiConsumer<? super String, ? super V> action) {
+        for (int i = 0; i < values.length; i++) {
+            action.accept(keys.get(i), (V) values[i]);
+        }
+    }
+
+    @Override
     public Set<Entry<String, V>> entrySet() {
         return new AbstractSet<>() {
             @Override
@@ -96,6 +104,7 @@ public final class FixedKeyMap<V> extends AbstractMap<String, V> {
         };
     }
 
+    /** Without an entry per pair; the same value as {@link AbstractMap#hashCode}. */
     @Override
     public int hashCode() {
         int h = 0;

@@ -11,16 +11,11 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.util.AbstractMap;
-import java.util.AbstractSet;
+import io.metaxy.flink.store.FixedKeyMap;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -39,7 +34,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * ids.toJson();            // {"sample_uid":7}
  * }</pre>
  */
-public final class RowValues extends AbstractMap<String, Object> {
+public final class RowValues extends FixedKeyMap<Object> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonFactory FACTORY = JSON.getFactory();
     private static final ObjectReader MAP = JSON.readerFor(new TypeReference<LinkedHashMap<String, Object>>() {});
@@ -54,6 +49,7 @@ public final class RowValues extends AbstractMap<String, Object> {
     private final Object[] values;
 
     private RowValues(String[] names, Object[] values) {
+        super(Arrays.asList(names), values);
         this.names = names;
         this.values = values;
     }
@@ -263,85 +259,11 @@ public final class RowValues extends AbstractMap<String, Object> {
         return new RowValues(names, values);
     }
 
-    // ------------------------------------------------------------ Map
-
-    @Override
-    public int size() {
-        return names.length;
-    }
-
-    private int indexOf(Object name) {
-        for (int i = 0; i < names.length; i++) {
-            if (names[i] == name) {
-                return i;
-            }
-        }
-        for (int i = 0; i < names.length; i++) {
-            if (names[i].equals(name)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    @Override
-    public boolean containsKey(Object key) {
-        return indexOf(key) >= 0;
-    }
-
-    @Override
-    public Object get(Object key) {
-        int i = indexOf(key);
-        return i < 0 ? null : values[i];
-    }
-
-    @Override
-    public void forEach(BiConsumer<? super String, ? super Object> action) {
-        for (int i = 0; i < names.length; i++) {
-            action.accept(names[i], values[i]);
-        }
-    }
-
-    @Override
-    public Set<Map.Entry<String, Object>> entrySet() {
-        return new AbstractSet<>() {
-                @Override
-                public Iterator<Map.Entry<String, Object>> iterator() {
-                    return new Iterator<>() {
-                        int i;
-
-                        @Override
-                        public boolean hasNext() {
-                            return i < names.length;
-                        }
-
-                        @Override
-                        public Map.Entry<String, Object> next() {
-                            if (i >= names.length) {
-                                throw new NoSuchElementException();
-                            }
-                            Map.Entry<String, Object> e = new SimpleImmutableEntry<>(names[i], values[i]);
-                            i++;
-                            return e;
-                        }
-                    };
-                }
-
-                @Override
-                public int size() {
-                    return names.length;
-                }
-            };
-    }
+    // ------------------------------------------------------------ Map (lookups: FixedKeyMap)
 
     /** The names in canonical order (a copy). */
     public String[] names() {
         return names.clone();
-    }
-
-    @Override
-    public int hashCode() {
-        return super.hashCode();
     }
 
     @Override
