@@ -249,20 +249,42 @@ public final class Issue8Bench {
                         + "readable (store on, exactly-once); baseline: one full batch resolve of the same store, which can "
                         + "only start once the change is written", freshnessRate));
 
-        if (skip.contains("nostore")) {
-            if (!skip.contains("alo")) {
-                runAtLeastOnce(answer);
-            }
-            if (!skip.contains("pg")) {
-                runPostgres(answer, sqlSimple[0]);
-            }
-            add("stream.simple.new.events_per_s", storeNew, "events/s", n, "sql.simple.new.events_per_s", nan(sqlSimple[0]),
-                    String.format("store on; ratio to the pass-through ceiling %.2f", storeNew / ceiling));
-            add("ceiling.passthrough.events_per_s", ceiling, "events/s", n, null, null,
-                    "stateless exactly-once Flink job (MiniCluster in the harness JVM, parallelism 2) copying each root record to an output topic, 2 partitions, checkpoint every 2 s, same broker");
-            return;
-        }
         // --- simple graph, --no-store
+        double kafkaNew = Double.NaN;
+        double kafkaStale = Double.NaN;
+        if (!skip.contains("nostore")) {
+            double[] kafka = runNoStore(answer);
+            kafkaNew = kafka[0];
+            kafkaStale = kafka[1];
+        }
+        if (!skip.contains("alo")) {
+            runAtLeastOnce(answer);
+        }
+        if (!skip.contains("pg")) {
+            runPostgres(answer, sqlSimple[0]);
+        }
+        String nostoreNote = Double.isNaN(kafkaNew) ? "" : String.format("; --no-store: %.0f/s", kafkaNew);
+        add("stream.simple.new.events_per_s", storeNew, "events/s", n, "sql.simple.new.events_per_s", nan(sqlSimple[0]),
+                String.format("store on%s; ratio to the pass-through ceiling %.2f", nostoreNote, storeNew / ceiling));
+        if (!Double.isNaN(kafkaNew)) {
+            add("stream.simple.new.events_per_s.nostore", kafkaNew, "events/s", n, "sql.simple.new.events_per_s", nan(sqlSimple[0]),
+                    String.format("--no-store; ratio to the pass-through ceiling %.2f", kafkaNew / ceiling));
+        }
+        add("stream.simple.stale.events_per_s", storeStaleRate, "events/s", n / 10, "sql.simple.stale.events_per_s",
+                nan(sqlSimple[1]), Double.isNaN(kafkaStale) ? "store on" : String.format("store on; --no-store: %.0f/s", kafkaStale));
+        add("ceiling.passthrough.events_per_s", ceiling, "events/s", n, null, null,
+                "stateless exactly-once Flink job (MiniCluster in the harness JVM, parallelism 2) copying each root record to an output topic, 2 partitions, checkpoint every 2 s, same broker");
+
+        if (!skipSql) {
+            add("sql.simple.new.events_per_s", sqlSimple[0], "events/s", n, "ceiling.passthrough.events_per_s", ceiling, null);
+            add("sql.simple.stale.events_per_s", sqlSimple[1], "events/s", n / 10, null, null, null);
+            add("sql.simple.stale.surface_s", sqlSimple[2], "s", n / 10, "batch.duckdb.simple.resolve_s", resolve,
+                    "the Flink SQL baseline's time to surface the 10% change sent in bulk (compare stream.simple.stale.bulk_s)");
+        }
+    }
+
+    /** The simple graph with {@code --no-store}: {new events/s, stale events/s}. */
+    double[] runNoStore(LongFunction<String> answer) throws Exception {
         Job nostore = Job.start(this, "simple", "simple-nostore", List.of("--no-store"));
         double kafkaNew;
         double kafkaStale;
@@ -277,27 +299,7 @@ public final class Issue8Bench {
         } finally {
             nostore.stop();
         }
-        if (!skip.contains("alo")) {
-            runAtLeastOnce(answer);
-        }
-        if (!skip.contains("pg")) {
-            runPostgres(answer, sqlSimple[0]);
-        }
-        add("stream.simple.new.events_per_s", storeNew, "events/s", n, "sql.simple.new.events_per_s", nan(sqlSimple[0]),
-                String.format("store on; --no-store: %.0f/s; ratio to the pass-through ceiling %.2f", kafkaNew, storeNew / ceiling));
-        add("stream.simple.new.events_per_s.nostore", kafkaNew, "events/s", n, "sql.simple.new.events_per_s", nan(sqlSimple[0]),
-                String.format("--no-store; ratio to the pass-through ceiling %.2f", kafkaNew / ceiling));
-        add("stream.simple.stale.events_per_s", storeStaleRate, "events/s", n / 10, "sql.simple.stale.events_per_s",
-                nan(sqlSimple[1]), String.format("store on; --no-store: %.0f/s", kafkaStale));
-        add("ceiling.passthrough.events_per_s", ceiling, "events/s", n, null, null,
-                "stateless exactly-once Flink job (MiniCluster in the harness JVM, parallelism 2) copying each root record to an output topic, 2 partitions, checkpoint every 2 s, same broker");
-
-        if (!skipSql) {
-            add("sql.simple.new.events_per_s", sqlSimple[0], "events/s", n, "ceiling.passthrough.events_per_s", ceiling, null);
-            add("sql.simple.stale.events_per_s", sqlSimple[1], "events/s", n / 10, null, null, null);
-            add("sql.simple.stale.surface_s", sqlSimple[2], "s", n / 10, "batch.duckdb.simple.resolve_s", resolve,
-                    "the Flink SQL baseline's time to surface the 10% change sent in bulk (compare stream.simple.stale.bulk_s)");
-        }
+        return new double[] {kafkaNew, kafkaStale};
     }
 
     /** The offered load of the freshness phases: half the store-on throughput of the exactly-once job. */
@@ -541,10 +543,19 @@ public final class Issue8Bench {
                 last[last.length / 2]);
         log("latency drift: %s", latencyDrift);
         Arrays.sort(l);
-        double p50 = l[l.length / 2];
-        double p99 = l[(int) Math.min(l.length - 1, Math.ceil(l.length * 0.99) - 1)];
+        double p50 = percentile(l, 0.50);
+        double p99 = percentile(l, 0.99);
         log("latency at %.0f/s: p50 %.0f ms, p99 %.0f ms, max %d ms (%d samples)", rate, p50, p99, l[l.length - 1], l.length);
         return new double[] {p50, p99, l.length};
+    }
+
+    /** The {@code q} quantile of sorted latencies (p50: the middle one; p99: nearest rank); NaN for none. */
+    static double percentile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return q == 0.50 ? sorted[sorted.length / 2]
+                : sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * q) - 1)];
     }
 
     /** Checkpoint size/duration from the REST API, and the size of the checkpoint directory. */
@@ -630,8 +641,8 @@ public final class Issue8Bench {
         double surface = (done - lastSent[0]) / 1e9;
         long[] l = c.latencies();
         Arrays.sort(l);
-        double p50 = l.length == 0 ? Double.NaN : l[l.length / 2];
-        double p99 = l.length == 0 ? Double.NaN : l[(int) Math.min(l.length - 1, Math.ceil(l.length * 0.99) - 1)];
+        double p50 = percentile(l, 0.50);
+        double p99 = percentile(l, 0.99);
         log("stale paced at %.0f/s: %d changes, last surfaced %.2f s after the last was sent; per change p50 %.0f ms, p99 %.0f ms; kinds %s",
                 rate, expected, surface, p50, p99, c.kinds());
         add("stream.simple.stale.paced." + prefix + "p99_ms", p99, "ms", expected, null, null,
