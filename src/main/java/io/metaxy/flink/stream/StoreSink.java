@@ -7,7 +7,11 @@ import io.metaxy.flink.store.MetadataStore;
 import io.metaxy.flink.store.MetadataStores;
 import java.util.Objects;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import java.util.Collection;
+import java.util.List;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.util.function.SerializableSupplier;
 
@@ -34,7 +38,7 @@ import org.apache.flink.util.function.SerializableSupplier;
  * graph's text ({@link #withGraphText}), which travels with the job and is parsed when the writer
  * opens.
  */
-public final class StoreSink implements Sink<StampedRow> {
+public final class StoreSink implements Sink<StampedRow>, SupportsWriterState<StampedRow, StoreSinkState> {
     private static final long serialVersionUID = 1L;
     public static final int DEFAULT_BATCH_SIZE = 10_000;
     /** The sink's key in the store's ledger table ({@code metaxy_sink_ledger}): the sink's uid. */
@@ -69,7 +73,25 @@ public final class StoreSink implements Sink<StampedRow> {
     }
 
     @Override
-    public SinkWriter<StampedRow> createWriter(WriterInitContext context) {
+    public StatefulSinkWriter<StampedRow, StoreSinkState> createWriter(WriterInitContext context) {
+        return restoreWriter(context, List.of());
+    }
+
+    /** The writer, first writing what the checkpoint carried (rows a barrier could not commit). */
+    @Override
+    public StatefulSinkWriter<StampedRow, StoreSinkState> restoreWriter(WriterInitContext context,
+            Collection<StoreSinkState> recoveredState) {
+        StoreSinkWriter writer = open(context);
+        writer.restore(recoveredState);
+        return writer;
+    }
+
+    @Override
+    public SimpleVersionedSerializer<StoreSinkState> getWriterStateSerializer() {
+        return StoreSinkState.SERIALIZER;
+    }
+
+    private StoreSinkWriter open(WriterInitContext context) {
         // The plan's hasher: the store computes provenance and feature versions as the job does.
         MetadataStore store = MetadataStores.open(url, graph.get(), AccessMode.WRITE, plan.hasher());
         return new StoreSinkWriter(store, plan, batchSize, context.metricGroup(), DEFAULT_SINK_ID,

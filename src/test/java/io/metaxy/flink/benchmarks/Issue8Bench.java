@@ -98,6 +98,7 @@ public final class Issue8Bench {
         String only = "all";
         java.util.Set<String> skip = java.util.Set.of();
         List<String> jobArgs = new ArrayList<>();
+        double warmUpS = Double.NaN;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> n = 100_000;
@@ -107,6 +108,7 @@ public final class Issue8Bench {
                 case "--only" -> only = args[++i];
                 case "--skip" -> skip = java.util.Set.of(args[++i].split(","));
                 case "--job-arg" -> jobArgs.add(args[++i]);
+                case "--warm-up-s" -> warmUpS = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -114,6 +116,7 @@ public final class Issue8Bench {
         bench.only = only;
         bench.skip = skip;
         bench.jobArgs = jobArgs;
+        bench.warmUpBudgetS = warmUpS;
         long t0 = System.nanoTime();
         try {
             bench.runAll();
@@ -179,10 +182,11 @@ public final class Issue8Bench {
             String video = "metaxy.bench__video";
             String leafTopic = "metaxy.bench__leaf";
             String inc = "metaxy.bench__leaf.increments";
-            warmUp(k, "stream.simple (store on)", video, inc, leafTopic, answer, false);
+            warmUp(k, "stream.simple (store on)", job.pid(), video, inc, leafTopic, answer, false);
+            int storeWarmed = warmed;
             storeNew = phase(k, "stream.simple.new (store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0));
             answers(k, leafTopic, n, answer);
-            waitConsumed(k, JOB_GROUP, leafTopic, n + warmCount(), Duration.ofSeconds(120 + n / 200));
+            waitConsumed(k, JOB_GROUP, leafTopic, n + storeWarmed, Duration.ofSeconds(120 + n / 200));
             Counter staleCounter = new Counter(k.servers, inc, false);
             double bulk = phase(k, "stream.simple.stale (store on)", staleCounter, n / 10,
                     () -> k.produceSimple(video, 0, n, true, 0));
@@ -193,13 +197,13 @@ public final class Issue8Bench {
                     "the 10% change sent as fast as the producer can: first changed row sent to the last stale increment readable");
             // The change answered, so the paced change below is the only outstanding one.
             answersStale(k, leafTopic, 0, n);
-            waitConsumed(k, JOB_GROUP, leafTopic, n + warmCount() + n / 10, Duration.ofSeconds(120 + n / 200));
+            waitConsumed(k, JOB_GROUP, leafTopic, n + storeWarmed + n / 10, Duration.ofSeconds(120 + n / 200));
             double rate = Math.max(100, storeNew * 0.5);
             freshnessRate = rate;
             double[] paced = stalePaced(k, video, inc, rate);
             surface = paced[0];
             add("stream.simple.new.events_per_s.store", storeNew, "events/s", n, null, null,
-                    "DuckDB store on (default), after an untimed warm-up of " + warmCount() + " samples");
+                    "DuckDB store on (default), after an untimed warm-up of " + storeWarmed + " samples");
             add("stream.simple.stale.events_per_s.store", storeStale, "events/s", n / 10, null, null,
                     "10% of samples with a changed audio provenance, store on");
 
@@ -216,7 +220,8 @@ public final class Issue8Bench {
                     String.format("exactly-once, store on, offered load %.0f samples/s; %s; %s", rate, latencyDrift,
                             checkpointHistory(job)));
             // --- state and checkpoints
-            checkpoints(job, n + (long) lat[2], 1);
+            // Every sample sent so far has its state: the warm-up ones too.
+            checkpoints(job, n + storeWarmed + (long) lat[2], 1);
             // --- recovery from the latest checkpoint
             double rec = recovery(job, k, video, inc);
             double restartToRunning = job.startSeconds.get(job.startSeconds.size() - 1);
@@ -289,11 +294,11 @@ public final class Issue8Bench {
         double kafkaNew;
         double kafkaStale;
         try (Kafka k = new Kafka(nostore.servers())) {
-            warmUp(k, "stream.simple (--no-store)", "metaxy.bench__video", "metaxy.bench__leaf.increments", "metaxy.bench__leaf", answer, false);
+            warmUp(k, "stream.simple (--no-store)", nostore.pid(), "metaxy.bench__video", "metaxy.bench__leaf.increments", "metaxy.bench__leaf", answer, false);
             kafkaNew = phase(k, "stream.simple.new (--no-store)", "metaxy.bench__leaf.increments", n,
                     () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0));
             answers(k, "metaxy.bench__leaf", n, answer);
-            waitConsumed(k, JOB_GROUP, "metaxy.bench__leaf", n + warmCount(), Duration.ofSeconds(120 + n / 200));
+            waitConsumed(k, JOB_GROUP, "metaxy.bench__leaf", n + warmed, Duration.ofSeconds(120 + n / 200));
             kafkaStale = phase(k, "stream.simple.stale (--no-store)", "metaxy.bench__leaf.increments", n / 10,
                     () -> k.produceSimple("metaxy.bench__video", 0, n, true, 0));
         } finally {
@@ -313,16 +318,16 @@ public final class Issue8Bench {
         double rate;
         double[] lat;
         try (Kafka k = new Kafka(job.servers())) {
-            warmUp(k, "stream.simple (at-least-once)", video, inc, "metaxy.bench__leaf", answer, false);
+            warmUp(k, "stream.simple (at-least-once)", job.pid(), video, inc, "metaxy.bench__leaf", answer, false);
             rate = phase(k, "stream.simple.new (at-least-once, store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0));
             // Increments lead the store here: let the sink finish the new phase's rows (the source
             // commits its offsets once a checkpoint covers them everywhere), or the freshness
             // phase would start behind a backlog.
-            waitConsumed(k, JOB_GROUP, video, n + warmCount(), Duration.ofSeconds(120 + n / 200));
+            waitConsumed(k, JOB_GROUP, video, n + warmed, Duration.ofSeconds(120 + n / 200));
             lat = latency(k, video, inc, freshnessRate, n <= 100_000 ? 15 : 30);
             // The 10% change at the same pace as the exactly-once job's, once every sample is answered.
             answers(k, "metaxy.bench__leaf", n, answer);
-            waitConsumed(k, JOB_GROUP, "metaxy.bench__leaf", n + warmCount(), Duration.ofSeconds(120 + n / 200));
+            waitConsumed(k, JOB_GROUP, "metaxy.bench__leaf", n + warmed, Duration.ofSeconds(120 + n / 200));
             double[] paced = stalePaced(k, video, inc, freshnessRate, "at_least_once.");
             add("stream.simple.stale.surface_s.at_least_once", paced[0], "s", n / 10, "batch.duckdb.simple.resolve_s", batchResolveSeconds,
                     String.format("as stream.simple.stale.surface_s with --delivery at-least-once: the last changed row sent at %.0f "
@@ -353,7 +358,7 @@ public final class Issue8Bench {
         double rate;
         try (Kafka k = new Kafka(job.servers())) {
             String inc = "metaxy.bench__leaf.increments";
-            warmUp(k, "stream.simple (PostgreSQL)", "metaxy.bench__video", inc, "metaxy.bench__leaf", answer, false);
+            warmUp(k, "stream.simple (PostgreSQL)", job.pid(), "metaxy.bench__video", inc, "metaxy.bench__leaf", answer, false);
             rate = phase(k, "stream.simple.new (PostgreSQL store)", inc, n,
                     () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0));
         } finally {
@@ -418,7 +423,7 @@ public final class Issue8Bench {
         JobClient job = BaselineJobs.passThrough(k.servers, "bench.ceiling.in", "bench.ceiling.out", 2000);
         try {
             waitRunning(job);
-            warmUp(k, "ceiling", "bench.ceiling.in", "bench.ceiling.out", null, null, false);
+            warmUp(k, "ceiling", ProcessHandle.current().pid(), "bench.ceiling.in", "bench.ceiling.out", null, null, false);
             return phase(k, "ceiling.passthrough", "bench.ceiling.out", n,
                     () -> k.produceSimple("bench.ceiling.in", 0, n, false, 0));
         } finally {
@@ -435,7 +440,7 @@ public final class Issue8Bench {
         TableResult sql = BaselineJobs.sql(k.servers, p, false, 1000);
         try {
             waitRunning(sql.getJobClient().orElseThrow());
-            warmUp(k, "sql", p + "video", p + "out", p + "leaf", answer, true);
+            warmUp(k, "sql", ProcessHandle.current().pid(), p + "video", p + "out", p + "leaf", answer, true);
             double newRate = phase(k, "sql.simple.new", p + "out", n, () -> k.produceSimple(p + "video", 0, n, false, 0));
             Counter tomb = new Counter(k.servers, p + "out", false);
             answers(k, p + "leaf", n, answer);
@@ -465,33 +470,69 @@ public final class Issue8Bench {
         return expected / phase(k, name, new Counter(k.servers, topic, false), expected, produce);
     }
 
-    /** Samples of the warm-up before the timed phases: ids from {@link #WARM_BASE}, a fifth of N. */
+    /** Samples of the first warm-up round: ids from {@link #WARM_BASE}, a fifth of N. */
     int warmCount() {
-        // JIT settles within 200k samples: at 10M a fifth would be minutes of warm-up.
+        // At 10M a fifth would be minutes of warm-up; later rounds go on only while the JIT is busy.
         return Math.max(10_000, Math.min(n / 5, 400_000));
     }
 
     static final long WARM_BASE = 3_000_000_000L;
+    /** Warm-up samples the last {@link #warmUp} sent (its rounds together): the later phases' offsets count them. */
+    int warmed;
+    /** Seconds of further warm-up rounds per job while its JIT is still busy ({@code --warm-up-s}). */
+    double warmUpBudgetS = Double.NaN;
+
+    double warmUpBudget() {
+        // One round by default: at 1M a minute more of warm-up (the job's JIT from 27% down to 5%
+        // of its CPU) left the new phase's rate where it was (30.8k/s against 29.3k-31.4k), and
+        // the harness JVM that runs the baselines never got its JIT under 23% in a minute.
+        return Double.isNaN(warmUpBudgetS) ? 0 : warmUpBudgetS;
+    }
 
     /**
-     * Untimed: the warm-up samples through a job (answered on {@code leafTopic} when given, so
-     * they are current and the timed phases and the batch resolve see no extra work), so that the
-     * timed phases measure compiled code in every job alike, not the JIT (a JFR of the job showed
-     * it still compiling after 100 s). {@code tombstones}: the job answers a matching row with a
-     * tombstone on {@code out} (the SQL baseline); they are awaited, so no later phase counts them.
+     * Untimed: warm-up samples through a job (answered on {@code leafTopic} when given, so they
+     * are current and the timed phases and the batch resolve see no extra work), so that the timed
+     * phases measure compiled code in every job alike, not the JIT. A JFR of the job after a 200k
+     * warm-up still showed C2 compiling big methods (1-2 s each) through the 1M phase, 22% of the
+     * job's CPU. Each round logs the share of process {@code pid}'s CPU (the job's own, or this
+     * JVM's for the baselines it runs) its compiler threads took; after the first round of
+     * {@link #warmCount} samples, rounds of half that go on within {@link #warmUpBudget} seconds
+     * ({@code --warm-up-s}) until that share is under 5%.
+     * {@code tombstones}: the job answers a matching row with a tombstone on {@code out} (the SQL
+     * baseline); they are awaited, so no later phase counts them. Sets {@link #warmed}.
      */
-    void warmUp(Kafka k, String name, String root, String out, String leafTopic, LongFunction<String> answer,
+    void warmUp(Kafka k, String name, long pid, String root, String out, String leafTopic, LongFunction<String> answer,
             boolean tombstones) throws Exception {
-        int w = warmCount();
-        phase(k, name + " warm-up", out, w, () -> k.produceSimple(root, WARM_BASE, w, false, 0));
-        if (leafTopic != null) {
-            Counter counter = tombstones ? new Counter(k.servers, out, false) : null;
-            answers(k, leafTopic, WARM_BASE, w, answer);
-            if (counter != null) {
-                counter.awaitTombstones(w, Duration.ofSeconds(120 + w / 200));
-                counter.close();
+        long deadline = 0;
+        int sent = 0;
+        for (int round = 0; ; round++) {
+            int w = round == 0 ? warmCount() : Math.max(10_000, warmCount() / 2);
+            long base = WARM_BASE + sent;
+            long[] before = JitCpu.of(pid);
+            phase(k, name + " warm-up" + (round == 0 ? "" : " " + (round + 1)), out, w,
+                    () -> k.produceSimple(root, base, w, false, 0));
+            if (leafTopic != null) {
+                Counter counter = tombstones ? new Counter(k.servers, out, false) : null;
+                answers(k, leafTopic, base, w, answer);
+                if (counter != null) {
+                    counter.awaitTombstones(w, Duration.ofSeconds(120 + w / 200));
+                    counter.close();
+                }
+            }
+            sent += w;
+            long[] after = JitCpu.of(pid);
+            double share = JitCpu.share(before, after);
+            if (round == 0) {
+                deadline = System.nanoTime() + (long) (warmUpBudget() * 1e9);
+            }
+            boolean quiet = share < 0.05;
+            log("%s warm-up round %d: the JIT took %.0f%% of the process's CPU%s", name, round + 1, share * 100,
+                    quiet ? "" : System.nanoTime() > deadline ? " (warm-up budget spent)" : "");
+            if (quiet || System.nanoTime() > deadline) {
+                break;
             }
         }
+        warmed = sent;
     }
 
     /** Starts the clock, produces, waits until {@code counter} has {@code expected} values; seconds. */
@@ -528,10 +569,20 @@ public final class Issue8Bench {
         int count = (int) (rate * seconds);
         long base = 1_000_000_000L;
         Counter c = new Counter(k.servers, inc, true);
+        java.time.Instant started = java.time.Instant.now();
         k.produceSimple(video, base, count, false, rate);
         c.awaitValues(count, Duration.ofSeconds(seconds + 120));
         c.close();
         long[] l = c.latencies();
+        String dump = System.getProperty("mxbench.latency-dump");
+        if (dump != null) {
+            // For diagnosis: the latencies in arrival order, one per line, with the wall clock of the phase's start.
+            StringBuilder sb = new StringBuilder("# start " + started + " rate " + rate + "\n");
+            for (long v : l) {
+                sb.append(v).append('\n');
+            }
+            Files.writeString(Path.of(dump), sb);
+        }
         // In arrival order: a latency that grows from the first to the last tenth means the
         // offered load was above what the job sustained then (a backlog, not steady freshness).
         int tenth = Math.max(1, l.length / 10);
@@ -880,6 +931,10 @@ public final class Issue8Bench {
 
         String servers() {
             return "127.0.0.1:" + kafkaPort;
+        }
+
+        long pid() {
+            return process.pid();
         }
 
         void launch() throws Exception {

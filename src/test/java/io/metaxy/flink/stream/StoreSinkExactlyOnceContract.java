@@ -28,7 +28,7 @@ abstract class StoreSinkExactlyOnceContract {
     static final String VIDEO = StoreSinkWriterTest.VIDEO;
     static final String TOPIC = StoreSinkWriterTest.TOPIC;
 
-    final RowParser parser = new RowParser(PLAN, RowParser.DEFAULT_MAX_VALUE_BYTES);
+    static final RowParser PARSER = new RowParser(PLAN, RowParser.DEFAULT_MAX_VALUE_BYTES);
 
     /** A fresh, empty store URL per call. */
     abstract String newStore();
@@ -36,13 +36,13 @@ abstract class StoreSinkExactlyOnceContract {
     /** Whether several writers may have transactions open at once (PostgreSQL; DuckDB runs one writer). */
     abstract boolean severalWriters();
 
-    StoreSinkWriter writer(String url, int subtask) {
+    static StoreSinkWriter writer(String url, int subtask) {
         return new StoreSinkWriter(MetadataStores.open(url, GRAPH, AccessMode.WRITE), PLAN, 3, null,
                 StoreSink.DEFAULT_SINK_ID, subtask, false);
     }
 
     /** Root rows, a back-dated soft delete, a hard delete and rewrites on partition {@code partition}, offsets 0…n-1. */
-    List<StampedRow> traffic(int partition, int n) throws Exception {
+    static List<StampedRow> traffic(int partition, int n) throws Exception {
         List<StampedRow> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int id = i % 4 + partition * 100;
@@ -52,7 +52,7 @@ abstract class StoreSinkExactlyOnceContract {
                 default -> KafkaTestClient.row(Map.of("path", "v" + i + ".mp4\ttab\nnewline\\back",
                         "metaxy_provenance_by_field", Map.of("audio", "a" + i, "frames", "f")));
             };
-            out.add(parser.parse(RawRecord.of(TOPIC, partition, i, HarnessDriver.ids(id), value)));
+            out.add(PARSER.parse(RawRecord.of(TOPIC, partition, i, HarnessDriver.ids(id), value)));
         }
         return out;
     }
@@ -85,7 +85,11 @@ abstract class StoreSinkExactlyOnceContract {
     }
 
     Map<String, Object> cleanPass(List<StampedRow> rows) {
-        String url = newStore();
+        return cleanPass(newStore(), rows);
+    }
+
+    /** What one clean pass of {@code rows} leaves in the empty store {@code url}. */
+    static Map<String, Object> cleanPass(String url, List<StampedRow> rows) {
         StoreSinkWriter w = writer(url, 0);
         feed(w, rows);
         w.flush(true);

@@ -37,7 +37,14 @@ import org.slf4j.LoggerFactory;
  */
 final class DuckDbCheckpointer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbCheckpointer.class);
-    /** DuckDB's default {@code checkpoint_threshold}: the WAL is kept as small as DuckDB keeps it. */
+    /**
+     * DuckDB's default {@code checkpoint_threshold}. A larger WAL costs less checkpoint CPU per row
+     * (measured with 1.2M rows: 2.3 us per row through 16 MB checkpoints, 0.9 through 64 MB ones),
+     * but each checkpoint runs longer, and the sink holds its rows in memory (and in Flink's
+     * checkpoints) while one runs: at 1M samples a 64 MB fold under load took 18 s, and its held
+     * rows, carried by every Flink checkpoint meanwhile, raised the freshness p99 to 2.8 s; with
+     * 16 MB it stayed at 1.4 s.
+     */
     static final long WAL_BYTES = 16L << 20;
     static final String FALLBACK_THRESHOLD = "1GB";
 
@@ -104,11 +111,21 @@ final class DuckDbCheckpointer implements AutoCloseable {
         try (Statement st = connection.createStatement()) {
             st.execute("CHECKPOINT");
             checkpoints++;
-            LOG.debug("DuckDB checkpoint in the background: {} ms", (System.nanoTime() - t0) / 1_000_000);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            if (ms >= 1000) {
+                LOG.info("DuckDB checkpoint in the background: {} ms", ms);
+            } else {
+                LOG.debug("DuckDB checkpoint in the background: {} ms", ms);
+            }
         } catch (SQLException e) {
             // The raised threshold stays a safety net: a later commit checkpoints as DuckDB would.
             LOG.warn("DuckDB background checkpoint failed (a commit will checkpoint instead): {}", e.getMessage());
         }
+    }
+
+    /** Whether a background checkpoint is running now. */
+    boolean running() {
+        return running != null && !running.isDone();
     }
 
     /** Background checkpoints completed. */

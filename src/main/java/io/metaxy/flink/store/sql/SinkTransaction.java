@@ -59,6 +59,8 @@ public final class SinkTransaction implements AutoCloseable {
     private final Map<String, Target> targetsByName = new HashMap<>();
     private boolean open;
     /** DuckDB's checkpoint, run beside the sink instead of inside its commits; null on PostgreSQL or in memory. */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SinkTransaction.class);
+    private static final long SLOW_COMMIT_NANOS = 500_000_000L;
     private final DuckDbCheckpointer checkpointer;
 
     SinkTransaction(SqlMetadataStore store, String sinkId, int subtask) throws SQLException {
@@ -104,6 +106,14 @@ public final class SinkTransaction implements AutoCloseable {
             throw store.failure("reading the sink ledger failed", e);
         }
         return out;
+    }
+
+    /**
+     * Whether an append (or the commit) would wait now: DuckDB's checkpoint is folding the WAL into
+     * the database file, and a table's appends wait for it to end. False on PostgreSQL.
+     */
+    public boolean appendsWait() {
+        return checkpointer != null && checkpointer.running();
     }
 
     /** Starts the transaction if none is open (idempotent). */
@@ -176,7 +186,12 @@ public final class SinkTransaction implements AutoCloseable {
      */
     public void commit(Map<String, Long> positions) {
         begin();
+        long t0 = System.nanoTime();
         flushPending();
+        long flushed = System.nanoTime();
+        long ledgered;
+        long closed;
+        boolean checkpointing = checkpointer != null && checkpointer.running();
         try {
             try (PreparedStatement update = connection.prepareStatement("UPDATE " + LEDGER
                             + " SET last_offset = ?, subtask = ?, committed_at = now() WHERE sink_id = ? AND topic = ? AND kafka_partition = ?");
@@ -201,8 +216,18 @@ public final class SinkTransaction implements AutoCloseable {
                     }
                 }
             }
+            ledgered = System.nanoTime();
             closeAppenders();
+            closed = System.nanoTime();
             connection.commit();
+            long committed = System.nanoTime();
+            if (committed - t0 >= SLOW_COMMIT_NANOS) {
+                // The commit runs before the checkpoint barrier: its time is every increment's wait.
+                LOG.info("store sink: slow commit, {} ms (appender flush {}, ledger {}, appender close {}, commit {} ms){}",
+                        (committed - t0) / 1_000_000, (flushed - t0) / 1_000_000, (ledgered - flushed) / 1_000_000,
+                        (closed - ledgered) / 1_000_000, (committed - closed) / 1_000_000,
+                        checkpointing ? "; a background DuckDB checkpoint was running" : "");
+            }
             connection.setAutoCommit(true);
             if (checkpointer != null) {
                 checkpointer.afterCommit();
