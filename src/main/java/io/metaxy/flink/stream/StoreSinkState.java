@@ -1,6 +1,7 @@
 package io.metaxy.flink.stream;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
@@ -8,19 +9,51 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * The store sink writer's checkpointed state: the rows since its last commit, when a checkpoint
- * barrier found DuckDB checkpointing and the commit could not run (see {@link StoreSinkWriter});
- * empty otherwise.
+ * A chunk of the store sink writer's checkpointed state: rows since its last commit, when a
+ * checkpoint barrier found DuckDB checkpointing and the commit could not run (see
+ * {@link StoreSinkWriter}). Held serialized (a row count, then each row as
+ * {@link StampedRow.Serializer} writes it between operators): Flink copies and writes operator
+ * state at every checkpoint, and bytes copy without serializing each row again.
  *
  * <pre>{@code
- * byte[] bytes = StoreSinkState.SERIALIZER.serialize(new StoreSinkState(rows));
- * StoreSinkState back = StoreSinkState.SERIALIZER.deserialize(StoreSinkState.SERIALIZER.getVersion(), bytes);
+ * StoreSinkState chunk = StoreSinkState.of(rows);
+ * byte[] bytes = StoreSinkState.SERIALIZER.serialize(chunk);
+ * List<StampedRow> back = StoreSinkState.SERIALIZER.deserialize(1, bytes).rows();
  * }</pre>
  */
-public record StoreSinkState(List<StampedRow> rows) {
+public record StoreSinkState(byte[] bytes) {
     public static final SimpleVersionedSerializer<StoreSinkState> SERIALIZER = new Serializer();
 
-    /** Version 1: a row count, then each row as {@link StampedRow.Serializer} writes it between operators. */
+    /** The rows, serialized. */
+    public static StoreSinkState of(List<StampedRow> rows) {
+        DataOutputSerializer out = new DataOutputSerializer(64 + rows.size() * 160);
+        try {
+            out.writeInt(rows.size());
+            for (StampedRow row : rows) {
+                StampedRow.Serializer.INSTANCE.serialize(row, out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // an in-memory buffer
+        }
+        return new StoreSinkState(out.getCopyOfBuffer());
+    }
+
+    /** The rows, deserialized. */
+    public List<StampedRow> rows() {
+        try {
+            DataInputDeserializer in = new DataInputDeserializer(bytes);
+            int n = in.readInt();
+            List<StampedRow> rows = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                rows.add(StampedRow.Serializer.INSTANCE.deserialize(in));
+            }
+            return rows;
+        } catch (IOException e) {
+            throw new UncheckedIOException("store sink state unreadable", e);
+        }
+    }
+
+    /** Version 1: the chunk's bytes as they are. */
     static final class Serializer implements SimpleVersionedSerializer<StoreSinkState> {
         @Override
         public int getVersion() {
@@ -28,13 +61,8 @@ public record StoreSinkState(List<StampedRow> rows) {
         }
 
         @Override
-        public byte[] serialize(StoreSinkState state) throws IOException {
-            DataOutputSerializer out = new DataOutputSerializer(64 + state.rows().size() * 160);
-            out.writeInt(state.rows().size());
-            for (StampedRow row : state.rows()) {
-                StampedRow.Serializer.INSTANCE.serialize(row, out);
-            }
-            return out.getCopyOfBuffer();
+        public byte[] serialize(StoreSinkState state) {
+            return state.bytes();
         }
 
         @Override
@@ -42,13 +70,7 @@ public record StoreSinkState(List<StampedRow> rows) {
             if (version != 1) {
                 throw new IOException("store sink state version " + version + " is not known (this build reads 1)");
             }
-            DataInputDeserializer in = new DataInputDeserializer(serialized);
-            int n = in.readInt();
-            List<StampedRow> rows = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                rows.add(StampedRow.Serializer.INSTANCE.deserialize(in));
-            }
-            return new StoreSinkState(rows);
+            return new StoreSinkState(serialized);
         }
     }
 }

@@ -109,6 +109,13 @@ public final class StoreSinkWriter implements StatefulSinkWriter<StampedRow, Sto
     private final List<StampedRow> deferred = new ArrayList<>();
     /** Every row since the last commit, appended or held: the writer's state if a barrier cannot commit. */
     private final List<StampedRow> uncommitted = new ArrayList<>();
+    /**
+     * {@link #uncommitted} serialized, in chunks, as far as {@link #serialized}: each barrier that
+     * cannot commit adds a chunk of the rows since the previous one, so a row is serialized once
+     * however many checkpoints carry it (a fold at 10M samples spans several).
+     */
+    private final List<StoreSinkState> chunks = new ArrayList<>();
+    private int serialized;
     private final Counter commitsDeferred;
     private BooleanSupplier appendsWait;
     private long sinceFlush;
@@ -266,13 +273,22 @@ public final class StoreSinkWriter implements StatefulSinkWriter<StampedRow, Sto
             positions.clear();
         }
         uncommitted.clear();
+        chunks.clear();
+        serialized = 0;
         sinceFlush = 0;
     }
 
     /** Empty unless a barrier found DuckDB checkpointing: then every row since the last commit. */
     @Override
     public List<StoreSinkState> snapshotState(long checkpointId) {
-        return uncommitted.isEmpty() ? List.of() : List.of(new StoreSinkState(new ArrayList<>(uncommitted)));
+        if (uncommitted.isEmpty()) {
+            return List.of();
+        }
+        if (serialized < uncommitted.size()) {
+            chunks.add(StoreSinkState.of(uncommitted.subList(serialized, uncommitted.size())));
+            serialized = uncommitted.size();
+        }
+        return List.copyOf(chunks);
     }
 
     /** Rolls back what no flush committed, then closes the store. */
