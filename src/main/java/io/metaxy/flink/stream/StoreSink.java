@@ -5,14 +5,14 @@ import io.metaxy.flink.definitions.GraphReader;
 import io.metaxy.flink.store.AccessMode;
 import io.metaxy.flink.store.MetadataStore;
 import io.metaxy.flink.store.MetadataStores;
-import java.util.Objects;
-import org.apache.flink.api.connector.sink2.Sink;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsWriterState;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.util.function.SerializableSupplier;
 
 /**

@@ -219,7 +219,7 @@ public final class StoreSinkWriter implements StatefulSinkWriter<StampedRow, Sto
             return;
         }
         appendDeferred();
-        apply(partition, row);
+        appendAt(partition, row);
     }
 
     /** Appends the held rows, in order (waits for DuckDB if it still checkpoints). */
@@ -228,12 +228,13 @@ public final class StoreSinkWriter implements StatefulSinkWriter<StampedRow, Sto
             return;
         }
         for (StampedRow held : deferred) {
-            apply(partitionKey(held), held);
+            appendAt(partitionKey(held), held);
         }
         deferred.clear();
     }
 
-    private void apply(String partition, StampedRow row) {
+    /** Appends {@code row} to the open transaction, its position noted for the ledger. */
+    private void appendAt(String partition, StampedRow row) {
         positions.merge(partition, row.offset, Math::max);
         append(row);
         if (++sinceFlush >= batchSize) {

@@ -46,6 +46,9 @@ import org.postgresql.PGConnection;
  * transaction). Not thread-safe.
  */
 public final class SinkTransaction implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SinkTransaction.class);
+    /** A commit at least this long is logged: it runs before the checkpoint barrier. */
+    private static final long SLOW_COMMIT_NANOS = 500_000_000L;
     /** The ledger table: {@code (sink_id, topic, kafka_partition) → last_offset}, one row per source partition. */
     public static final String LEDGER = "metaxy_sink_ledger";
 
@@ -59,8 +62,6 @@ public final class SinkTransaction implements AutoCloseable {
     private final Map<String, Target> targetsByName = new HashMap<>();
     private boolean open;
     /** DuckDB's checkpoint, run beside the sink instead of inside its commits; null on PostgreSQL or in memory. */
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SinkTransaction.class);
-    private static final long SLOW_COMMIT_NANOS = 500_000_000L;
     private final DuckDbCheckpointer checkpointer;
 
     SinkTransaction(SqlMetadataStore store, String sinkId, int subtask) throws SQLException {
@@ -191,7 +192,7 @@ public final class SinkTransaction implements AutoCloseable {
         long flushed = System.nanoTime();
         long ledgered;
         long closed;
-        boolean checkpointing = checkpointer != null && checkpointer.running();
+        boolean checkpointing = appendsWait();
         try {
             try (PreparedStatement update = connection.prepareStatement("UPDATE " + LEDGER
                             + " SET last_offset = ?, subtask = ?, committed_at = now() WHERE sink_id = ? AND topic = ? AND kafka_partition = ?");
