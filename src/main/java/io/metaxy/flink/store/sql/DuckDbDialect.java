@@ -209,7 +209,7 @@ public final class DuckDbDialect implements SqlDialect {
                                 if (text.isNull(i)) {
                                     out.setNull(i);
                                 } else {
-                                    byte[] bytes = text.getString(i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                                    byte[] bytes = VectorBytes.utf8(text, i);
                                     out.setLong(i, HashAlgorithm.xxhash32(bytes, bytes.length));
                                 }
                             }
