@@ -190,7 +190,7 @@ public final class Issue8Bench {
             int storeWarmed = warmed;
             storeNew = phase(k, "stream.simple.new (store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0));
             answers(k, leafTopic, n, answer);
-            waitConsumed(k, JOB_GROUP, leafTopic, n + storeWarmed, Duration.ofSeconds(120 + n / 200));
+            waitConsumed(job, leafTopic, n + storeWarmed, Duration.ofSeconds(120 + n / 200));
             Counter staleCounter = new Counter(k.servers, inc, false);
             double bulk = phase(k, "stream.simple.stale (store on)", staleCounter, n / 10,
                     () -> k.produceSimple(video, 0, n, true, 0));
@@ -201,7 +201,7 @@ public final class Issue8Bench {
                     "the 10% change sent as fast as the producer can: first changed row sent to the last stale increment readable");
             // The change answered, so the paced change below is the only outstanding one.
             answersStale(k, leafTopic, 0, n);
-            waitConsumed(k, JOB_GROUP, leafTopic, n + storeWarmed + n / 10, Duration.ofSeconds(120 + n / 200));
+            waitConsumed(job, leafTopic, n + storeWarmed + n / 10, Duration.ofSeconds(120 + n / 200));
             double rate = Math.max(100, storeNew * 0.5);
             freshnessRate = rate;
             double[] paced = stalePaced(k, video, inc, rate);
@@ -315,7 +315,7 @@ public final class Issue8Bench {
             kafkaNew = phase(k, "stream.simple.new (--no-store)", "metaxy.bench__leaf.increments", n,
                     () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0));
             answers(k, "metaxy.bench__leaf", n, answer);
-            waitConsumed(k, JOB_GROUP, "metaxy.bench__leaf", n + warmed, Duration.ofSeconds(120 + n / 200));
+            waitConsumed(nostore, "metaxy.bench__leaf", n + warmed, Duration.ofSeconds(120 + n / 200));
             kafkaStale = phase(k, "stream.simple.stale (--no-store)", "metaxy.bench__leaf.increments", n / 10,
                     () -> k.produceSimple("metaxy.bench__video", 0, n, true, 0));
         } finally {
@@ -340,11 +340,11 @@ public final class Issue8Bench {
             // Increments lead the store here: let the sink finish the new phase's rows (the source
             // commits its offsets once a checkpoint covers them everywhere), or the freshness
             // phase would start behind a backlog.
-            waitConsumed(k, JOB_GROUP, video, n + warmed, Duration.ofSeconds(120 + n / 200));
+            waitConsumed(job, video, n + warmed, Duration.ofSeconds(120 + n / 200));
             lat = latency(k, video, inc, freshnessRate, n <= 100_000 ? 15 : 30);
             // The 10% change at the same pace as the exactly-once job's, once every sample is answered.
             answers(k, "metaxy.bench__leaf", n, answer);
-            waitConsumed(k, JOB_GROUP, "metaxy.bench__leaf", n + warmed, Duration.ofSeconds(120 + n / 200));
+            waitConsumed(job, "metaxy.bench__leaf", n + warmed, Duration.ofSeconds(120 + n / 200));
             double[] paced = stalePaced(k, video, inc, freshnessRate, "at_least_once.");
             add("stream.simple.stale.surface_s.at_least_once", paced[0], "s", n / 10, "batch.duckdb.simple.resolve_s", batchResolveSeconds,
                     String.format("as stream.simple.stale.surface_s with --delivery at-least-once: the last changed row sent at %.0f "
@@ -923,22 +923,52 @@ public final class Issue8Bench {
     }
 
     /** Waits until the job's consumer group has committed offsets at the end of {@code topic} (checkpointed). */
-    static void waitConsumed(Kafka k, String group, String topic, long end, Duration timeout) throws Exception {
+    /**
+     * Until the job has read {@code topic} up to {@code end} records and two checkpoints completed
+     * after that, so its state holds them (what the group's committed offsets would say, but those
+     * lag up to 10 s on an idle topic: the connector's commit waits for its fetcher's 10 s poll).
+     * The read position is the source's {@code currentOffset} per partition (REST metrics).
+     */
+    static void waitConsumed(Job job, String topic, long end, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         long t0 = System.nanoTime();
+        String id = rest(job.webPort, "/jobs").path("jobs").get(0).path("id").asText();
+        String source = rest(job.webPort, "/jobs/" + id).path("vertices").get(0).path("id").asText();
+        String metrics = "/jobs/" + id + "/vertices/" + source + "/subtasks/metrics";
+        String prefix = ".KafkaSourceReader.topic." + topic.replace('.', '_') + ".partition.";
         while (System.nanoTime() < deadline) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = k.admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get();
-            // Every partition of the topic: the committed offsets add up to the records written.
-            long committed = offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
-                    .mapToLong(e -> e.getValue().offset()).sum();
-            if (committed >= end) {
+            List<String> names = new ArrayList<>();
+            for (JsonNode m : rest(job.webPort, metrics)) {
+                String name = m.path("id").asText();
+                if (name.contains(prefix) && name.endsWith(".currentOffset")) {
+                    names.add(name);
+                }
+            }
+            long read = 0;
+            if (!names.isEmpty()) {
+                // A partition's metric exists on the subtask that owns it only, so max is that subtask's value.
+                for (JsonNode m : rest(job.webPort, metrics + "?agg=max&get=" + String.join(",", names))) {
+                    read += (long) m.path("max").asDouble() + 1;
+                }
+            }
+            if (read >= end) {
+                long done = checkpointsCompleted(job, id) + 2;
+                while (checkpointsCompleted(job, id) < done) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("no checkpoint completed after the job read " + topic);
+                    }
+                    Thread.sleep(100);
+                }
                 log("job consumed %s up to %d in %.1f s", topic, end, (System.nanoTime() - t0) / 1e9);
                 return;
             }
-            Thread.sleep(500);
+            Thread.sleep(200);
         }
         throw new IllegalStateException("the job did not consume " + topic + " to " + end);
+    }
+
+    static long checkpointsCompleted(Job job, String id) throws Exception {
+        return rest(job.webPort, "/jobs/" + id + "/checkpoints").path("counts").path("completed").asLong();
     }
 
     static long dirSize(Path dir) throws IOException {
