@@ -593,10 +593,12 @@ public final class Issue8Bench {
         long[] l = c.latencies();
         String dump = System.getProperty("mxbench.latency-dump");
         if (dump != null) {
-            // For diagnosis: the latencies in arrival order, one per line, with the wall clock of the phase's start.
+            // For diagnosis: the latencies in arrival order, one per line (wall clock of the poll in
+            // ms, latency in ms), with the wall clock of the phase's start.
+            long[] at = c.arrivals();
             StringBuilder sb = new StringBuilder("# start " + started + " rate " + rate + "\n");
-            for (long v : l) {
-                sb.append(v).append('\n');
+            for (int i = 0; i < l.length; i++) {
+                sb.append(at[i]).append(' ').append(l[i]).append('\n');
             }
             Files.writeString(Path.of(dump), sb);
         }
@@ -1215,6 +1217,8 @@ public final class Issue8Bench {
         final AtomicLong tombstones = new AtomicLong();
         final Map<String, AtomicLong> kinds = new java.util.concurrent.ConcurrentHashMap<>();
         final List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** Wall clock (ms) of each latency's poll, in the same order: to lay latencies beside checkpoints. */
+        final List<Long> arrivals = java.util.Collections.synchronizedList(new ArrayList<>());
         volatile boolean stop;
         volatile Throwable error;
 
@@ -1251,7 +1255,10 @@ public final class Issue8Bench {
                             // the producer's send time, carried by the root's Kafka timestamp.
                             long ts = causeTimestamp(r);
                             if (ts > 0) {
-                                latencies.add(now - ts);
+                                synchronized (latencies) {
+                                    latencies.add(now - ts);
+                                    arrivals.add(now);
+                                }
                             }
                         }
                         String v = new String(r.value(), 0, Math.min(r.value().length, 20), StandardCharsets.UTF_8);
@@ -1317,6 +1324,12 @@ public final class Issue8Bench {
         long[] latencies() {
             synchronized (latencies) {
                 return latencies.stream().mapToLong(Long::longValue).toArray();
+            }
+        }
+
+        long[] arrivals() {
+            synchronized (latencies) {
+                return arrivals.stream().mapToLong(Long::longValue).toArray();
             }
         }
 
