@@ -127,7 +127,11 @@ public final class Issue8Bench {
         } finally {
             bench.write();
             log("done in %.0f s; results in %s", (System.nanoTime() - t0) / 1e9, out);
-            deleteTree(bench.work);
+            if (System.getProperty("mxbench.keep-work") == null) {
+                deleteTree(bench.work);
+            } else {
+                log("kept the work directory (job logs, data dirs): %s", bench.work);
+            }
         }
         System.exit(0);
     }
@@ -202,7 +206,8 @@ public final class Issue8Bench {
             // The change answered, so the paced change below is the only outstanding one.
             answersStale(k, leafTopic, 0, n);
             waitConsumed(job, leafTopic, n + storeWarmed + n / 10, Duration.ofSeconds(120 + n / 200));
-            double rate = Math.max(100, storeNew * 0.5);
+            // -Dmxbench.freshness-rate=R pins the offered load, to compare settings at the same load.
+            double rate = Double.parseDouble(System.getProperty("mxbench.freshness-rate", String.valueOf(Math.max(100, storeNew * 0.5))));
             freshnessRate = rate;
             double[] paced = stalePaced(k, video, inc, rate);
             surface = paced[0];
@@ -577,6 +582,7 @@ public final class Issue8Bench {
     }
 
     String latencyDrift = "";
+    private int latencyDumps;
 
     /** Partitions of the SQL baseline's topics: as many as the product job creates (one per core, as run does). */
     static final int PARTITIONS = Runtime.getRuntime().availableProcessors();
@@ -600,7 +606,8 @@ public final class Issue8Bench {
             for (int i = 0; i < l.length; i++) {
                 sb.append(at[i]).append(' ').append(l[i]).append('\n');
             }
-            Files.writeString(Path.of(dump), sb);
+            // One file per phase (exactly-once, then at-least-once): FILE.1, FILE.2, …
+            Files.writeString(Path.of(dump + "." + (++latencyDumps)), sb);
         }
         // In arrival order: a latency that grows from the first to the last tenth means the
         // offered load was above what the job sustained then (a backlog, not steady freshness).
@@ -1045,11 +1052,19 @@ public final class Issue8Bench {
         }
 
         void launch() throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", bench.jar.toString(), "run", "--graph", bench.repo.resolve("bench/graphs/" + graph + ".yaml").toString(),
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            // For diagnosis: JVM options of the job processes (e.g. a log4j2 configuration with more loggers).
+            String jvmArgs = System.getProperty("mxbench.job-jvm-args", "").trim();
+            if (!jvmArgs.isEmpty()) {
+                cmd.addAll(List.of(jvmArgs.split("\\s+")));
+            }
+            cmd.addAll(List.of("-jar", bench.jar.toString(), "run", "--graph", bench.repo.resolve("bench/graphs/" + graph + ".yaml").toString(),
                     "--embedded-kafka", "--kafka-port", String.valueOf(kafkaPort), "--web-port", String.valueOf(webPort),
                     // run's defaults: one partition per subtask of the topics it creates.
-                    "--data-dir", dataDir.toString()));
+                    "--data-dir", dataDir.toString(),
+                    // The REST API's metrics (waitConsumed reads the source's offsets there) are
+                    // refreshed every 10 s by default: each wait would lag by up to that.
+                    "--flink-property", "metrics.fetcher.update-interval=200"));
             cmd.addAll(extra);
             cmd.addAll(bench.jobArgs);
             Path logFile = bench.work.resolve(dataDir.getFileName() + "-" + (++starts) + ".log");
@@ -1228,6 +1243,10 @@ public final class Issue8Bench {
             c.put("bootstrap.servers", servers);
             c.put("isolation.level", "read_committed");
             c.put("max.poll.records", "5000");
+            String fetchWait = System.getProperty("mxbench.fetch-max-wait-ms");
+            if (fetchWait != null) {
+                c.put("fetch.max.wait.ms", fetchWait);
+            }
             consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
                     .map(i -> new TopicPartition(topic, i.partition())).toList();
