@@ -38,15 +38,6 @@ public final class DuckDbDialect implements SqlDialect {
         return "STRUCT(" + String.join(", ", fields.stream().map(f -> SqlMetadataStore.q(f) + " VARCHAR").toList()) + ")";
     }
 
-    /** A STRUCT column: {@code struct_pack} in field order (DuckDB casts structs by name, missing fields NULL). */
-    @Override
-    public String byFieldPlaceholder(List<String> fields, String columnType) {
-        if (columnType != null && columnType.trim().toUpperCase(java.util.Locale.ROOT).startsWith("STRUCT")) {
-            return "struct_pack(" + String.join(", ", fields.stream().map(f -> SqlMetadataStore.q(f) + " := ?::VARCHAR").toList()) + ")";
-        }
-        return byFieldPlaceholder(fields);
-    }
-
     @Override
     public String widenByField(String table, String column, String columnType, List<String> fields) {
         if (columnType == null || !columnType.trim().toUpperCase(java.util.Locale.ROOT).startsWith("STRUCT")) {
@@ -106,22 +97,6 @@ public final class DuckDbDialect implements SqlDialect {
             }
         }
         return out;
-    }
-
-    @Override
-    public String byFieldPlaceholder(List<String> fields) {
-        // Keys as literals, values as scalar parameters: binding JDBC arrays per row is slow in duckdb_jdbc.
-        List<String> keys = fields.stream().map(SqlMetadataStore::literal).toList();
-        return "MAP([" + String.join(", ", keys) + "], [" + String.join(", ", java.util.Collections.nCopies(fields.size(), "?::VARCHAR")) + "])";
-    }
-
-    @Override
-    public int bindByField(PreparedStatement statement, int index, List<String> fields, Map<String, String> value)
-            throws SQLException {
-        for (String field : fields) {
-            statement.setString(index++, value.get(field));
-        }
-        return index;
     }
 
     /**

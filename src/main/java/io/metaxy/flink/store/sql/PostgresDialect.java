@@ -27,22 +27,6 @@ public final class PostgresDialect implements SqlDialect {
     }
 
     @Override
-    public String byFieldPlaceholder(java.util.List<String> fields) {
-        return "?::jsonb";
-    }
-
-    @Override
-    public int bindByField(PreparedStatement statement, int index, java.util.List<String> fields, Map<String, String> value)
-            throws SQLException {
-        try {
-            statement.setString(index, value == null ? null : JSON.writeValueAsString(new TreeMap<>(value)));
-        } catch (JsonProcessingException e) {
-            throw new SQLException("cannot encode by-field map " + value, e);
-        }
-        return index + 1;
-    }
-
-    @Override
     public Map<String, String> readByField(ResultSet rs, int column) throws SQLException {
         String text = rs.getString(column);
         if (text == null) {

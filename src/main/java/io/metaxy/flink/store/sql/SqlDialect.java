@@ -23,39 +23,12 @@ public interface SqlDialect {
         return byFieldType();
     }
 
-    /** As {@link #byFieldPlaceholder(List)}, for a column of type {@code columnType} (the catalog's name). */
-    default String byFieldPlaceholder(List<String> fields, String columnType) {
-        return byFieldPlaceholder(fields);
-    }
-
     /**
      * A statement that lets the by-field column {@code column} (of type {@code columnType}) of
      * {@code table} (quoted) hold {@code fields}, or null when it already can.
      */
     default String widenByField(String table, String column, String columnType, List<String> fields) {
         return null;
-    }
-
-    /**
-     * SQL expression that a by-field map with exactly {@code fields} (sorted; definition keys, safe
-     * as literals) binds to; {@link #bindByField} fills its placeholders.
-     */
-    String byFieldPlaceholder(List<String> fields);
-
-    /** Binds a validated by-field map holding exactly {@code fields} from parameter {@code index}; returns the next index. */
-    int bindByField(PreparedStatement statement, int index, List<String> fields, Map<String, String> value) throws SQLException;
-
-    /** SQL expression a timestamp binds to. */
-    default String timestampPlaceholder() {
-        return "?";
-    }
-
-    default void bindTimestamp(PreparedStatement statement, int index, java.time.Instant value) throws SQLException {
-        if (value == null) {
-            statement.setNull(index, java.sql.Types.TIMESTAMP_WITH_TIMEZONE);
-        } else {
-            statement.setObject(index, java.time.OffsetDateTime.ofInstant(value, java.time.ZoneOffset.UTC));
-        }
     }
 
     /**
