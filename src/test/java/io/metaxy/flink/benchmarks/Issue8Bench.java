@@ -391,22 +391,46 @@ public final class Issue8Bench {
     }
 
     void runWide() throws Exception {
-        // --- wide graph (new phase), store on
+        FeatureGraph graph = GraphReader.read(repo.resolve("bench/graphs/wide.yaml"));
+        ProvenanceCalculator calc = ProvenanceCalculator.of(graph, FeatureKey.of("bench/wide"), SampleHasher.DEFAULT);
+        // The worker's answer for sample i: the expected provenance of both leaf fields, before
+        // (stale = false) or after the stale phase changed the left root's f1 (the second kept so
+        // a later phase can answer the change).
+        java.util.function.BiFunction<Long, Boolean, String> answer = (i, stale) -> {
+            Map<String, String> byField = calc.provenanceByField(Map.of(
+                    FeatureKey.of("bench/left"), Map.of("f1", "l1_" + i + (stale ? "s" : ""), "f2", "l2_" + i, "f3", "l3_" + i, "f4", "l4_" + i),
+                    FeatureKey.of("bench/right"), Map.of("g1", "r1_" + i, "g2", "r2_" + i, "g3", "r3_" + i, "g4", "r4_" + i)));
+            return "{\"metaxy_provenance_by_field\":{\"a\":\"" + byField.get("a") + "\",\"b\":\"" + byField.get("b") + "\"}}";
+        };
+        // --- wide graph, store on: new, the answers, then 10% of the left root changed
         Job wide = Job.start(this, "wide", "wide-store", List.of());
         double wideNew;
-        double sqlWide = Double.NaN;
+        double wideStale;
+        double[] sqlWide = {Double.NaN, Double.NaN};
         try (Kafka k = new Kafka(wide.servers())) {
             wideNew = phase(k, "stream.wide.new (store on)", "metaxy.bench__wide.increments", n,
                     () -> k.produceWide("metaxy.bench__left", "metaxy.bench__right", n));
+            answersWide(k, "metaxy.bench__wide", n, answer);
+            waitConsumed(wide, "metaxy.bench__wide", n, Duration.ofSeconds(120 + n / 200));
+            Counter staleCounter = new Counter(k.servers, "metaxy.bench__wide.increments", false);
+            wideStale = (n / 10) / phase(k, "stream.wide.stale (store on)", staleCounter, n / 10,
+                    () -> k.produceWideStale("metaxy.bench__left", n));
+            log("wide stale increments: %s", staleCounter.kinds());
             if (!skipSql) {
+                String p = "bench.sql.wide.";
                 for (String t : List.of("left", "right", "leaf", "out")) {
-                    k.createTopic("bench.sql.wide." + t, PARTITIONS);
+                    k.createTopic(p + t, PARTITIONS);
                 }
-                TableResult sql = BaselineJobs.sql(k.servers, "bench.sql.wide.", true, 1000);
+                TableResult sql = BaselineJobs.sql(k.servers, p, true, 1000);
                 try {
                     waitRunning(sql.getJobClient().orElseThrow());
-                    sqlWide = phase(k, "sql.wide.new", "bench.sql.wide.out", n,
-                            () -> k.produceWide("bench.sql.wide.left", "bench.sql.wide.right", n));
+                    sqlWide[0] = phase(k, "sql.wide.new", p + "out", n, () -> k.produceWide(p + "left", p + "right", n));
+                    Counter tomb = new Counter(k.servers, p + "out", false);
+                    answersWide(k, p + "leaf", n, answer);
+                    tomb.awaitTombstones(n, Duration.ofSeconds(120 + n / 200));
+                    tomb.close();
+                    sqlWide[1] = (n / 10) / phase(k, "sql.wide.stale", new Counter(k.servers, p + "out", false), n / 10,
+                            () -> k.produceWideStale(p + "left", n));
                 } finally {
                     sql.getJobClient().orElseThrow().cancel().get(60, TimeUnit.SECONDS);
                 }
@@ -422,12 +446,23 @@ public final class Issue8Bench {
         } finally {
             wideNoStore.stop();
         }
-        add("stream.wide.new.events_per_s", wideNew, "samples/s", n, "sql.wide.new.events_per_s", nan(sqlWide),
+        add("stream.wide.new.events_per_s", wideNew, "samples/s", n, "sql.wide.new.events_per_s", nan(sqlWide[0]),
                 String.format("store on; --no-store: %.0f samples/s; a sample = one row on each of the two roots (2 root events)", wideKafka));
-        add("stream.wide.new.events_per_s.nostore", wideKafka, "samples/s", n, "sql.wide.new.events_per_s", nan(sqlWide), "--no-store");
+        add("stream.wide.new.events_per_s.nostore", wideKafka, "samples/s", n, "sql.wide.new.events_per_s", nan(sqlWide[0]), "--no-store");
+        add("stream.wide.stale.events_per_s", wideStale, "events/s", n / 10, "sql.wide.stale.events_per_s", nan(sqlWide[1]),
+                "store on; every tenth sample's left root with a changed f1 (both leaf fields read it), sent in bulk");
         if (!skipSql) {
-            add("sql.wide.new.events_per_s", sqlWide, "samples/s", n, null, null, null);
+            add("sql.wide.new.events_per_s", sqlWide[0], "samples/s", n, null, null, null);
+            add("sql.wide.stale.events_per_s", sqlWide[1], "events/s", n / 10, null, null, null);
         }
+    }
+
+    /** The wide leaf's answers (before any change) for samples 0..count-1. */
+    void answersWide(Kafka k, String topic, int count, java.util.function.BiFunction<Long, Boolean, String> answer)
+            throws Exception {
+        long t = System.nanoTime();
+        k.produce(topic, count, i -> "{\"sample_uid\":" + i + "}", i -> answer.apply(i, false), 0, i -> i);
+        log("answers: %d wide leaf rows to %s in %.1f s", count, topic, (System.nanoTime() - t) / 1e9);
     }
 
     static Double nan(double d) {
@@ -1169,6 +1204,13 @@ public final class Issue8Bench {
                         i -> "{\"metaxy_provenance_by_field\":{\"audio\":\"a" + (base + i) + "\",\"frames\":\"f" + (base + i) + "\"}}",
                         rate, i -> base + i);
             }
+        }
+
+        /** Every tenth sample's left root again, with f1 changed ({@code l1_<i>s}). */
+        void produceWideStale(String left, int count) throws Exception {
+            produce(left, count / 10, i -> "{\"sample_uid\":" + i * 10 + "}",
+                    i -> "{\"metaxy_provenance_by_field\":{\"f1\":\"l1_" + i * 10 + "s\",\"f2\":\"l2_" + i * 10 + "\",\"f3\":\"l3_"
+                            + i * 10 + "\",\"f4\":\"l4_" + i * 10 + "\"}}", 0, i -> i * 10);
         }
 
         void produceWide(String left, String right, int count) {
