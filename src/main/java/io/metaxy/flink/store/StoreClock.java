@@ -37,8 +37,12 @@ public final class StoreClock {
 
     /** {@link #next()} in microseconds since the epoch, without the Instant (the store sink stamps every row). */
     public static long nextMicros() {
-        Instant now = Instant.now();
-        long wall = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+        long wall = micros(Instant.now());
         return LAST_MICROS.accumulateAndGet(wall, (last, n) -> Math.max(n, last + 1));
+    }
+
+    /** {@code instant} in microseconds since the epoch, as the stores' timestamps hold it. */
+    public static long micros(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000;
     }
 }

@@ -328,9 +328,9 @@ public final class StoreSinkWriter implements StatefulSinkWriter<StampedRow, Sto
                 MetadataRow l = latest.get(0);
                 List<String> fields = plan.feature(row.feature).fields;
                 long stamp = StoreClock.nextMicros();
-                tx.append(row.feature, l.ids(), l.columns(), byField(fields, l.provenanceByField()), l.provenance(),
-                        byField(fields, l.effectiveDataVersionByField()), l.dataVersion(), l.featureVersion(),
-                        micros(l.createdAt()), stamp, deletedAt(row, stamp), row.storeMaterializationId());
+                tx.append(row.feature, l.ids(), l.columns(), SinkTransaction.byField(fields, l.provenanceByField()),
+                        l.provenance(), SinkTransaction.byField(fields, l.effectiveDataVersionByField()), l.dataVersion(),
+                        l.featureVersion(), StoreClock.micros(l.createdAt()), stamp, deletedAt(row, stamp), row.storeMaterializationId());
                 written.inc();
             } else {
                 tx.flushPending();
@@ -347,24 +347,12 @@ public final class StoreSinkWriter implements StatefulSinkWriter<StampedRow, Sto
             return null;
         }
         Instant given = Instant.ofEpochMilli(row.deletedAt);
-        long givenMicros = micros(given);
+        long givenMicros = StoreClock.micros(given);
         if (givenMicros > stamp) {
             StoreClock.notBefore(given);
             return givenMicros;
         }
         return stamp;
-    }
-
-    private static long micros(Instant instant) {
-        return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000;
-    }
-
-    private static String[] byField(List<String> fields, Map<String, String> values) {
-        String[] out = new String[fields.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values == null ? null : values.get(fields.get(i));
-        }
-        return out;
     }
 
     // ------------------------------------------------------------ legacy path

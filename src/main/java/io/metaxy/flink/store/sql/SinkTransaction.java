@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -112,16 +113,21 @@ public final class SinkTransaction implements AutoCloseable {
         }
         try {
             connection.setAutoCommit(false);
-            // duckdb_jdbc opens the transaction lazily on the next statement; an appender
-            // flushed before any statement would auto-commit on its own.
-            try (Statement st = connection.createStatement()) {
-                st.execute("SELECT 1");
-            }
+            TableAppender.openTransactionNow(connection);
             open = true;
             store.sinkOpen = true;
         } catch (SQLException e) {
             throw store.failure("starting the sink transaction failed", e);
         }
+    }
+
+    /** The per-field array {@link #append} takes: {@code values} in the order of {@code fields}; all null if it is null. */
+    public static String[] byField(List<String> fields, Map<String, String> values) {
+        String[] out = new String[fields.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values == null ? null : values.get(fields.get(i));
+        }
+        return out;
     }
 
     /**

@@ -318,21 +318,18 @@ public final class SqlMetadataStore implements MetadataStore {
         if (rows.isEmpty()) {
             return 0;
         }
-        // duckdb_jdbc opens the transaction lazily on the next statement; an appender flushed
-        // before any statement would auto-commit on its own.
-        try (Statement st = connection.createStatement()) {
-            st.execute("SELECT 1");
-        }
+        TableAppender.openTransactionNow(connection);
         TableAppender table = new TableAppender(this, spec);
         List<String> fields = table.fields;
         try {
             for (MetadataRow row : rows) {
                 requireSupportedTypes(spec.key(), table, row.ids());
                 requireSupportedTypes(spec.key(), table, row.columns());
-                Object[] values = table.values(row.ids(), row.columns(), byField(fields, row.provenanceByField()),
-                        row.provenance(), byField(fields, row.dataVersionByField()), row.dataVersion(), row.featureVersion(),
-                        micros(row.createdAt()), micros(row.updatedAt()), row.deletedAt() == null ? null : micros(row.deletedAt()),
-                        row.materializationId(), row.projectVersion(), row.definitionVersion());
+                Object[] values = table.values(row.ids(), row.columns(), SinkTransaction.byField(fields, row.provenanceByField()),
+                        row.provenance(), SinkTransaction.byField(fields, row.dataVersionByField()), row.dataVersion(),
+                        row.featureVersion(), StoreClock.micros(row.createdAt()), StoreClock.micros(row.updatedAt()),
+                        row.deletedAt() == null ? null : StoreClock.micros(row.deletedAt()), row.materializationId(),
+                        row.projectVersion(), row.definitionVersion());
                 table.checkTypes(row.ids(), values);
                 table.add(values);
             }
@@ -356,17 +353,6 @@ public final class SqlMetadataStore implements MetadataStore {
         });
     }
 
-    private static String[] byField(List<String> fields, Map<String, String> values) {
-        String[] out = new String[fields.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(fields.get(i));
-        }
-        return out;
-    }
-
-    private static long micros(Instant instant) {
-        return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000;
-    }
 
 
     void ensureTable(FeatureSpec spec, Map<String, Class<?>> idTypes, Map<String, Class<?>> userColumns)

@@ -71,6 +71,17 @@ final class TableAppender {
     /** User column names found valid (identifier, no collision). */
     final java.util.Set<String> checkedNames = new java.util.HashSet<>();
 
+    /**
+     * Starts the connection's transaction (auto-commit already off) before any appender runs:
+     * duckdb_jdbc opens it lazily on the next statement, and an appender flushed before any
+     * statement would auto-commit on its own.
+     */
+    static void openTransactionNow(Connection connection) throws SQLException {
+        try (java.sql.Statement st = connection.createStatement()) {
+            st.execute("SELECT 1");
+        }
+    }
+
     TableAppender(SqlMetadataStore store, FeatureSpec spec) throws SQLException {
         this.store = store;
         this.connection = store.connection();
