@@ -393,12 +393,10 @@ public final class Issue8Bench {
     void runWide() throws Exception {
         FeatureGraph graph = GraphReader.read(repo.resolve("bench/graphs/wide.yaml"));
         ProvenanceCalculator calc = ProvenanceCalculator.of(graph, FeatureKey.of("bench/wide"), SampleHasher.DEFAULT);
-        // The worker's answer for sample i: the expected provenance of both leaf fields, before
-        // (stale = false) or after the stale phase changed the left root's f1 (the second kept so
-        // a later phase can answer the change).
-        java.util.function.BiFunction<Long, Boolean, String> answer = (i, stale) -> {
+        // The worker's answer for sample i: the expected provenance of both leaf fields.
+        LongFunction<String> answer = i -> {
             Map<String, String> byField = calc.provenanceByField(Map.of(
-                    FeatureKey.of("bench/left"), Map.of("f1", "l1_" + i + (stale ? "s" : ""), "f2", "l2_" + i, "f3", "l3_" + i, "f4", "l4_" + i),
+                    FeatureKey.of("bench/left"), Map.of("f1", "l1_" + i, "f2", "l2_" + i, "f3", "l3_" + i, "f4", "l4_" + i),
                     FeatureKey.of("bench/right"), Map.of("g1", "r1_" + i, "g2", "r2_" + i, "g3", "r3_" + i, "g4", "r4_" + i)));
             return "{\"metaxy_provenance_by_field\":{\"a\":\"" + byField.get("a") + "\",\"b\":\"" + byField.get("b") + "\"}}";
         };
@@ -458,10 +456,9 @@ public final class Issue8Bench {
     }
 
     /** The wide leaf's answers (before any change) for samples 0..count-1. */
-    void answersWide(Kafka k, String topic, int count, java.util.function.BiFunction<Long, Boolean, String> answer)
-            throws Exception {
+    void answersWide(Kafka k, String topic, int count, LongFunction<String> answer) throws Exception {
         long t = System.nanoTime();
-        k.produce(topic, count, i -> "{\"sample_uid\":" + i + "}", i -> answer.apply(i, false), 0, i -> i);
+        k.produce(topic, count, i -> "{\"sample_uid\":" + i + "}", answer, 0, i -> i);
         log("answers: %d wide leaf rows to %s in %.1f s", count, topic, (System.nanoTime() - t) / 1e9);
     }
 
