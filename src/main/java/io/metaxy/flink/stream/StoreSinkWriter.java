@@ -14,7 +14,6 @@ import io.metaxy.flink.store.sql.SqlMetadataStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
