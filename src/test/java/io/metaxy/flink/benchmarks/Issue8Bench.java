@@ -199,12 +199,13 @@ public final class Issue8Bench {
             String inc = "metaxy.bench__leaf.increments";
             warmUp(k, "stream.simple (store on)", job.pid(), video, inc, leafTopic, answer, false);
             int storeWarmed = warmed;
-            storeNew = phase(k, "stream.simple.new (store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0));
+            storeNew = phase(k, "stream.simple.new (store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0), job.pid());
+            double storeCpu = lastCpuPerRecordUs;
             answers(k, leafTopic, n, answer);
             waitConsumed(job, leafTopic, n + storeWarmed, Duration.ofSeconds(120 + n / 200));
             Counter staleCounter = new Counter(k.servers, inc, false);
             double bulk = phase(k, "stream.simple.stale (store on)", staleCounter, n / 10,
-                    () -> k.produceSimple(video, 0, n, true, 0));
+                    () -> k.produceSimple(video, 0, n, true, 0), job.pid());
             double storeStale = (n / 10) / bulk;
             storeStaleRate = storeStale;
             log("stale increments: %s", staleCounter.kinds());
@@ -220,6 +221,8 @@ public final class Issue8Bench {
             surface = paced[0];
             add("stream.simple.new.events_per_s.store", storeNew, "events/s", n, null, null,
                     "DuckDB store on (default), after an untimed warm-up of " + storeWarmed + " samples");
+            add("stream.simple.new.cpu_us_per_event.store", storeCpu, "us", n, null, null,
+                    "CPU of the job process (its embedded broker included) per sample of the new phase, store on");
             add("stream.simple.stale.events_per_s.store", storeStale, "events/s", n / 10, null, null,
                     "10% of samples with a changed audio provenance, store on");
 
@@ -325,11 +328,13 @@ public final class Issue8Bench {
         try (Kafka k = new Kafka(nostore.servers())) {
             warmUp(k, "stream.simple (--no-store)", nostore.pid(), "metaxy.bench__video", "metaxy.bench__leaf.increments", "metaxy.bench__leaf", answer, false);
             kafkaNew = phase(k, "stream.simple.new (--no-store)", "metaxy.bench__leaf.increments", n,
-                    () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0));
+                    () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0), nostore.pid());
+            add("stream.simple.new.cpu_us_per_event.nostore", lastCpuPerRecordUs, "us", n, null, null,
+                    "CPU of the job process (its embedded broker included) per sample of the new phase, --no-store");
             answers(k, "metaxy.bench__leaf", n, answer);
             waitConsumed(nostore, "metaxy.bench__leaf", n + warmed, Duration.ofSeconds(120 + n / 200));
             kafkaStale = phase(k, "stream.simple.stale (--no-store)", "metaxy.bench__leaf.increments", n / 10,
-                    () -> k.produceSimple("metaxy.bench__video", 0, n, true, 0));
+                    () -> k.produceSimple("metaxy.bench__video", 0, n, true, 0), nostore.pid());
         } finally {
             nostore.stop();
         }
@@ -348,7 +353,7 @@ public final class Issue8Bench {
         double[] lat;
         try (Kafka k = new Kafka(job.servers())) {
             warmUp(k, "stream.simple (at-least-once)", job.pid(), video, inc, "metaxy.bench__leaf", answer, false);
-            rate = phase(k, "stream.simple.new (at-least-once, store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0));
+            rate = phase(k, "stream.simple.new (at-least-once, store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0), job.pid());
             // Increments lead the store here: let the sink finish the new phase's rows (the source
             // commits its offsets once a checkpoint covers them everywhere), or the freshness
             // phase would start behind a backlog.
@@ -389,7 +394,7 @@ public final class Issue8Bench {
             String inc = "metaxy.bench__leaf.increments";
             warmUp(k, "stream.simple (PostgreSQL)", job.pid(), "metaxy.bench__video", inc, "metaxy.bench__leaf", answer, false);
             rate = phase(k, "stream.simple.new (PostgreSQL store)", inc, n,
-                    () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0));
+                    () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0), job.pid());
         } finally {
             job.stop();
         }
@@ -414,12 +419,12 @@ public final class Issue8Bench {
         double[] sqlWide = {Double.NaN, Double.NaN};
         try (Kafka k = new Kafka(wide.servers())) {
             wideNew = phase(k, "stream.wide.new (store on)", "metaxy.bench__wide.increments", n,
-                    () -> k.produceWide("metaxy.bench__left", "metaxy.bench__right", n));
+                    () -> k.produceWide("metaxy.bench__left", "metaxy.bench__right", n), wide.pid());
             answersWide(k, "metaxy.bench__wide", n, answer);
             waitConsumed(wide, "metaxy.bench__wide", n, Duration.ofSeconds(120 + n / 200));
             Counter staleCounter = new Counter(k.servers, "metaxy.bench__wide.increments", false);
             wideStale = (n / 10) / phase(k, "stream.wide.stale (store on)", staleCounter, n / 10,
-                    () -> k.produceWideStale("metaxy.bench__left", n));
+                    () -> k.produceWideStale("metaxy.bench__left", n), wide.pid());
             log("wide stale increments: %s", staleCounter.kinds());
             if (!skipSql) {
                 String p = "bench.sql.wide.";
@@ -447,7 +452,7 @@ public final class Issue8Bench {
         double wideKafka;
         try (Kafka k = new Kafka(wideNoStore.servers())) {
             wideKafka = phase(k, "stream.wide.new (--no-store)", "metaxy.bench__wide.increments", n,
-                    () -> k.produceWide("metaxy.bench__left", "metaxy.bench__right", n));
+                    () -> k.produceWide("metaxy.bench__left", "metaxy.bench__right", n), wideNoStore.pid());
         } finally {
             wideNoStore.stop();
         }
@@ -528,7 +533,12 @@ public final class Issue8Bench {
     }
 
     double phase(Kafka k, String name, String topic, long expected, ThrowingRunnable produce) throws Exception {
-        return expected / phase(k, name, new Counter(k.servers, topic, false), expected, produce);
+        return phase(k, name, topic, expected, produce, -1);
+    }
+
+    /** Events/s of a phase; {@code pid} the job process whose CPU per record is logged, or -1. */
+    double phase(Kafka k, String name, String topic, long expected, ThrowingRunnable produce, long pid) throws Exception {
+        return expected / phase(k, name, new Counter(k.servers, topic, false), expected, produce, pid);
     }
 
     /** Samples of the first warm-up round: ids from {@link #WARM_BASE}, a fifth of N. */
@@ -598,6 +608,19 @@ public final class Issue8Bench {
 
     /** Starts the clock, produces, waits until {@code counter} has {@code expected} values; seconds. */
     double phase(Kafka k, String name, Counter counter, long expected, ThrowingRunnable produce) throws Exception {
+        return phase(k, name, counter, expected, produce, -1);
+    }
+
+    /** The job's CPU per record of the last {@link #phase} given a pid, in microseconds (its broker's included). */
+    double lastCpuPerRecordUs = Double.NaN;
+
+    /**
+     * As {@link #phase(Kafka, String, Counter, long, ThrowingRunnable)}, also logging the CPU the
+     * job process {@code pid} (its embedded broker included) spent per record: unlike the rate it
+     * does not move with what the machine's neighbours take, so settings compare on it across runs.
+     */
+    double phase(Kafka k, String name, Counter counter, long expected, ThrowingRunnable produce, long pid) throws Exception {
+        long[] cpuBefore = pid > 0 ? JitCpu.of(pid) : null;
         long t0 = System.nanoTime();
         Thread producer = new Thread(() -> {
             try {
@@ -616,7 +639,13 @@ public final class Issue8Bench {
         }
         double s = (System.nanoTime() - t0) / 1e9;
         producer.join();
-        log("%s: %d in %.2f s = %.0f/s", name, expected, s, expected / s);
+        String cpu = "";
+        if (cpuBefore != null) {
+            long[] after = JitCpu.of(pid);
+            lastCpuPerRecordUs = (after[1] - cpuBefore[1]) * 1e6 / JitCpu.TICKS_PER_S / expected;
+            cpu = String.format("; job CPU %.1f us/record (JIT %.0f%%)", lastCpuPerRecordUs, JitCpu.share(cpuBefore, after) * 100);
+        }
+        log("%s: %d in %.2f s = %.0f/s%s", name, expected, s, expected / s, cpu);
         return s;
     }
 

@@ -16,6 +16,9 @@ import java.nio.file.Path;
  * }</pre>
  */
 final class JitCpu {
+    /** Linux's clock ticks per second of {@code /proc/.../stat} (USER_HZ, 100 on every kernel this runs on). */
+    static final double TICKS_PER_S = 100.0;
+
     private JitCpu() {
     }
 
