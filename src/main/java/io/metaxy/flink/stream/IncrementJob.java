@@ -188,6 +188,7 @@ public final class IncrementJob {
         // each compaction small (measured at 10M: BENCHMARKS.md, session 4).
         c.setString("state.backend.rocksdb.compaction.level.max-size-level-base", "32mb");
         c.setString("state.backend.rocksdb.compaction.level.target-file-size-base", "8mb");
+        c.setString("state.backend.rocksdb.options-factory", StateCompactionOptions.class.getName());
         c.setString("execution.checkpointing.interval", interval.toMillis() + " ms");
         c.setString("execution.checkpointing.mode",
                 delivery == io.metaxy.flink.stream.kafka.Delivery.AT_LEAST_ONCE ? "AT_LEAST_ONCE" : "EXACTLY_ONCE");
