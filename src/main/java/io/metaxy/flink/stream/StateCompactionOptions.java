@@ -51,11 +51,6 @@ public final class StateCompactionOptions implements ConfigurableRocksDBOptionsF
         return this;
     }
 
-    /** The configured trigger (tests). */
-    int level0Trigger() {
-        return level0Trigger;
-    }
-
     @Override
     public DBOptions createDBOptions(DBOptions currentOptions, Collection<AutoCloseable> handlesToClose) {
         return currentOptions;

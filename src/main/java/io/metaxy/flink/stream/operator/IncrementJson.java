@@ -99,10 +99,18 @@ final class IncrementJson {
         SerializableString e = value == null ? null : encoded(value);
         if (e != null) {
             g.writeString(e);
-        } else if (value == null) {
-            g.writeNull();
         } else {
-            g.writeString(value);
+            g.writeString(value); // writes null for null
+        }
+    }
+
+    /** A field name that is one of the plan's strings (a feature's field), pre-encoded when kept. */
+    private void writeName(JsonGenerator g, String name) throws IOException {
+        SerializableString e = encoded(name);
+        if (e != null) {
+            g.writeFieldName(e);
+        } else {
+            g.writeFieldName(name);
         }
     }
 
@@ -144,13 +152,7 @@ final class IncrementJson {
             } else {
                 g.writeStartObject();
                 for (int i = 0; i < expectedByField.length; i++) {
-                    String name = fields.get(i);
-                    SerializableString e = encoded(name);
-                    if (e != null) {
-                        g.writeFieldName(e);
-                    } else {
-                        g.writeFieldName(name);
-                    }
+                    writeName(g, fields.get(i));
                     g.writeString(expectedByField[i]);
                 }
                 g.writeEndObject();
