@@ -179,13 +179,14 @@ public final class DuckDbDialect implements SqlDialect {
                         .withReturnType(Long.class)
                         .withVectorizedFunction((input, out) -> {
                             org.duckdb.DuckDBReadableVector text = input.vector(0);
+                            VectorBytes.Reader values = VectorBytes.reader(text);
                             long rows = input.rowCount();
                             for (long i = 0; i < rows; i++) {
                                 if (text.isNull(i)) {
                                     out.setNull(i);
                                 } else {
-                                    byte[] bytes = VectorBytes.utf8(text, i);
-                                    out.setLong(i, HashAlgorithm.xxhash32(bytes, bytes.length));
+                                    int length = values.read(i);
+                                    out.setLong(i, HashAlgorithm.xxhash32(values.bytes(), length));
                                 }
                             }
                         })

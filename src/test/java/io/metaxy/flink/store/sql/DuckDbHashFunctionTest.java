@@ -41,6 +41,42 @@ class DuckDbHashFunctionTest {
         }
     }
 
+    /**
+     * Many values per call, as a resolve hashes them: inline (up to 12 bytes) and pointed-to
+     * strings, nulls, any text. Past the first rows the function reads DuckDB's string layout
+     * itself, so this also holds that path equal to Java's hash.
+     */
+    @Property(tries = 60)
+    void hashesEveryValueOfAChunkAsJava(@ForAll java.util.List<@net.jqwik.api.constraints.WithNull(0.1) String> texts)
+            throws Exception {
+        java.util.List<String> valid = new java.util.ArrayList<>();
+        for (String text : texts) {
+            valid.add(text == null ? null
+                    : new String(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        // Long enough for the layout check to pass, and a vector with values both sides of 12 bytes.
+        for (int i = 0; i < 100; i++) {
+            valid.add(i % 2 == 0 ? "s" + i : "a value longer than twelve bytes " + i);
+        }
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < valid.size(); i++) {
+            rows.append(i == 0 ? "" : ", ").append("(").append(i).append(", ?)");
+        }
+        try (PreparedStatement ps = connection.prepareStatement("SELECT i, " + DIALECT.hashSql(SampleHasher.DEFAULT, "t")
+                + " FROM (VALUES " + rows + ") v(i, t) ORDER BY i")) {
+            for (int i = 0; i < valid.size(); i++) {
+                ps.setString(i + 1, valid.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                for (String text : valid) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString(2)).isEqualTo(text == null ? null : SampleHasher.DEFAULT.hash(text));
+                }
+            }
+        }
+        assertThat(VectorBytes.layoutTrusted()).isTrue();
+    }
+
     @Property(tries = 1)
     void readsTheDriversBytesWithoutDecoding() {
         // A duckdb_jdbc upgrade that drops the package-private call would silently cost a decode per hash.
