@@ -3,12 +3,16 @@ package io.metaxy.flink.store.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.metaxy.flink.versioning.SampleHasher;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.WithNull;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -30,8 +34,7 @@ class DuckDbHashFunctionTest {
 
     @Property(tries = 300)
     void hashesAsJava(@ForAll String text) throws Exception {
-        // The driver's text parameters cannot carry unpaired surrogates; Java would encode them as '?'.
-        String valid = new String(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.UTF_8);
+        String valid = encodable(text);
         try (PreparedStatement ps = connection.prepareStatement("SELECT " + DIALECT.hashSql(SampleHasher.DEFAULT, "?"))) {
             ps.setString(1, valid);
             try (ResultSet rs = ps.executeQuery()) {
@@ -47,12 +50,10 @@ class DuckDbHashFunctionTest {
      * itself, so this also holds that path equal to Java's hash.
      */
     @Property(tries = 60)
-    void hashesEveryValueOfAChunkAsJava(@ForAll java.util.List<@net.jqwik.api.constraints.WithNull(0.1) String> texts)
-            throws Exception {
-        java.util.List<String> valid = new java.util.ArrayList<>();
+    void hashesEveryValueOfAChunkAsJava(@ForAll List<@WithNull(0.1) String> texts) throws Exception {
+        List<String> valid = new ArrayList<>();
         for (String text : texts) {
-            valid.add(text == null ? null
-                    : new String(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.UTF_8));
+            valid.add(text == null ? null : encodable(text));
         }
         // Long enough for the layout check to pass, and a vector with values both sides of 12 bytes.
         for (int i = 0; i < 100; i++) {
@@ -75,6 +76,11 @@ class DuckDbHashFunctionTest {
             }
         }
         assertThat(VectorBytes.layoutTrusted()).isTrue();
+    }
+
+    /** The driver's text parameters cannot carry unpaired surrogates; Java would encode them as '?'. */
+    private static String encodable(String text) {
+        return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
     }
 
     @Property(tries = 1)
