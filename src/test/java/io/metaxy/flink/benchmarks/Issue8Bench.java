@@ -201,6 +201,7 @@ public final class Issue8Bench {
             int storeWarmed = warmed;
             storeNew = phase(k, "stream.simple.new (store on)", inc, n, () -> k.produceSimple(video, 0, n, false, 0), job.pid());
             double storeCpu = lastCpuPerRecordUs;
+            storeMachineCpu = lastMachineCpuPerRecordUs;
             answers(k, leafTopic, n, answer);
             waitConsumed(job, leafTopic, n + storeWarmed, Duration.ofSeconds(120 + n / 200));
             Counter staleCounter = new Counter(k.servers, inc, false);
@@ -311,6 +312,16 @@ public final class Issue8Bench {
                 nan(sqlSimple[1]), Double.isNaN(kafkaStale) ? "store on" : String.format("store on; --no-store: %.0f/s", kafkaStale));
         add("ceiling.passthrough.events_per_s", ceiling, "events/s", n, null, null,
                 "stateless exactly-once Flink job (MiniCluster in the harness JVM, parallelism 2) copying each root record to an output topic, 2 partitions, checkpoint every 2 s, same broker");
+        add("cpu.machine_us_per_event.ceiling", ceilingMachineCpu, "us", n, null, null,
+                MACHINE_CPU_NOTE + ", the pass-through ceiling (the product job idle beside it)");
+        add("cpu.machine_us_per_event.stream.simple.new.store", storeMachineCpu, "us", n, "cpu.machine_us_per_event.ceiling",
+                nan(ceilingMachineCpu), String.format("%s, store on; the machine is CPU-bound, so 0.7 of the ceiling's rate needs "
+                        + "at most %.1f us (the ceiling's / 0.7) and 2.5x the SQL baseline's at most %.1f us (the SQL job's / 2.5)",
+                        MACHINE_CPU_NOTE, ceilingMachineCpu / 0.7, sqlMachineCpu / 2.5));
+        if (!skipSql) {
+            add("cpu.machine_us_per_event.sql.simple.new", sqlMachineCpu, "us", n, "cpu.machine_us_per_event.ceiling",
+                    nan(ceilingMachineCpu), MACHINE_CPU_NOTE + ", the Flink SQL baseline (the product job idle beside it)");
+        }
 
         if (!skipSql) {
             add("sql.simple.new.events_per_s", sqlSimple[0], "events/s", n, "ceiling.passthrough.events_per_s", ceiling, null);
@@ -331,6 +342,8 @@ public final class Issue8Bench {
                     () -> k.produceSimple("metaxy.bench__video", 0, n, false, 0), nostore.pid());
             add("stream.simple.new.cpu_us_per_event.nostore", lastCpuPerRecordUs, "us", n, null, null,
                     "CPU of the job process (its embedded broker included) per sample of the new phase, --no-store");
+            add("cpu.machine_us_per_event.stream.simple.new.nostore", lastMachineCpuPerRecordUs, "us", n,
+                    "cpu.machine_us_per_event.ceiling", nan(ceilingMachineCpu), MACHINE_CPU_NOTE + ", --no-store");
             answers(k, "metaxy.bench__leaf", n, answer);
             waitConsumed(nostore, "metaxy.bench__leaf", n + warmed, Duration.ofSeconds(120 + n / 200));
             kafkaStale = phase(k, "stream.simple.stale (--no-store)", "metaxy.bench__leaf.increments", n / 10,
@@ -340,6 +353,13 @@ public final class Issue8Bench {
         }
         return new double[] {kafkaNew, kafkaStale};
     }
+
+    static final String MACHINE_CPU_NOTE = "CPU of the whole machine (/proc/stat: every process, the broker and this "
+            + "harness's producer and consumer included) per sample of the new phase";
+    /** Machine CPU per record ({@link #lastMachineCpuPerRecordUs}) of the store-on new phase, the ceiling, the SQL baseline. */
+    double storeMachineCpu = Double.NaN;
+    double ceilingMachineCpu = Double.NaN;
+    double sqlMachineCpu = Double.NaN;
 
     /** The offered load of the freshness phases: half the store-on throughput of the exactly-once job. */
     double freshnessRate = 100;
@@ -490,8 +510,10 @@ public final class Issue8Bench {
         try {
             waitRunning(job);
             warmUp(k, "ceiling", ProcessHandle.current().pid(), "bench.ceiling.in", "bench.ceiling.out", null, null, false);
-            return phase(k, "ceiling.passthrough", "bench.ceiling.out", n,
+            double rate = phase(k, "ceiling.passthrough", "bench.ceiling.out", n,
                     () -> k.produceSimple("bench.ceiling.in", 0, n, false, 0));
+            ceilingMachineCpu = lastMachineCpuPerRecordUs;
+            return rate;
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
@@ -508,6 +530,7 @@ public final class Issue8Bench {
             waitRunning(sql.getJobClient().orElseThrow());
             warmUp(k, "sql", ProcessHandle.current().pid(), p + "video", p + "out", p + "leaf", answer, true);
             double newRate = phase(k, "sql.simple.new", p + "out", n, () -> k.produceSimple(p + "video", 0, n, false, 0));
+            sqlMachineCpu = lastMachineCpuPerRecordUs;
             Counter tomb = new Counter(k.servers, p + "out", false);
             answers(k, p + "leaf", n, answer);
             tomb.awaitTombstones(n, Duration.ofSeconds(120 + n / 200));
@@ -613,6 +636,12 @@ public final class Issue8Bench {
 
     /** The job's CPU per record of the last {@link #phase} given a pid, in microseconds (its broker's included). */
     double lastCpuPerRecordUs = Double.NaN;
+    /**
+     * The whole machine's CPU per record of the last {@link #phase} (every process: the job, the
+     * broker, this harness's producer and consumer), in microseconds: the one scale on which the
+     * product job, the ceiling and the SQL baseline, each in its own JVM, compare.
+     */
+    double lastMachineCpuPerRecordUs = Double.NaN;
 
     /**
      * As {@link #phase(Kafka, String, Counter, long, ThrowingRunnable)}, also logging the CPU the
@@ -621,6 +650,7 @@ public final class Issue8Bench {
      */
     double phase(Kafka k, String name, Counter counter, long expected, ThrowingRunnable produce, long pid) throws Exception {
         long[] cpuBefore = pid > 0 ? JitCpu.of(pid) : null;
+        long[] machineBefore = MachineCpu.read();
         long t0 = System.nanoTime();
         Thread producer = new Thread(() -> {
             try {
@@ -639,13 +669,17 @@ public final class Issue8Bench {
         }
         double s = (System.nanoTime() - t0) / 1e9;
         producer.join();
+        long[] machineAfter = MachineCpu.read();
+        lastMachineCpuPerRecordUs = MachineCpu.busyMicros(machineBefore, machineAfter) / expected;
+        String machine = String.format("; machine CPU %.1f us/record (busy %.0f%%, steal %.0f%%)", lastMachineCpuPerRecordUs,
+                MachineCpu.busyShare(machineBefore, machineAfter) * 100, MachineCpu.stealShare(machineBefore, machineAfter) * 100);
         String cpu = "";
         if (cpuBefore != null) {
             long[] after = JitCpu.of(pid);
             lastCpuPerRecordUs = (after[1] - cpuBefore[1]) * 1e6 / JitCpu.TICKS_PER_S / expected;
             cpu = String.format("; job CPU %.1f us/record (JIT %.0f%%)", lastCpuPerRecordUs, JitCpu.share(cpuBefore, after) * 100);
         }
-        log("%s: %d in %.2f s = %.0f/s%s", name, expected, s, expected / s, cpu);
+        log("%s: %d in %.2f s = %.0f/s%s%s", name, expected, s, expected / s, cpu, machine);
         return s;
     }
 

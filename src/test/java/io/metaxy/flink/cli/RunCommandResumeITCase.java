@@ -44,11 +44,17 @@ class RunCommandResumeITCase {
     static final int PARTITIONS = Runtime.getRuntime().availableProcessors();
 
     RunCommand.Launched launch(int kafkaPort) throws Exception {
+        return launch(kafkaPort, "--checkpoint-interval", "PT0.3S");
+    }
+
+    RunCommand.Launched launch(int kafkaPort, String... more) throws Exception {
         CommandLine cli = MetaxyCommand.newCommandLine();
         cli.setOut(new PrintWriter(new StringWriter()));
         cli.setErr(new PrintWriter(err));
-        cli.parseArgs("run", "--graph", GRAPH.toString(), "--embedded-kafka", "--kafka-port", String.valueOf(kafkaPort),
-                "--data-dir", dir.toString(), "--web-port", "0", "--checkpoint-interval", "PT0.3S", "--managed-memory", "128m");
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--graph", GRAPH.toString(), "--embedded-kafka",
+                "--kafka-port", String.valueOf(kafkaPort), "--data-dir", dir.toString(), "--web-port", "0", "--managed-memory", "128m"));
+        args.addAll(List.of(more));
+        cli.parseArgs(args.toArray(String[]::new));
         RunCommand run = cli.getSubcommands().get("run").getCommand();
         return run.launch();
     }
@@ -123,6 +129,28 @@ class RunCommandResumeITCase {
             assertThat(fourth.resumedFrom()).isEqualTo(Path.of(java.net.URI.create(thirdSavepoint.orElseThrow())).toUri().toString());
         } finally {
             fourth.stop();
+        }
+    }
+
+    /**
+     * The store sink commits after each checkpoint's snapshot, in its task's mailbox: the stop's
+     * savepoint is the only checkpoint here (an hour apart, increments at once), and the rows it
+     * carries are in the store when the stop returns, not only in the savepoint.
+     */
+    @Test
+    void theStopCommitsTheRowsItsSavepointCarries() throws Exception {
+        RunCommand.Launched run = launch(freePort(), "--checkpoint-interval", "PT1H", "--delivery", "at-least-once");
+        try (KafkaTestClient client = new KafkaTestClient(run.bootstrapServers(), List.of(CROP_INCREMENTS), PARTITIONS)) {
+            client.send("metaxy.example__video", "{\"sample_uid\":1}", video("a1"));
+            client.send("metaxy.example__video", "{\"sample_uid\":2}", video("a1"));
+            // Increments of both are readable, so the source read both rows before the savepoint's barrier.
+            await().atMost(Duration.ofSeconds(60)).until(() -> crop(client).size() == 2);
+        } finally {
+            assertThat(run.stop()).isPresent();
+        }
+        try (MetadataStore store = MetadataStores.open("duckdb:" + dir.resolve("metaxy.duckdb"), GraphReader.read(GRAPH),
+                AccessMode.READ)) {
+            assertThat(store.read("example/video")).extracting(r -> r.ids().get("sample_uid")).containsExactlyInAnyOrder(1L, 2L);
         }
     }
 
