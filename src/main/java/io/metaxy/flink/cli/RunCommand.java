@@ -351,6 +351,10 @@ public final class RunCommand implements Callable<Integer> {
             resume.recordCluster(clusterId);
             config.setString("execution.checkpointing.dir", resume.checkpoints());
             config.setString("execution.checkpointing.savepoint-dir", resume.savepoints());
+            if (local) {
+                // Only if the user turned the changelog on; on a cluster its own configuration decides.
+                IncrementJob.stateChangelog(config, resume.checkpoints());
+            }
             // Cancelled rather than stopped (a failed stop, a kill): keep the last checkpoint to resume from.
             config.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
             if (resumedFrom != null) {

@@ -36,7 +36,13 @@ final class BaselineJobs {
         c.setString("execution.checkpointing.mode", "EXACTLY_ONCE");
         c.setString("execution.checkpointing.min-pause", Math.min(200, checkpointMs / 2) + " ms");
         c.setString("state.backend.type", backend);
-        c.setString("execution.checkpointing.dir", Files.createTempDirectory(checkpointBase, "baseline-chk").toUri().toString());
+        String dir = Files.createTempDirectory(checkpointBase, "baseline-chk").toUri().toString();
+        c.setString("execution.checkpointing.dir", dir);
+        if (backend.equals("rocksdb") && Boolean.getBoolean("mxbench.baseline-changelog")) {
+            // The SQL baseline on the product job's state backend (the state changelog over RocksDB), to compare like with like.
+            c.setString("state.changelog.enabled", "true");
+            io.metaxy.flink.stream.IncrementJob.stateChangelog(c, dir);
+        }
         c.setString("taskmanager.memory.managed.size", "512m");
         c.setString("parallelism.default", "2");
         return c;
