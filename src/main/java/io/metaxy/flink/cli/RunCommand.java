@@ -352,7 +352,7 @@ public final class RunCommand implements Callable<Integer> {
             config.setString("execution.checkpointing.dir", resume.checkpoints());
             config.setString("execution.checkpointing.savepoint-dir", resume.savepoints());
             if (local) {
-                // Only if the user turned the changelog on; on a cluster its own configuration decides.
+                // Unless the user turned it off; on a cluster its own configuration decides.
                 IncrementJob.stateChangelog(config, resume.checkpoints());
             }
             // Cancelled rather than stopped (a failed stop, a kill): keep the last checkpoint to resume from.

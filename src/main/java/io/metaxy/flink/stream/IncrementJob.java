@@ -15,9 +15,11 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.RecoveryClaimMode;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -207,6 +209,7 @@ public final class IncrementJob {
         }
         if (checkpointDir != null) {
             c.setString("execution.checkpointing.dir", checkpointDir);
+            stateChangelog(c, checkpointDir);
         }
         c.setString("restart-strategy.type", "fixed-delay");
         c.setString("restart-strategy.fixed-delay.attempts", "1000");
@@ -232,32 +235,30 @@ public final class IncrementJob {
             .stringType().noDefaultValue();
 
     /**
-     * Fills in what Flink's generalized incremental checkpoints (the state changelog) need once a
-     * user turned them on ({@code state.changelog.enabled: true}, e.g. {@code run --flink-property
-     * state.changelog.enabled=true}); nothing otherwise. Unless {@code c} sets them: the
-     * changelog's files under {@code checkpointDir/changelog}, a materialization every
+     * Flink's generalized incremental checkpoints (the state changelog), unless {@code c} turned
+     * them off ({@code state.changelog.enabled: false}), with what they need unless {@code c} sets
+     * it: the log under {@code checkpointDir/changelog}, a materialization every
      * {@link #CHANGELOG_MATERIALIZATION}, and restores that claim their checkpoint (NO_CLAIM needs
      * a full snapshot the changelog cannot take; the job then owns a restored checkpoint or
-     * savepoint, as its own, and may delete it once a newer one subsumes it).
+     * savepoint, as its own, and may delete it once a newer one subsumes it; see
+     * {@link #restoreFrom}).
      *
      * <p>A checkpoint then persists the state changes since the last one instead of RocksDB's
      * native checkpoint, whose memtable flush ran in the increment operator's task and put an L0
      * file into RocksDB every second. Measured at 1M samples (BENCHMARKS.md, session 11): the
-     * operator's synchronous part 72 -> 7-11 ms, 21.2k -> 49.6k samples/s with the store on. Not
-     * the default: with it on, a redeploy from a savepoint did not re-announce the changed
-     * features in three of the redeploy tests (cause not found yet), and a restore replays the
-     * changes since the last materialization (7.7 s at 1M with Flink's 10-minute interval).
+     * operator's synchronous part 72 -> 7-11 ms, checkpoints' median 136 -> 72 ms, 21.2k ->
+     * 30-50k samples/s with the store on.
      *
      * <pre>{@code
      * Configuration c = IncrementJob.configuration(Duration.ofSeconds(1), null);
-     * c.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, true);
      * IncrementJob.stateChangelog(c, "file:///tmp/metaxy-checkpoints");
      * }</pre>
      */
     public static void stateChangelog(Configuration c, String checkpointDir) {
-        if (!c.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)) {
+        if (c.contains(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG) && !c.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)) {
             return;
         }
+        c.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, true);
         if (!c.contains(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE)) {
             c.set(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE, "filesystem");
         }
@@ -273,5 +274,18 @@ public final class IncrementJob {
             // checkpoints, and may delete it once a newer one subsumes it.
             c.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
         }
+    }
+
+    /**
+     * Restore settings for a job graph from {@code path} in the claim mode {@code config} names:
+     * {@code SavepointRestoreSettings.forPath(path)} alone would restore in NO_CLAIM, which a job
+     * on the state changelog cannot.
+     *
+     * <pre>{@code
+     * streamGraph.setSavepointRestoreSettings(IncrementJob.restoreFrom(savepoint, false, env.getConfiguration()));
+     * }</pre>
+     */
+    public static SavepointRestoreSettings restoreFrom(String path, boolean allowNonRestoredState, ReadableConfig config) {
+        return SavepointRestoreSettings.forPath(path, allowNonRestoredState, config.get(StateRecoveryOptions.RESTORE_MODE));
     }
 }

@@ -40,7 +40,6 @@ final class BaselineJobs {
         c.setString("execution.checkpointing.dir", dir);
         if (backend.equals("rocksdb") && Boolean.getBoolean("mxbench.baseline-changelog")) {
             // The SQL baseline on the product job's state backend (the state changelog over RocksDB), to compare like with like.
-            c.setString("state.changelog.enabled", "true");
             io.metaxy.flink.stream.IncrementJob.stateChangelog(c, dir);
         }
         c.setString("taskmanager.memory.managed.size", "512m");

@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -143,7 +142,7 @@ class BootstrapFromStoreITCase {
             StreamGraph streamGraph = env.getStreamGraph();
             if (restore != null) {
                 // The seed source of the earlier graph has another uid: its (finished) state is left over.
-                streamGraph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(restore, true));
+                streamGraph.setSavepointRestoreSettings(IncrementJob.restoreFrom(restore, true, env.getConfiguration()));
             }
             this.id = flink.submitJob(streamGraph).get().getJobID();
             this.client = new KafkaTestClient(kafka.bootstrapServers(), plan.allTopics());

@@ -24,7 +24,6 @@ import io.metaxy.flink.definitions.FeatureGraph;
 import io.metaxy.flink.definitions.FeatureSpec;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -127,7 +126,7 @@ class IncrementJobKafkaITCase {
         job.attach(tap == null ? input : input.map(tap).uid("test-failure-injection"));
         StreamGraph streamGraph = env.getStreamGraph();
         if (savepoint != null) {
-            streamGraph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint));
+            streamGraph.setSavepointRestoreSettings(IncrementJob.restoreFrom(savepoint, false, env.getConfiguration()));
         }
         JobID client = flink.submitJob(streamGraph).get().getJobID();
         List<String> read = new ArrayList<>(plan.allTopics());

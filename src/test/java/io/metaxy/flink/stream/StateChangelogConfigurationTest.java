@@ -9,22 +9,34 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.junit.jupiter.api.Test;
 
-/** {@link IncrementJob#stateChangelog}: opt-in, and once on it fills only what the user left unset. */
+/** {@link IncrementJob#stateChangelog}: on unless turned off, filling only what the user left unset. */
 class StateChangelogConfigurationTest {
     @Test
-    void offByDefaultItSetsNothing() {
+    void theJobsConfigurationWithACheckpointDirectoryRunsIt() {
         Configuration c = IncrementJob.configuration(Duration.ofSeconds(1), "file:///tmp/mx-checkpoints");
+        assertThat(c.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isTrue();
+        assertThat(c.get(IncrementJob.CHANGELOG_BASE_PATH)).isEqualTo("file:///tmp/mx-checkpoints/changelog");
+        // Restores of its job graphs claim, as the changelog needs.
+        assertThat(IncrementJob.restoreFrom("file:///tmp/sp", true, c).getRecoveryClaimMode()).isEqualTo(RecoveryClaimMode.CLAIM);
+        assertThat(IncrementJob.restoreFrom("file:///tmp/sp", true, c).allowNonRestoredState()).isTrue();
+    }
+
+    @Test
+    void turnedOffItStaysOffAndSetsNothing() {
+        Configuration c = IncrementJob.configuration(Duration.ofSeconds(1), null);
+        c.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, false);
         Configuration before = new Configuration(c);
         IncrementJob.stateChangelog(c, "file:///tmp/mx-checkpoints");
-        assertThat(c.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isFalse();
         assertThat(c.toMap()).isEqualTo(before.toMap());
+        assertThat(IncrementJob.restoreFrom("file:///tmp/sp", false, c).getRecoveryClaimMode()).isEqualTo(RecoveryClaimMode.NO_CLAIM);
     }
 
     @Test
     void turnedOnItGetsItsFilesBesideTheCheckpointsAMaterializationIntervalAndClaimingRestores() {
         Configuration c = IncrementJob.configuration(Duration.ofSeconds(1), null);
-        c.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, true);
+        assertThat(c.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isFalse(); // no directory for its log yet
         IncrementJob.stateChangelog(c, "file:///tmp/mx-checkpoints/");
+        assertThat(c.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isTrue();
         assertThat(c.get(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE)).isEqualTo("filesystem");
         assertThat(c.get(IncrementJob.CHANGELOG_BASE_PATH)).isEqualTo("file:///tmp/mx-checkpoints/changelog");
         assertThat(c.get(StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL)).isEqualTo(IncrementJob.CHANGELOG_MATERIALIZATION);
