@@ -167,8 +167,7 @@ public final class Issue8Bench {
         if (only.equals("alo")) {
             // The at-least-once job alone, to compare its settings quickly: the offered load comes
             // from -Dmxbench.freshness-rate (the exactly-once job that would measure it is not run).
-            freshnessRate = Double.parseDouble(System.getProperty("mxbench.freshness-rate", "10000"));
-            stalePacedRate = freshnessRate;
+            offeredRate = Double.parseDouble(System.getProperty("mxbench.freshness-rate", "10000"));
             runAtLeastOnce(answer);
             return;
         }
@@ -224,9 +223,8 @@ public final class Issue8Bench {
             // -Dmxbench.freshness-rate=R pins the offered load, to compare settings at the same load.
             double rate = Double.parseDouble(System.getProperty("mxbench.freshness-rate",
                     String.valueOf(Math.max(100, Math.min(storeNew, storeStale) * 0.5))));
-            freshnessRate = rate;
-            stalePacedRate = rate;
-            double[] paced = stalePaced(k, video, inc, stalePacedRate);
+            offeredRate = rate;
+            double[] paced = stalePaced(k, video, inc, rate);
             surface = paced[0];
             add("stream.simple.new.events_per_s.store", storeNew, "events/s", n, null, null,
                     "DuckDB store on (default), after an untimed warm-up of " + storeWarmed + " samples");
@@ -293,7 +291,7 @@ public final class Issue8Bench {
                 String.format("freshness of a 10%% change (another tenth of the samples, a second audio change) sent at %.0f "
                         + "samples/s (half the slower of the new and the bulk stale rates): time from the last changed row sent to the last stale increment "
                         + "readable (store on, exactly-once); baseline: one full batch resolve of the same store, which can "
-                        + "only start once the change is written", stalePacedRate));
+                        + "only start once the change is written", offeredRate));
 
         // --- simple graph, --no-store
         double kafkaNew = Double.NaN;
@@ -369,10 +367,11 @@ public final class Issue8Bench {
     double ceilingMachineCpu = Double.NaN;
     double sqlMachineCpu = Double.NaN;
 
-    /** The offered load of the freshness phases: half the store-on throughput of the exactly-once job. */
-    double freshnessRate = 100;
-    /** The offered load of the paced 10% change: half the slower of the store-on new and stale rates. */
-    double stalePacedRate = 100;
+    /**
+     * The offered load of the freshness phases and the paced 10% change, exactly-once and
+     * at-least-once alike: half the slower of the exactly-once store-on new and bulk stale rates.
+     */
+    double offeredRate = 100;
 
     /** The simple graph with {@code --delivery at-least-once}, store on: throughput, then freshness at the same offered load. */
     void runAtLeastOnce(LongFunction<String> answer) throws Exception {
@@ -388,24 +387,24 @@ public final class Issue8Bench {
             // commits its offsets once a checkpoint covers them everywhere), or the freshness
             // phase would start behind a backlog.
             waitConsumed(job, video, n + warmed, Duration.ofSeconds(120 + n / 200));
-            lat = latency(k, video, inc, freshnessRate, n <= 100_000 ? 15 : 30);
+            lat = latency(k, video, inc, offeredRate, n <= 100_000 ? 15 : 30);
             // The 10% change at the same pace as the exactly-once job's, once every sample is answered.
             answers(k, "metaxy.bench__leaf", n, answer);
             waitConsumed(job, "metaxy.bench__leaf", n + warmed, Duration.ofSeconds(120 + n / 200));
-            double[] paced = stalePaced(k, video, inc, stalePacedRate, "at_least_once.");
+            double[] paced = stalePaced(k, video, inc, offeredRate, "at_least_once.");
             add("stream.simple.stale.surface_s.at_least_once", paced[0], "s", n / 10, "batch.duckdb.simple.resolve_s", batchResolveSeconds,
                     String.format("as stream.simple.stale.surface_s with --delivery at-least-once: the last changed row sent at %.0f "
                             + "samples/s to its stale increment readable; baseline: the batch resolve measured after the exactly-once job",
-                            stalePacedRate));
+                            offeredRate));
         } finally {
             job.stop();
         }
         add("stream.simple.new.events_per_s.at_least_once", rate, "events/s", n, "stream.simple.new.events_per_s.store", null,
                 "--delivery at-least-once, DuckDB store on, after the warm-up");
         add("latency.at_least_once.p50_ms", lat[0], "ms", (long) lat[2], null, null,
-                String.format("at-least-once, store on, offered load %.0f samples/s (as the exactly-once freshness phase)", freshnessRate));
+                String.format("at-least-once, store on, offered load %.0f samples/s (as the exactly-once freshness phase)", offeredRate));
         add("latency.at_least_once.p99_ms", lat[1], "ms", (long) lat[2], "target: 50 ms", 50.0,
-                String.format("at-least-once, store on, offered load %.0f samples/s; %s", freshnessRate, latencyDrift));
+                String.format("at-least-once, store on, offered load %.0f samples/s; %s", offeredRate, latencyDrift));
     }
 
     /** The simple graph's new phase with the PostgreSQL store (a real server started by the harness, as the tests do). */
